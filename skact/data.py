@@ -1,0 +1,478 @@
+"""CSV feature tables in, ``X`` / ``y`` and a preprocessing transformer out, with clear errors.
+
+The command line reads every table through :func:`read_csv` and :func:`load_table`, so a file
+that cannot be used fails with one :class:`~skact.exceptions.DataError` naming the problem
+(missing file, empty file, header without rows, ragged rows, binary data, unknown target
+column, a target with a single class) instead of a pandas traceback.
+
+:func:`make_preprocessor` builds the scikit-learn transformer that goes in front of the
+estimator in the saved pipeline: numeric columns are imputed (median) and standardised, text
+columns imputed (most frequent) and one-hot encoded, and the result is cast to float32 (skact
+estimators compute in the dtype of their input, and float32 is the fast one).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from skact.exceptions import DataError
+
+__all__ = [
+    "TASKS",
+    "Dataset",
+    "read_csv",
+    "load_table",
+    "infer_task",
+    "split_columns",
+    "make_preprocessor",
+    "select_features",
+]
+
+TASKS = ("classification", "regression")
+
+#: At most this many distinct integer values still make an integer target a class label.
+MAX_INTEGER_CLASSES = 20
+
+_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
+_SNIFF_BYTES = 8192
+
+
+@dataclass
+class Dataset:
+    """A feature table read from a CSV file, split into features and (optionally) a target.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        The feature columns, in file order.
+    y : pandas.Series or None
+        The target column with rows whose target is missing already dropped; ``None`` when
+        the table was loaded without a target (for prediction).
+    target : str or None
+        Name of the target column.
+    task : {"classification", "regression"} or None
+        The task, given or inferred from the target's values.
+    task_reason : str
+        Why this task was chosen, for the user ("given with --task", "text labels", ...).
+    numeric_columns, categorical_columns : list of str
+        The feature columns by kind; categorical means text, boolean or category dtype.
+    n_rows_read : int
+        Data rows in the file.
+    n_rows_dropped : int
+        Rows dropped because their target was missing.
+    warnings : list of str
+        Things the user should know that do not stop the run (identifier-like columns, ...).
+    """
+
+    X: pd.DataFrame
+    y: pd.Series | None
+    target: str | None
+    task: str | None
+    task_reason: str
+    numeric_columns: list[str]
+    categorical_columns: list[str]
+    n_rows_read: int
+    n_rows_dropped: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def feature_columns(self) -> list[str]:
+        """All feature column names, in file order."""
+        return list(self.X.columns)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows used (after dropping rows with a missing target)."""
+        return len(self.X)
+
+
+def _check_text_file(path: Path) -> None:
+    """Reject binary data and ragged rows with a message naming the line."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if b"\x00" in head:
+        raise DataError(f"{path} looks like a binary file, not a CSV text file")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the sniffed block is not an error
+        if exc.start < len(head) - 4:
+            raise DataError(
+                f"{path} is not UTF-8 text (byte {head[exc.start]:#04x} at offset "
+                f"{exc.start}); is it a CSV file? Save it as UTF-8 CSV"
+            ) from None
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            n_fields = None
+            for row in reader:
+                if not row:  # blank line; pandas skips these too
+                    continue
+                if n_fields is None:
+                    n_fields = len(row)
+                elif len(row) != n_fields:
+                    raise DataError(
+                        f"{path} line {reader.line_num} has {len(row)} fields but the header "
+                        f"has {n_fields}; every row needs one value per column (ragged rows)"
+                    )
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} after the first "
+            f"{_SNIFF_BYTES} bytes); is it a CSV file? Save it as UTF-8 CSV"
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"{path} is not a well-formed CSV file: {exc}") from None
+
+
+def read_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a comma-separated file with a header row into a DataFrame.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file. Compressed files (``.csv.gz``, ...) are read too.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At least one data row and one column.
+
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable, empty, binary, ragged, or has a header but no rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,x\\n2,y\\n")
+    >>> read_csv(p).shape
+    (2, 2)
+    >>> _ = p.write_text("a,b\\n")
+    >>> read_csv(p)
+    Traceback (most recent call last):
+    ...
+    skact.exceptions.DataError: ... has a header (a, b) but no data rows
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path} is a directory, not a CSV file")
+    try:
+        if path.stat().st_size == 0:
+            raise DataError(f"{path} is empty")
+        if not path.name.lower().endswith(_COMPRESSED):
+            _check_text_file(path)
+        df = pd.read_csv(path)
+    except DataError:
+        raise
+    except PermissionError:
+        raise DataError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise DataError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty (no header row)") from None
+    except pd.errors.ParserError as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
+        raise DataError(f"{path} is not a well-formed CSV file: {msg}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file?") from None
+    except (ValueError, EOFError) as exc:  # e.g. a corrupt compressed file
+        raise DataError(f"{path} cannot be read as CSV: {exc}") from None
+    if len(df) == 0:
+        cols = ", ".join(map(str, df.columns))
+        raise DataError(f"{path} has a header ({cols}) but no data rows")
+    return df
+
+
+def infer_task(y: pd.Series) -> tuple[str, str]:
+    """Guess classification or regression from a target column's values.
+
+    Text, boolean and category targets are classification; numbers with a fractional part are
+    regression; whole numbers are class labels when there are at most
+    ``MAX_INTEGER_CLASSES`` distinct values and each appears at least twice on average.
+
+    Returns
+    -------
+    task : {"classification", "regression"}
+    reason : str
+        A short explanation for the user.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_task(pd.Series(["cat", "dog", "cat"]))
+    ('classification', 'text labels')
+    >>> infer_task(pd.Series([0.5, 1.25, 3.0]))[0]
+    'regression'
+    >>> infer_task(pd.Series([0, 1, 2, 1, 0, 2]))
+    ('classification', 'whole numbers with 3 distinct values')
+    """
+    y = y.dropna()
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        kind = "boolean" if pd.api.types.is_bool_dtype(y) else "text"
+        return "classification", f"{kind} labels"
+    values = y.to_numpy(dtype=float)
+    n_unique = len(np.unique(values))
+    if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+        return "regression", f"numbers with {n_unique} distinct values"
+    if n_unique <= MAX_INTEGER_CLASSES and n_unique * 2 <= len(values):
+        return "classification", f"whole numbers with {n_unique} distinct values"
+    return "regression", f"whole numbers with {n_unique} distinct values"
+
+
+def split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Split feature columns into numeric and categorical (text, boolean, category) ones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> split_columns(pd.DataFrame({"a": [1.0], "b": ["x"], "c": [True]}))
+    (['a'], ['b', 'c'])
+    """
+    numeric, categorical = [], []
+    for name in X.columns:
+        col = X[name]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            numeric.append(name)
+        else:
+            categorical.append(name)
+    return numeric, categorical
+
+
+def _column_warnings(X: pd.DataFrame, categorical: list[str]) -> list[str]:
+    warnings = []
+    n = len(X)
+    for name in categorical:
+        n_unique = X[name].nunique(dropna=True)
+        if n >= 20 and n_unique > 0.5 * n:
+            warnings.append(
+                f"column {name!r} looks like an identifier ({n_unique} distinct text values "
+                f"in {n} rows); one-hot encoding it adds {n_unique} features that cannot "
+                "generalise; drop it from the CSV if it is an id"
+            )
+    for name in X.columns[X.isna().all()]:
+        warnings.append(f"column {name!r} is empty in every row and is ignored")
+    return warnings
+
+
+def _format_columns(columns) -> str:
+    return ", ".join(repr(str(c)) for c in columns)
+
+
+def load_table(
+    path: str | os.PathLike,
+    target: str | None = None,
+    task: str = "auto",
+    min_class_count: int = 1,
+) -> Dataset:
+    """Read a CSV file and split it into features and a target column.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file (header row, one row per sample).
+    target : str, default=None
+        The target column; ``None`` means the last column.
+    task : {"auto", "classification", "regression"}, default="auto"
+        ``"auto"`` infers the task with :func:`infer_task`.
+    min_class_count : int, default=1
+        For classification, every class needs at least this many rows (pass the number of
+        cross-validation folds so stratified folds can be built).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        Any problem with the file (see :func:`read_csv`), an unknown target column (the
+        message lists the columns), no feature columns, a target missing in every row, a
+        target with a single class or value, a text target for regression, or a class with
+        fewer than ``min_class_count`` rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("x,colour,label\\n1,red,a\\n2,blue,b\\n3,red,\\n4,blue,a\\n")
+    >>> ds = load_table(p)
+    >>> ds.target, ds.task, ds.n_rows, ds.n_rows_dropped
+    ('label', 'classification', 3, 1)
+    >>> ds.numeric_columns, ds.categorical_columns
+    (['x'], ['colour'])
+    >>> load_table(p, target="species")
+    Traceback (most recent call last):
+    ...
+    skact.exceptions.DataError: ... has no column 'species'; the columns are: 'x', 'colour', 'label'
+    """
+    if task not in ("auto", *TASKS):
+        raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
+    df = read_csv(path)
+    columns = [str(c) for c in df.columns]
+    df.columns = columns
+    if target is None:
+        target = columns[-1]
+    elif target not in columns:
+        raise DataError(
+            f"{path} has no column {target!r}; the columns are: {_format_columns(columns)}"
+        )
+    if len(columns) < 2:
+        raise DataError(
+            f"{path} has a single column ({columns[0]!r}); skact needs feature columns and a "
+            "target column separated by commas"
+        )
+    n_read = len(df)
+    missing = df[target].isna()
+    n_dropped = int(missing.sum())
+    if n_dropped == n_read:
+        raise DataError(f"target column {target!r} in {path} is empty in every row")
+    df = df.loc[~missing].reset_index(drop=True)
+    y = df[target]
+    X = df.drop(columns=[target])
+
+    if task == "auto":
+        task, reason = infer_task(y)
+    else:
+        reason = "given with --task"
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+            example = y.iloc[0]
+            raise DataError(
+                f"target column {target!r} holds text ({example!r}, ...); regression needs a "
+                "numeric target (use --task classification for labels)"
+            )
+        y = y.astype(float)
+    n_unique = y.nunique()
+    if n_unique < 2:
+        what = "class" if task == "classification" else "value"
+        raise DataError(
+            f"target column {target!r} has a single {what} ({y.iloc[0]!r}) in all {len(y)} "
+            "rows; there is nothing to learn"
+        )
+    if task == "classification" and min_class_count > 1:
+        counts = y.value_counts()
+        rare = counts[counts < min_class_count]
+        if len(rare):
+            listed = ", ".join(f"{k!r} ({v} rows)" for k, v in rare.items())
+            noun = "class" if len(rare) == 1 else "classes"
+            raise DataError(
+                f"{noun} {listed} of target {target!r}: every class needs at least "
+                f"{min_class_count} rows for {min_class_count}-fold stratified "
+                "cross-validation; lower --cv or drop the rare rows"
+            )
+
+    numeric, categorical = split_columns(X)
+    return Dataset(
+        X=X,
+        y=y,
+        target=target,
+        task=task,
+        task_reason=reason,
+        numeric_columns=numeric,
+        categorical_columns=categorical,
+        n_rows_read=n_read,
+        n_rows_dropped=n_dropped,
+        warnings=_column_warnings(X, categorical),
+    )
+
+
+def select_features(df: pd.DataFrame, feature_columns: list[str], source="the data"):
+    """Return ``df[feature_columns]``, failing with a message that names any missing column.
+
+    Extra columns (such as the target) are ignored.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> select_features(pd.DataFrame({"a": [1], "b": [2], "y": [0]}), ["b", "a"]).columns.tolist()
+    ['b', 'a']
+    >>> select_features(pd.DataFrame({"a": [1]}), ["a", "b", "c"])
+    Traceback (most recent call last):
+    ...
+    skact.exceptions.DataError: the data lacks feature columns the model was trained on: 'b', 'c'
+    """
+    df = df.rename(columns=str)
+    missing = [c for c in feature_columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{source} lacks feature columns the model was trained on: {_format_columns(missing)}"
+        )
+    return df[list(feature_columns)]
+
+
+def _as_float32(X):
+    return np.asarray(X, dtype=np.float32)
+
+
+def make_preprocessor(numeric_columns, categorical_columns):
+    """Build the preprocessing that goes in front of the estimator.
+
+    Numeric columns: median imputation, then standardisation. Categorical columns: most
+    frequent imputation, then one-hot encoding (categories unseen in training are ignored at
+    prediction time). The output is a dense float32 array.
+
+    Parameters
+    ----------
+    numeric_columns, categorical_columns : list of str
+        Column names, e.g. from :func:`split_columns`.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", None]})
+    >>> make_preprocessor(["a"], ["b"]).fit_transform(X).shape
+    (3, 3)
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    transformers = []
+    if numeric_columns:
+        transformers.append(
+            (
+                "numeric",
+                Pipeline(
+                    [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+                ),
+                list(numeric_columns),
+            )
+        )
+    if categorical_columns:
+        transformers.append(
+            (
+                "categorical",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="most_frequent")),
+                        (
+                            "onehot",
+                            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                        ),
+                    ]
+                ),
+                list(categorical_columns),
+            )
+        )
+    columns = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+    return Pipeline(
+        [
+            ("columns", columns),
+            ("float32", FunctionTransformer(_as_float32, feature_names_out="one-to-one")),
+        ]
+    )

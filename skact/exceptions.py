@@ -1,0 +1,52 @@
+"""Errors skact raises for problems a user can fix.
+
+Every message is written for the person at the keyboard: it names the file, column, option or
+value at fault and, where there is one, the fix. The command line prints ``str(error)`` as one
+line and exits with status 1; library users can catch :class:`SkactError` (or one of its
+subclasses) to tell these apart from bugs.
+
+Input errors also subclass :class:`ValueError`, so code that already catches ``ValueError``
+around data loading keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SkactError",
+    "DataError",
+    "SpaceError",
+    "ScoringError",
+    "StudyError",
+    "ModelFileError",
+]
+
+
+class SkactError(Exception):
+    """Base class of the errors skact raises with a user-facing message."""
+
+
+class DataError(SkactError, ValueError):
+    """A CSV file or table that cannot be used: missing, unreadable, malformed or unsuitable.
+
+    Examples
+    --------
+    >>> from skact.exceptions import DataError, SkactError
+    >>> issubclass(DataError, SkactError) and issubclass(DataError, ValueError)
+    True
+    """
+
+
+class SpaceError(SkactError, ValueError):
+    """A search space (or an ``--activations`` list) that names unknown or invalid values."""
+
+
+class ScoringError(SkactError, ValueError):
+    """An unknown scikit-learn scorer name."""
+
+
+class StudyError(SkactError):
+    """An Optuna storage or study that cannot be opened or does not match this run."""
+
+
+class ModelFileError(SkactError):
+    """A saved model file that is missing, unreadable or not written by ``skact tune``."""
