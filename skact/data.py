@@ -26,12 +26,12 @@ from skact.exceptions import DataError
 __all__ = [
     "TASKS",
     "Dataset",
-    "read_csv",
-    "load_table",
     "infer_task",
-    "split_columns",
+    "load_table",
     "make_preprocessor",
+    "read_csv",
     "select_features",
+    "split_columns",
 ]
 
 TASKS = ("classification", "regression")

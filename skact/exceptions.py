@@ -12,12 +12,12 @@ around data loading keeps working.
 from __future__ import annotations
 
 __all__ = [
-    "SkactError",
     "DataError",
-    "SpaceError",
-    "ScoringError",
-    "StudyError",
     "ModelFileError",
+    "ScoringError",
+    "SkactError",
+    "SpaceError",
+    "StudyError",
 ]
 
 

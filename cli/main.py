@@ -1,0 +1,524 @@
+"""The ``skact`` command line: ``tune``, ``predict``, ``activations``.
+
+Each command parses its options, calls the library (:mod:`skact.data`, :mod:`skact.tuning`)
+and hands the results to :mod:`skact_cli.render`. Heavy imports (torch, scikit-learn, Optuna,
+pandas) happen inside the command bodies so ``skact --help`` stays instant.
+
+Exit codes: 0 success; 1 a :class:`skact.exceptions.SkactError` (one line on stderr; add
+``--debug`` for the traceback); 2 a bad option value; 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shlex
+import sys
+import time
+import warnings
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="skact",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+class Task(str, Enum):
+    auto = "auto"
+    classification = "classification"
+    regression = "regression"
+
+
+class Model(str, Enum):
+    mlp = "mlp"
+    cnn = "cnn"
+
+
+class Search(str, Enum):
+    optuna = "optuna"
+    grid = "grid"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("skact")
+    except PackageNotFoundError:  # running from a source tree without installing
+        import skact
+
+        return getattr(skact, "__version__", "unknown")
+
+
+def _version_callback(value: bool):
+    if value:
+        typer.echo(f"skact {_version()}")
+        raise typer.Exit()
+
+
+def _traceback_wanted(debug: bool) -> bool:
+    return debug or os.environ.get("SKACT_DEBUG", "") not in ("", "0")
+
+
+def handle_errors(command):
+    """Turn :class:`SkactError` into one line on stderr and exit 1; Ctrl-C into exit 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from skact.exceptions import SkactError
+
+        debug = _traceback_wanted(kwargs.get("debug", False))
+        try:
+            return command(*args, **kwargs)
+        except SkactError as exc:
+            from skact_cli import render
+
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            render.error(str(exc))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            from skact_cli import render
+
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            render.error("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+):
+    """Tune scikit-learn neural networks (MLP, CNN) whose activation is a hyperparameter.
+
+    [bold]Examples[/bold]
+
+      skact tune iris.csv --target species
+
+      skact predict skact-runs/iris-20250101-120000 new_rows.csv --proba
+
+      skact activations
+    """
+
+
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show the full traceback of an error.")
+]
+
+TUNE_EPILOG = """[bold]Examples[/bold]
+
+  Tune on a CSV whose last column is the label:
+
+    skact tune data.csv
+
+  Compare three activations with 10-fold cross-validation and 50 trials:
+
+    skact tune data.csv -t species --activations relu,gelu,tanh --cv 10 --n-trials 50
+
+  The full grid of activations x a few layer shapes, 4 fits in parallel:
+
+    skact tune data.csv --search grid --n-jobs 4
+
+  Resumable, and shared by several workers on one host (run the same line in more
+  terminals; use a postgresql:// URL across hosts):
+
+    skact tune data.csv --storage runs.journal --study-name my-study --n-trials 25
+"""
+
+
+def _parse_activations(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise typer.BadParameter("give at least one activation, e.g. relu,tanh")
+    from skact.exceptions import SpaceError
+    from skact.tuning import check_activations
+
+    try:
+        return check_activations(names)
+    except SpaceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--activations'") from None
+
+
+def _check_scoring(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from skact.exceptions import ScoringError
+    from skact.tuning import check_scoring
+
+    try:
+        return check_scoring(value)
+    except ScoringError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--scoring'") from None
+
+
+def _n_jobs(value: int) -> int:
+    if value == 0 or value < -1:
+        raise typer.BadParameter("use a positive number of jobs, or -1 for all CPUs",
+                                 param_hint="'--n-jobs'")
+    return (os.cpu_count() or 1) if value == -1 else value
+
+
+def _default_out(data: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path("skact-runs") / f"{data.name.split('.')[0] or 'data'}-{stamp}"
+    out, i = base, 1
+    while out.exists():
+        i += 1
+        out = base.with_name(f"{base.name}-{i}")
+    return out
+
+
+def _command_line() -> str:
+    from skact.tuning import mask_url
+
+    return "skact " + shlex.join(mask_url(a) for a in sys.argv[1:])
+
+
+TUNE_HELP = (
+    "Find the best activation and architecture for a CSV feature table.\n\n"
+    "Cross-validates pipelines (imputation, scaling, one-hot encoding, network) on all rows, "
+    "prints a leaderboard and a per-activation comparison, refits the best pipeline on all "
+    "rows and saves it as model.joblib with trials.csv and summary.json in the output "
+    "directory."
+)
+
+
+@app.command(help=TUNE_HELP, epilog=TUNE_EPILOG)
+@handle_errors
+def tune(
+    data: Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")],
+    target: Annotated[
+        str | None, typer.Option(
+            "--target", "-t", help="Target column.", show_default="the last column"
+        )
+    ] = None,
+    task: Annotated[
+        Task, typer.Option(help="Inferred from the target's values with 'auto'.")
+    ] = Task.auto,
+    model: Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")] = Model.mlp,
+    search: Annotated[
+        Search, typer.Option(help="Optuna (TPE + pruning) or a full GridSearchCV grid.")
+    ] = Search.optuna,
+    activations: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated activations to compare, e.g. relu,gelu,tanh. "
+            "See 'skact activations'.",
+            show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
+        ),
+    ] = None,
+    n_trials: Annotated[
+        int, typer.Option(min=1, help="Trials this run adds to the study (Optuna).")
+    ] = 20,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Stop starting new trials after this many seconds."),
+    ] = None,
+    cv: Annotated[
+        int, typer.Option(min=2, help="Cross-validation folds (stratified for classification).")
+    ] = 5,
+    scoring: Annotated[
+        str | None,
+        typer.Option(
+            help="Any scikit-learn scorer name.",
+            show_default="balanced_accuracy (UAR) for classification, r2 for regression",
+        ),
+    ] = None,
+    max_epochs: Annotated[int, typer.Option(min=1, help="Epochs per fit, at most.")] = 100,
+    n_jobs: Annotated[
+        int,
+        typer.Option(help="Parallel trials (Optuna) or fits (grid); -1 for all CPUs."),
+    ] = 1,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage: a journal file path (one host, many processes) or a "
+            "database URL such as postgresql://user:pw@host/db (many hosts).",
+            show_default="in memory",
+        ),
+    ] = None,
+    study_name: Annotated[
+        str | None,
+        typer.Option(help="Study to create or join.", show_default="skact-<data name>"),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seeds the sampler, the folds and the networks.")
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output directory.",
+            show_default="skact-runs/<data name>-<timestamp>",
+            file_okay=False,
+        ),
+    ] = None,
+    space: Annotated[
+        Path | None,
+        typer.Option(help="Search space file (TOML or JSON) replacing the default space."),
+    ] = None,
+    debug: DebugOption = False,
+):
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    acts = _parse_activations(activations)
+    scorer = _check_scoring(scoring)
+    jobs = _n_jobs(n_jobs)
+    with _quiet(not debug):
+        _tune(
+            data, target, task, model, search, acts, n_trials, timeout, cv, scorer,
+            max_epochs, jobs, storage, study_name, seed, out, space, started,
+        )
+
+
+@contextlib.contextmanager
+def _quiet(enabled: bool):
+    """Silence library warnings (convergence, batch clipping) unless --debug."""
+    if not enabled:
+        yield
+        return
+    old = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = "ignore"  # joblib worker processes (grid --n-jobs)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = old
+
+
+def _tune(
+    data, target, task, model, search, acts, n_trials, timeout, cv, scorer, max_epochs, jobs,
+    storage, study_name, seed, out, space, started,
+):
+    from skact_cli import render
+
+    from skact.data import load_table
+    from skact.tuning import OptunaSettings, Tuner, load_space
+
+    dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
+    _report_dataset(render, data, dataset)
+    search_space = load_space(space) if space is not None else None
+    name = study_name or f"skact-{data.name.split('.')[0] or 'data'}"
+    tuner = Tuner(
+        dataset,
+        model=model.value,
+        search=search.value,
+        space=search_space,
+        activations=acts,
+        n_trials=n_trials,
+        timeout=timeout,
+        cv=cv,
+        scoring=scorer,
+        max_epochs=max_epochs,
+        n_jobs=jobs,
+        settings=OptunaSettings(storage=storage, study_name=name, seed=seed),
+    )
+    fold_kind = "stratified " if dataset.task == "classification" else ""
+    render.info(
+        f"Scoring: {tuner.scoring}, {cv}-fold {fold_kind}cross-validation; "
+        f"activations: {', '.join(map(str, tuner.space.activations))}"
+    )
+    out_dir = out or _default_out(data)
+
+    result = _run_search(render, tuner, search.value, n_trials, cv)
+    _show_results(render, tuner, result)
+    _save_results(render, tuner, result, data, out_dir, started)
+    if result.interrupted:
+        where = (
+            f"in study {result.study_name!r} ({tuner.settings.storage})"
+            if storage else "in trials.csv"
+        )
+        render.error(f"interrupted; the trials that finished are kept {where}")
+        raise typer.Exit(130)
+    if result.best is None:
+        render.error(
+            "no trial completed (see the state column); try more --max-epochs or a different "
+            "--space"
+        )
+        raise typer.Exit(1)
+
+
+def _report_dataset(render, path, ds) -> None:
+    n_num, n_cat = len(ds.numeric_columns), len(ds.categorical_columns)
+    render.info(
+        f"Read {path}: {ds.n_rows_read} rows, {len(ds.feature_columns)} feature columns "
+        f"({n_num} numeric, {n_cat} text); target {ds.target!r}"
+    )
+    if ds.n_rows_dropped:
+        render.info(
+            f"Dropped {ds.n_rows_dropped} rows whose target is missing; {ds.n_rows} remain"
+        )
+    detail = ""
+    if ds.task == "classification":
+        detail = f", {ds.y.nunique()} classes"
+    render.info(f"Task: {ds.task} ({ds.task_reason}{detail})")
+    for w in ds.warnings:
+        render.info(f"Warning: {w}")
+
+
+def _run_search(render, tuner, search, n_trials, cv):
+    if search == "grid":
+        n_fits = tuner.space.n_grid_points() * cv
+        render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {cv} folds")
+        total = n_fits if tuner.n_jobs == 1 else None
+        with render.TrialProgress(total, "Grid search", unit="fits") as progress:
+            return tuner.run(on_trial=progress.on_trial)
+    with render.TrialProgress(n_trials, "Tuning") as progress:
+        return tuner.run(on_trial=progress.on_trial)
+
+
+def _show_results(render, tuner, result) -> None:
+    from skact.tuning import activation_summary, leaderboard
+
+    if result.study_name and tuner.search == "optuna":
+        n_old = len(result.records) - result.n_new
+        extra = f" ({n_old} from earlier runs or other workers)" if n_old else ""
+        render.info(f"Study {result.study_name!r}: {len(result.records)} trials{extra}")
+    if not result.records:
+        return
+    render.out.print(render.leaderboard_table(leaderboard(result.records), tuner.scoring))
+    render.out.print(render.activation_table(activation_summary(result.records), tuner.scoring))
+    if result.best is not None:
+        render.out.print(
+            render.params_table(
+                result.best_params, result.best["score"], result.best.get("score_std"),
+                tuner.scoring,
+            )
+        )
+
+
+def _save_results(render, tuner, result, data, out_dir, started) -> None:
+    from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_file = None
+    if not result.interrupted and result.best is not None:
+        render.info("Refitting the best pipeline on all rows...")
+        pipe = tuner.refit(result)
+        ds = tuner.dataset
+        save_model(
+            out_dir / "model.joblib",
+            pipe,
+            {
+                "feature_columns": ds.feature_columns,
+                "target": ds.target,
+                "task": ds.task,
+                "classes": [str(c) for c in getattr(pipe, "classes_", [])] or None,
+                "best_params": result.best_params,
+                "scoring": tuner.scoring,
+                "best_score": result.best["score"],
+            },
+        )
+        model_file = "model.joblib"
+    write_trials_csv(out_dir / "trials.csv", result.records)
+    summary = make_summary(
+        tuner, result, data_path=data, command=_command_line(), started=started,
+        model_file=model_file,
+    )
+    write_summary(out_dir / "summary.json", summary)
+    files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
+    render.info(f"Saved {files} in {out_dir}")
+
+
+PREDICT_EPILOG = """[bold]Examples[/bold]
+
+    skact predict skact-runs/iris-20250101-120000 new_rows.csv
+
+    skact predict skact-runs/iris-20250101-120000/model.joblib new_rows.csv --proba --out preds.csv
+"""
+
+
+PREDICT_HELP = (
+    "Predict the target for new rows with a model saved by 'skact tune'.\n\n"
+    "The target column is ignored if present; a missing feature column is an error that "
+    "names it. Output: a 'prediction' column (and 'proba_<class>' columns with --proba), one "
+    "row per input row. Only load model files you trust: they are pickles."
+)
+
+
+@app.command(help=PREDICT_HELP, epilog=PREDICT_EPILOG)
+@handle_errors
+def predict(
+    model: Annotated[
+        Path,
+        typer.Argument(help="model.joblib written by 'skact tune', or its run directory."),
+    ],
+    data: Annotated[Path, typer.Argument(help="CSV with the feature columns used in training.")],
+    out: Annotated[
+        Path | None, typer.Option(
+            "--out", "-o", help="Write a CSV here.", show_default="stdout", dir_okay=False
+        )
+    ] = None,
+    proba: Annotated[
+        bool, typer.Option("--proba", help="Add one probability column per class.")
+    ] = False,
+    debug: DebugOption = False,
+):
+    from skact_cli import render
+
+    from skact.data import read_csv
+    from skact.tuning import load_model, predict_frame, write_atomic
+
+    with _quiet(not debug):
+        bundle = load_model(model)
+        df = read_csv(data)
+        preds = predict_frame(bundle, df, proba=proba, source=str(data))
+    if out is None:
+        preds.to_csv(sys.stdout, index=False)
+    else:
+        write_atomic(out, lambda fh: preds.to_csv(fh, index=False))
+        render.info(f"Wrote {len(preds)} predictions to {out}")
+
+
+@app.command()
+def activations():
+    """List the activation functions: formula, output range, recommended use."""
+    from skact_cli import render
+
+    from skact import activations as registry
+
+    render.out.print(render.activations_table(registry.info(n) for n in registry.names()))
+
+
+def main() -> None:
+    """Entry point of the ``skact`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a command (e.g. while importing)
+        sys.stderr.write("Error: interrupted\n")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Rich output for the ``skact`` command line: tables, progress, messages.
+
+Only presentation lives here: every function takes plain records (dicts) from
+:mod:`skact.tuning` or the activation registry and returns or prints Rich renderables.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+#: Results (tables, predictions) go to stdout; progress and messages to stderr.
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+_STATE_STYLE = {
+    "complete": "green",
+    "pruned": "yellow",
+    "fail": "red",
+    "interrupted": "red",
+    "running": "cyan",
+}
+_STATE_LABEL = {"fail": "failed"}
+
+
+def info(message: str) -> None:
+    """A progress message on stderr."""
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def error(message: str) -> None:
+    """The one-line error message on stderr (no markup, no wrapping)."""
+    err.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True, style="bold red")
+
+
+def _score(value, std=None) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if std is None:
+        return f"{value:.4f}"
+    return f"{value:.4f} ± {std:.4f}"
+
+
+def _layers(record) -> str:
+    layers = record.get("hidden_layer_sizes")
+    conv = record.get("conv_channels")
+    if conv is not None:
+        return f"conv {conv} / {layers}" if layers is not None else f"conv {conv}"
+    return "-" if layers is None else str(layers)
+
+
+def _lr(record) -> str:
+    lr = record.get("learning_rate_init")
+    return "-" if lr is None else f"{lr:.2g}"
+
+
+def _seconds(value) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def _state(state: str) -> Text:
+    return Text(_STATE_LABEL.get(state, state), style=_STATE_STYLE.get(state, ""))
+
+
+def leaderboard_table(records, scoring: str, limit: int = 10) -> Table:
+    """Rank, activation, layers, lr, score mean ± std, fit time per fold, state."""
+    table = Table(title=f"Leaderboard ({scoring})", title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("trial", justify="right")
+    table.add_column("activation", no_wrap=True)
+    table.add_column("layers")
+    table.add_column("lr", justify="right")
+    table.add_column("score (mean ± std)", justify="right", no_wrap=True)
+    table.add_column("fit time", justify="right")
+    table.add_column("state")
+    for rank, r in enumerate(records[:limit], start=1):
+        table.add_row(
+            str(rank) if r["state"] == "complete" else "",
+            str(r["number"]),
+            str(r.get("activation", "-")),
+            _layers(r),
+            _lr(r),
+            _score(r.get("score"), r.get("score_std") if r["state"] == "complete" else None),
+            _seconds(r.get("fit_time")),
+            _state(r["state"]),
+        )
+    if len(records) > limit:
+        table.caption = f"{len(records) - limit} more trials in trials.csv"
+    return table
+
+
+def activation_table(rows, scoring: str) -> Table:
+    """Best and mean score per activation: the comparison people run ``tune`` for."""
+    table = Table(title=f"By activation ({scoring})", title_justify="left")
+    table.add_column("activation")
+    table.add_column("best", justify="right")
+    table.add_column("mean", justify="right")
+    table.add_column("complete", justify="right")
+    table.add_column("pruned", justify="right")
+    table.add_column("trials", justify="right")
+    for r in rows:
+        table.add_row(
+            r["activation"],
+            _score(r["best"]),
+            _score(r["mean"]),
+            str(r["complete"]),
+            str(r["pruned"]),
+            str(r["trials"]),
+        )
+    return table
+
+
+def params_table(params: dict, score=None, std=None, scoring: str = "") -> Table:
+    """The best parameters, one per row."""
+    table = Table(title="Best parameters", title_justify="left", show_header=False)
+    table.add_column("parameter", style="bold")
+    table.add_column("value")
+    for key, value in params.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        table.add_row(key, shown)
+    if score is not None:
+        table.add_row(f"cv {scoring}", _score(score, std))
+    return table
+
+
+def activations_table(infos) -> Table:
+    """The activation registry: name, formula, output range, recommended use, aliases."""
+    table = Table(title="Activations", title_justify="left")
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("formula")
+    table.add_column("range", no_wrap=True)
+    table.add_column("recommended use")
+    table.add_column("aliases")
+    for i in infos:
+        table.add_row(i.name, i.formula, i.output_range, i.use, ", ".join(i.aliases))
+    return table
+
+
+class TrialProgress:
+    """A Rich progress bar fed by :meth:`skact.tuning.Tuner.run`'s ``on_trial`` hook.
+
+    Shows done / total, the best score so far, elapsed time and an ETA.
+    """
+
+    def __init__(self, total: int | None, description: str = "Tuning", unit: str = "trials"):
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(unit),
+            TextColumn("best [bold]{task.fields[best]}[/]"),
+            TextColumn("pruned {task.fields[pruned]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=False,
+        )
+        self.task = self.progress.add_task(description, total=total, best="-", pruned=0)
+        self.best = None
+        self.pruned = 0
+        self.started = time.monotonic()
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+        return False
+
+    def on_trial(self, record: dict, best: dict | None) -> None:
+        """Advance by one; ``best`` is the study's best record so far (or ``None``)."""
+        if record.get("state") == "pruned":
+            self.pruned += 1
+        if best is not None:
+            self.best = best.get("score")
+        self.progress.update(self.task, advance=1, best=_score(self.best), pruned=self.pruned)

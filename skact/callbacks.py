@@ -1,0 +1,76 @@
+"""skorch callbacks that skact adds to the training loop.
+
+:class:`OptunaPruning` reports each epoch's validation score to an Optuna trial and stops
+hopeless trials. It is bound to one trial, so it is passed to ``fit`` (``est.fit(X, y,
+callbacks=[cb])``, or ``pipe.fit(X, y, mlpclassifier__callbacks=[cb])`` in a pipeline) rather
+than stored as a constructor parameter, which ``clone`` would deep-copy away from the study.
+"""
+
+from __future__ import annotations
+
+from skorch.callbacks import Callback
+
+__all__ = ["OptunaPruning"]
+
+
+class OptunaPruning(Callback):
+    """Report the per-epoch validation score to an Optuna trial; prune when told to.
+
+    The estimator must be fitted with ``early_stopping=True`` so that each epoch's history
+    entry holds ``valid_score`` (accuracy for classifiers, R² for regressors, on the held-out
+    ``validation_fraction``). Epochs without it are not reported.
+
+    One callback may serve several fits of the same trial, one per cross-validation fold: the
+    ``k``-th fit reports its epoch ``e`` (1-based) as step ``k * steps_per_fit + e``, so folds
+    never report the same step twice and the pruner compares fold ``k`` epoch ``e`` across
+    trials.
+
+    Parameters
+    ----------
+    trial : optuna.trial.BaseTrial
+        The trial to report to. ``optuna.trial.FixedTrial`` works too (it never prunes).
+    steps_per_fit : int, default=1000
+        Step offset between consecutive fits; set it to at least ``max_iter``.
+    monitor : str, default="valid_score"
+        The history key to report; greater must be better for the default direction.
+
+    Attributes
+    ----------
+    n_fits_ : int
+        Fits seen so far (incremented at the start of each fit).
+    last_step_ : int or None
+        The last step reported.
+
+    Raises
+    ------
+    optuna.TrialPruned
+        From ``on_epoch_end`` when the trial's pruner says so. skact's ``fit`` lets it
+        propagate; run cross-validation with ``error_score="raise"`` so scikit-learn does not
+        turn it into a NaN score.
+    """
+
+    def __init__(self, trial, steps_per_fit=1000, monitor="valid_score"):
+        self.trial = trial
+        self.steps_per_fit = steps_per_fit
+        self.monitor = monitor
+        self.n_fits_ = 0
+        self.last_step_ = None
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.n_fits_ += 1
+
+    def on_epoch_end(self, net, **kwargs):
+        import optuna
+
+        entry = net.history[-1]
+        if self.monitor not in entry:
+            return
+        score = float(entry[self.monitor])
+        epoch = int(entry.get("epoch", len(net.history)))
+        step = max(self.n_fits_ - 1, 0) * self.steps_per_fit + epoch
+        self.trial.report(score, step)
+        self.last_step_ = step
+        if self.trial.should_prune():
+            raise optuna.TrialPruned(
+                f"pruned at fit {self.n_fits_}, epoch {epoch} ({self.monitor}={score:.4g})"
+            )
