@@ -1,0 +1,37 @@
+"""skact: scikit-learn neural-network estimators where the activation is a hyperparameter.
+
+>>> from skact import MLPClassifier
+>>> MLPClassifier(activation="gelu")
+MLPClassifier(activation='gelu')
+
+The estimators are imported on first use, and torch only when a model is
+built, so ``import skact`` stays cheap.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "MLPClassifier": "skact.mlp",
+    "MLPRegressor": "skact.mlp",
+    "CNNClassifier": "skact.cnn",
+    "CNNRegressor": "skact.cnn",
+}
+
+__all__ = ["MLPClassifier", "MLPRegressor", "CNNClassifier", "CNNRegressor", "activations",
+           "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name == "activations":
+        return import_module("skact.activations")
+    raise AttributeError(f"module 'skact' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

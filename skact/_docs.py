@@ -1,0 +1,179 @@
+"""Docstring fragments shared by the estimators, so ``help()`` is the full manual."""
+
+ACTIVATION = """\
+activation : str, torch.nn.Module subclass or callable, default='relu'
+        Activation after every hidden layer (the output layer has none).
+
+        - a registered name: 'relu', 'leaky_relu', 'tanh', 'sigmoid' (alias
+          'logistic'), 'identity', 'elu', 'selu', 'celu', 'gelu', 'silu'
+          (alias 'swish'), 'mish', 'softplus', 'softsign', 'prelu', 'rrelu',
+          'relu6', 'hardswish', 'hardtanh', 'tanhshrink', or one you added
+          with ``skact.activations.register``;
+        - a ``torch.nn.Module`` subclass or a callable returning a new module.
+          A fresh module is built for every layer."""
+
+TRAINING = """\
+solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        - 'adam': torch.optim.Adam.
+        - 'sgd': torch.optim.SGD with ``momentum``/``nesterovs_momentum``.
+        - 'lbfgs': torch.optim.LBFGS, full batch, strong-Wolfe line search;
+          often best on small data sets.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases), scaled
+        as in scikit-learn by the batch's total sample weight.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``. Ignored by lbfgs.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule for ``solver='sgd'``:
+
+        - 'constant': ``learning_rate_init`` throughout;
+        - 'invscaling': ``learning_rate_init / (t + 1) ** power_t`` with ``t``
+          the samples seen so far;
+        - 'adaptive': divide by 5 whenever the loss (or validation score) has
+          not improved by ``tol`` for ``n_iter_no_change`` epochs.
+
+    learning_rate_init : float, default=0.001
+        Initial step size (sgd and adam).
+
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+
+    max_iter : int, default=200
+        Maximum number of epochs (sgd, adam) or of L-BFGS iterations.
+
+    shuffle : bool, default=True
+        Shuffle the samples every epoch (sgd, adam).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. An int makes fits reproducible (same data, same predictions).
+
+    tol : float, default=1e-4
+        Improvement in loss or validation score below which an epoch counts
+        as no improvement; for lbfgs the gradient tolerance.
+
+    verbose : bool or int, default=False
+        Print the activation in use and one line per epoch (loss, validation
+        score, time).
+
+    warm_start : bool, default=False
+        Keep the previous weights and continue training on the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum for sgd, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov momentum (sgd with momentum > 0).
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, score it every
+        epoch (accuracy or R²), stop after ``n_iter_no_change`` epochs without
+        an improvement of ``tol``, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical stability term.
+
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement before stopping (sgd, adam).
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations (lbfgs only).
+
+    dropout : float or list of float, default=0.0
+        Dropout probability after each hidden (dense) layer: one value for
+        all, or exactly one per hidden layer.
+
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden linear/convolution layer.
+
+    activation_params : dict, default=None
+        Keyword arguments for the activation, e.g. ``{'negative_slope': 0.1}``
+        for 'leaky_relu' or ``{'alpha': 0.5}`` for 'elu'.
+
+    weight_init : {'auto', 'kaiming', 'xavier', 'lecun', 'torch'} or callable, \
+default='auto'
+        'auto' picks He/Kaiming for the ReLU family, Glorot/Xavier for tanh
+        and sigmoid, LeCun normal for SELU; 'torch' keeps torch's defaults; a
+        callable is applied to every weight tensor in place. Biases start at
+        zero (except with 'torch').
+
+    device : {'cpu', 'cuda', 'cuda:N', 'auto'}, default='cpu'
+        Where to train and predict; 'auto' takes a GPU when torch sees one."""
+
+CLASS_WEIGHT = """\
+class_weight : dict, 'balanced' or None, default=None
+        Weights per class, multiplied into ``sample_weight``; 'balanced'
+        uses ``n_samples / (n_classes * np.bincount(y))``."""
+
+COMMON_ATTRIBUTES = """\
+n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when X had string column names.
+
+    loss_ : float
+        The loss of the last epoch (sgd, adam) or the final loss (lbfgs).
+
+    loss_curve_ : list of float
+        Loss per epoch (sgd, adam).
+
+    best_loss_ : float or None
+        Lowest training loss seen; None with ``early_stopping=True``.
+
+    validation_scores_ : list of float or None
+        Validation score per epoch with ``early_stopping=True``, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with ``early_stopping=True``, else None.
+
+    n_iter_ : int
+        Epochs run by the last call (L-BFGS iterations for lbfgs).
+
+    t_ : int
+        Training samples seen (sgd, adam).
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Output function: 'softmax', 'logistic', 'identity' or 'exp'.
+
+    module_ : torch.nn.Module
+        The trained torch module.
+
+    net_ : skorch.NeuralNet
+        The skorch net that trained it.
+
+    history_ : skorch.History
+        One record per epoch: 'epoch', 'train_loss', 'dur', 'lr' and, with
+        early stopping, 'valid_score'."""
+
+NOTES = """\
+The compute dtype follows the input, as in scikit-learn: float32 X trains
+    and predicts in float32 (about twice as fast), anything else in float64.
+    ``activation`` and every other parameter are checked in ``fit``;
+    construction and ``set_params`` never raise."""
+
+
+def fill(template):
+    """Substitute the shared fragments into an estimator docstring."""
+    return template.format(
+        activation=ACTIVATION, training=TRAINING, class_weight=CLASS_WEIGHT,
+        common_attributes=COMMON_ATTRIBUTES, notes=NOTES,
+    )

@@ -1,0 +1,227 @@
+"""skorch's ``NeuralNet``, specialised for skact's in-memory training. Internal.
+
+The public estimators wrap this class (they never subclass skorch). What it
+changes in skorch's loop, and why:
+
+- Batches are sliced from tensors already in memory (:class:`Batches`), not
+  gathered row by row through a ``Dataset`` and collated.
+- The epoch loss is summed on the device and read once per epoch; skorch's
+  per-batch history writes (one ``loss.item()`` sync each) are not made.
+- Batch-level callbacks are notified only when a callback overrides those
+  hooks, so an unused hook costs nothing per batch.
+- Training stops when a callback sets ``net.stop_training_``, not through
+  ``KeyboardInterrupt`` (which skorch's ``partial_fit`` swallows): a user's
+  Ctrl-C always reaches the caller.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer
+from skorch.utils import TeeGenerator
+
+__all__ = ["Batches", "PerSampleLoss", "SkactNet", "to_tensor"]
+
+
+def to_tensor(array, dtype, device):
+    """A numpy array (or sparse matrix) as a tensor; no copy when none is needed."""
+    if sp.issparse(array):
+        array = array.toarray()
+    with warnings.catch_warnings():
+        # Read-only inputs (memmaps) are fine: skact never writes to its inputs.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        tensor = torch.as_tensor(np.asarray(array))
+    return tensor.to(device=device, dtype=dtype)
+
+
+class Batches:
+    """Mini-batches ``(X, (y, w))`` sliced from data already in memory.
+
+    ``X`` is a tensor, or a scipy sparse matrix densified one batch at a time
+    (so sparse inputs never need their dense size in memory). ``w`` may be
+    None. Shuffling uses its own seeded generator, so the global torch RNG is
+    untouched and runs are reproducible.
+    """
+
+    def __init__(self, X, y, w, batch_size, shuffle, generator=None, dtype=None,
+                 device="cpu"):
+        self.X, self.y, self.w = X, y, w
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+        self.dtype, self.device = dtype, device
+        self.n_samples = X.shape[0]
+
+    def __len__(self):
+        return math.ceil(self.n_samples / self.batch_size)
+
+    def _take(self, array, rows):
+        if array is None:
+            return None
+        if sp.issparse(array):
+            if isinstance(rows, torch.Tensor):
+                rows = rows.cpu().numpy()
+            return to_tensor(array[rows], self.dtype, self.device)
+        return array[rows]
+
+    def __iter__(self):
+        n, size = self.n_samples, self.batch_size
+        order = None
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator)
+            if not sp.issparse(self.X):
+                order = order.to(self.X.device)
+        for start in range(0, n, size):
+            rows = slice(start, start + size) if order is None else order[start:start + size]
+            yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
+
+
+class PerSampleLoss(torch.nn.Module):
+    """scikit-learn's MLP losses, one value per sample, computed from raw outputs.
+
+    kind: "cross_entropy" (softmax, multiclass), "binary" (logistic per output,
+    summed: binary and multilabel), "squared_error" (half the squared error,
+    averaged over outputs) or "poisson" (exp link, summed over outputs).
+    """
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def forward(self, raw, y):
+        if self.kind == "cross_entropy":
+            return F.cross_entropy(raw, y, reduction="none")
+        if self.kind == "binary":
+            return F.binary_cross_entropy_with_logits(raw, y, reduction="none").sum(1)
+        if self.kind == "squared_error":
+            return 0.5 * (raw - y).pow(2).mean(1)
+        if self.kind == "poisson":
+            return (torch.xlogy(y, y) - y * raw - y + torch.exp(raw)).sum(1)
+        raise ValueError(f"Unknown loss kind {self.kind!r}.")
+
+
+def _overrides(callback, hook):
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
+class SkactNet(NeuralNet):
+    """The skorch net an estimator builds in ``fit`` and stores as ``net_``.
+
+    Parameters beyond skorch's: ``alpha``, the L2 penalty on weights (not
+    biases), scaled as in scikit-learn by ``0.5 * alpha / sum(batch weights)``.
+    """
+
+    def __init__(self, module, *args, alpha=0.0, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.alpha = alpha
+
+    @property
+    def _default_callbacks(self):
+        return [("epoch_timer", EpochTimer())]
+
+    # -- loss ---------------------------------------------------------------
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y, w = y_true
+        per_sample = self.criterion_(y_pred, y)
+        if w is None:
+            total = per_sample.shape[0]
+            loss = per_sample.mean()
+        else:
+            total = w.sum()
+            loss = (per_sample * w).sum() / total
+        if self.alpha:
+            squares = sum(p.pow(2).sum() for p in self.penalised_parameters())
+            loss = loss + 0.5 * self.alpha * squares / total
+        return loss
+
+    def penalised_parameters(self):
+        """Weights of every Linear/Conv layer: what scikit-learn's ``alpha`` penalises."""
+        kinds = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d)
+        return [m.weight for m in self.module_.modules() if isinstance(m, kinds)]
+
+    # -- loop ---------------------------------------------------------------
+    def train_epochs(self, batches, epochs):
+        """Run up to ``epochs`` epochs over ``batches``; exceptions propagate."""
+        self.stop_training_ = False
+        listeners = [cb for _, cb in self.callbacks_]
+        self._batch_listeners = [
+            cb for cb in listeners
+            if _overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
+        ]
+        self._grad_listeners = [cb for cb in listeners if _overrides(cb, "on_grad_computed")]
+        self.notify("on_train_begin", X=batches, y=None)
+        try:
+            for _ in range(epochs):
+                self.notify("on_epoch_begin", dataset_train=batches, dataset_valid=None)
+                self.run_single_epoch(batches, training=True, prefix="train",
+                                      step_fn=self.train_step)
+                self.notify("on_epoch_end", dataset_train=batches, dataset_valid=None)
+                if self.stop_training_:
+                    break
+        finally:
+            self.notify("on_train_end", X=batches, y=None)
+        return self
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        self._set_training(training)
+        total = None
+        for batch in iterator:
+            if self._batch_listeners:
+                self._notify_some(self._batch_listeners, "on_batch_begin",
+                                  batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            rows = batch[0].shape[0]
+            batch_loss = step["loss"].detach() * rows
+            total = batch_loss if total is None else total + batch_loss
+            if self._batch_listeners:
+                self._notify_some(self._batch_listeners, "on_batch_end",
+                                  batch=batch, training=training, **step)
+        # One device sync per epoch; this is scikit-learn's ``loss_``.
+        self.history.record(prefix + "_loss", float(total.item()) / iterator.n_samples)
+
+    def train_step(self, batch, **fit_params):
+        if self.requires_closure():
+            return self._train_step_with_closure(batch)
+        Xi, yi = batch
+        self._zero_grad_optimizer(set_to_none=True)
+        y_pred = self.module_(Xi)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        if self._grad_listeners:
+            self._notify_some(
+                self._grad_listeners, "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch, training=True,
+            )
+        self._step_optimizer(None)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _train_step_with_closure(self, batch):
+        """L-BFGS evaluates the loss several times per step; keep the last value."""
+        Xi, yi = batch
+        last = {}
+
+        def closure():
+            self._zero_grad_optimizer()
+            y_pred = self.module_(Xi)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            loss.backward()
+            last.update(loss=loss.detach(), y_pred=y_pred)
+            return loss
+
+        self._step_optimizer(closure)
+        return last
+
+    def requires_closure(self):
+        return isinstance(self.optimizer_, torch.optim.LBFGS)
+
+    def _notify_some(self, callbacks, method_name, **kwargs):
+        for callback in callbacks:
+            getattr(callback, method_name)(self, **kwargs)

@@ -1,0 +1,138 @@
+"""scikit-learn's MLP stopping rules and learning-rate schedules as skorch callbacks.
+
+Internal: the estimators add these to every net they build. The state that
+scikit-learn keeps on the estimator (``n_iter_``, ``t_``, ``loss_curve_``,
+``best_loss_``, ...) lives on :class:`ConvergenceMonitor` between
+``partial_fit`` calls and is copied onto the estimator after each fit.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from skorch.callbacks import Callback
+
+__all__ = ["ConvergenceMonitor", "EpochPrinter"]
+
+
+class ConvergenceMonitor(Callback):
+    """Tracks the loss curve, validation scores and when to stop, as scikit-learn does.
+
+    Parameters
+    ----------
+    tol, n_iter_no_change, early_stopping, learning_rate, learning_rate_init,
+    power_t, solver
+        The estimator's parameters of the same names.
+    """
+
+    def __init__(self, *, tol, n_iter_no_change, early_stopping, learning_rate,
+                 learning_rate_init, power_t, solver):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.solver = solver
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_ = None
+        self.loss_curve_ = []
+        self.no_improvement_count_ = 0
+        self.validation_scores_ = [] if early_stopping else None
+        self.best_validation_score_ = -np.inf if early_stopping else None
+        self.best_loss_ = None if early_stopping else np.inf
+        self.best_state_ = None
+        self.stop_message_ = None
+        self.diverged_ = False
+        self.current_lr_ = learning_rate_init
+        self.validation_scorer = None  # set by the estimator for each fit
+
+    def on_train_begin(self, net, **kwargs):
+        self.stop_message_ = None
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        record = net.history[-1]
+        self.n_iter_ += 1
+        self.t_ += dataset_train.n_samples
+        self.loss_ = record["train_loss"]
+        self.loss_curve_.append(self.loss_)
+        record["lr"] = self.current_lr_
+        if not np.isfinite(self.loss_):
+            # Nothing more can be learned from NaN/inf; the estimator explains.
+            self.diverged_ = True
+            net.stop_training_ = True
+            return
+        self._update_no_improvement_count(net, record)
+        if self.solver == "sgd" and self.learning_rate == "invscaling":
+            self.current_lr_ = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+            _set_lr(net, self.current_lr_)
+        if self.no_improvement_count_ > self.n_iter_no_change:
+            self._trigger_stopping(net)
+
+    def _update_no_improvement_count(self, net, record):
+        if self.early_stopping:
+            score = self.validation_scorer(net.module_)
+            record["valid_score"] = score
+            self.validation_scores_.append(score)
+            if score < self.best_validation_score_ + self.tol:
+                self.no_improvement_count_ += 1
+            else:
+                self.no_improvement_count_ = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self.best_state_ = {
+                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
+                }
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self.no_improvement_count_ += 1
+            else:
+                self.no_improvement_count_ = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _trigger_stopping(self, net):
+        what = "Validation score" if self.early_stopping else "Training loss"
+        message = (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        if self.solver == "sgd" and self.learning_rate == "adaptive":
+            if self.current_lr_ > 1e-6:
+                self.current_lr_ /= 5.0
+                _set_lr(net, self.current_lr_)
+                self.no_improvement_count_ = 0
+                self.stop_message_ = message + f" Setting learning rate to {self.current_lr_:f}"
+                return
+            message += " Learning rate too small."
+        self.stop_message_ = message + " Stopping."
+        net.stop_training_ = True
+
+
+def _set_lr(net, lr):
+    for group in net.optimizer_.param_groups:
+        group["lr"] = lr
+
+
+class EpochPrinter(Callback):
+    """``verbose`` output: one line per epoch (loss, validation score, time)."""
+
+    def __init__(self, monitor):
+        self.monitor = monitor
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        line = f"Iteration {self.monitor.n_iter_}, loss = {record['train_loss']:.8f}"
+        if "valid_score" in record:
+            line += f", validation score = {record['valid_score']:.6f}"
+        line += f", {time.perf_counter() - self._start:.2f}s"
+        print(line, flush=True)
+        if self.monitor.stop_message_:
+            print(self.monitor.stop_message_, flush=True)
+            if not net.stop_training_:
+                self.monitor.stop_message_ = None

@@ -1,0 +1,243 @@
+"""MLPClassifier and MLPRegressor: scikit-learn's MLP, on torch, any activation."""
+
+from __future__ import annotations
+
+from sklearn.base import ClassifierMixin, RegressorMixin
+
+from . import _docs
+from .base import ClassifierNet, RegressorNet
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+def store_params(estimator, params):
+    """Set every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+class _MLPArchitecture:
+    """The dense network, and scikit-learn's ``coefs_``/``intercepts_`` views of it."""
+
+    def _build_module(self, input_shape, n_outputs, make_activation, config):
+        from .modules import MLP
+
+        return MLP(input_shape[0], config["hidden"], n_outputs, make_activation,
+                   config["dropout"], batch_norm=self.batch_norm)
+
+    def _linear_layers(self):
+        import torch
+
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "net_")
+        return [m for m in self.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+
+    @property
+    def coefs_(self):
+        """Weight matrices, one per layer, shaped (n_in, n_out) as in scikit-learn.
+
+        Copies read from the torch module: changing them does not change the model.
+        """
+        return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+
+    @property
+    def intercepts_(self):
+        """Bias vectors, one per layer (copies read from the torch module)."""
+        return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+
+
+class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
+    """Multi-layer perceptron classifier on PyTorch, with any activation.
+
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
+    parameters, defaults, fitted attributes and errors, plus dropout, batch
+    normalisation, class weights, GPU training and the activation registry.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units in each hidden layer; ``()`` gives a linear model.
+
+    {activation}
+
+    {training}
+
+    {class_weight}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (any type; predictions come from this array).
+
+    {common_attributes}
+
+    coefs_ : list of ndarray
+        Weight matrix of each layer, shape (n_in, n_out).
+
+    intercepts_ : list of ndarray
+        Bias vector of each layer.
+
+    See Also
+    --------
+    MLPRegressor : The regressor.
+    CNNClassifier : Convolutional network for signals and images.
+    sklearn.neural_network.MLPClassifier : scikit-learn's NumPy version.
+
+    Notes
+    -----
+    {notes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skact import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(),
+    ...                     MLPClassifier(activation="gelu", random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    __doc__ = _docs.fill(__doc__)
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        batch_norm=False,
+        activation_params=None,
+        weight_init="auto",
+        class_weight=None,
+        device="cpu",
+    ):
+        store_params(self, locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
+    """Multi-layer perceptron regressor on PyTorch, with any activation.
+
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
+    parameters, defaults, fitted attributes and errors, plus dropout, batch
+    normalisation, GPU training and the activation registry.
+
+    Parameters
+    ----------
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        Half squared error with an identity output, or Poisson deviance with
+        an exponential output (for counts; y must be non-negative).
+
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units in each hidden layer; ``()`` gives a linear model.
+
+    {activation}
+
+    {training}
+
+    Attributes
+    ----------
+    {common_attributes}
+
+    coefs_ : list of ndarray
+        Weight matrix of each layer, shape (n_in, n_out).
+
+    intercepts_ : list of ndarray
+        Bias vector of each layer.
+
+    See Also
+    --------
+    MLPClassifier : The classifier.
+    CNNRegressor : Convolutional network for signals and images.
+    sklearn.neural_network.MLPRegressor : scikit-learn's NumPy version.
+
+    Notes
+    -----
+    {notes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skact import MLPRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = make_pipeline(StandardScaler(),
+    ...                     MLPRegressor(activation="tanh", solver="lbfgs", max_iter=50,
+    ...                                  random_state=0))
+    >>> reg.fit(X, y).score(X, y) > 0.4
+    True
+    """
+
+    __doc__ = _docs.fill(__doc__)
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        batch_norm=False,
+        activation_params=None,
+        weight_init="auto",
+        device="cpu",
+    ):
+        store_params(self, locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,156 @@
+"""The torch modules behind the estimators: an MLP and a 1-D/2-D CNN.
+
+Both take a ``make_activation`` factory and call it once per layer, so every
+layer owns its activation module (a learned ``PReLU`` slope is per layer, never
+shared). The output layer has no activation: it returns logits for
+classification and raw values for regression.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["MLP", "CNN", "init_weights", "conv_output_shape"]
+
+
+def _dense_stack(n_in, hidden_layer_sizes, make_activation, dropout, batch_norm):
+    """Linear [-> BatchNorm] -> activation [-> Dropout] for each hidden layer."""
+    layers = []
+    for units, p in zip(hidden_layer_sizes, dropout):
+        layers.append(nn.Linear(n_in, units))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(units))
+        layers.append(make_activation())
+        if p > 0:
+            layers.append(nn.Dropout(p))
+        n_in = units
+    return layers, n_in
+
+
+class MLP(nn.Module):
+    """A multi-layer perceptron.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input.
+    hidden_layer_sizes : sequence of int
+        Units per hidden layer (may be empty: a linear model).
+    n_outputs : int
+        Width of the output layer (logits or regression targets).
+    make_activation : callable
+        Returns a new activation module on each call.
+    dropout : sequence of float
+        Dropout probability after each hidden layer.
+    batch_norm : bool
+        Add ``BatchNorm1d`` after each hidden linear layer.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, make_activation,
+                 dropout, batch_norm=False):
+        super().__init__()
+        layers, n_last = _dense_stack(
+            n_features, hidden_layer_sizes, make_activation, dropout, batch_norm
+        )
+        layers.append(nn.Linear(n_last, n_outputs))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+def conv_output_shape(spatial, n_blocks, pool_size):
+    """Spatial shape after ``n_blocks`` conv blocks with 'same' padding.
+
+    A dimension is pooled only while it is at least ``pool_size`` long, so
+    any input length from 1 up works.
+    """
+    shape = list(spatial)
+    for _ in range(n_blocks):
+        shape = [d // pool_size if d >= pool_size else d for d in shape]
+    return tuple(shape)
+
+
+class CNN(nn.Module):
+    """A small convolutional network for 1-D signals or 2-D images.
+
+    ``conv_channels`` blocks of Conv (stride 1, 'same' padding) [-> BatchNorm]
+    -> activation [-> MaxPool], then a dense head like :class:`MLP`.
+
+    Parameters
+    ----------
+    input_shape : tuple
+        ``(channels, length)`` or ``(channels, height, width)``.
+    conv_channels : sequence of int
+        Output channels of each convolution block.
+    kernel_size : int
+        Convolution kernel size (per spatial dimension).
+    pool_size : int
+        Max-pooling window; a dimension shorter than it is not pooled.
+    hidden_layer_sizes, n_outputs, make_activation, dropout, batch_norm
+        As in :class:`MLP`, for the dense head.
+    """
+
+    def __init__(self, input_shape, conv_channels, kernel_size, pool_size,
+                 hidden_layer_sizes, n_outputs, make_activation, dropout,
+                 batch_norm=False):
+        super().__init__()
+        n_spatial = len(input_shape) - 1
+        conv = {1: nn.Conv1d, 2: nn.Conv2d}[n_spatial]
+        norm = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[n_spatial]
+        pool = {1: nn.MaxPool1d, 2: nn.MaxPool2d}[n_spatial]
+
+        blocks = []
+        channels, spatial = input_shape[0], tuple(input_shape[1:])
+        for out_channels in conv_channels:
+            blocks.append(conv(channels, out_channels, kernel_size, padding="same"))
+            if batch_norm:
+                blocks.append(norm(out_channels))
+            blocks.append(make_activation())
+            window = tuple(pool_size if d >= pool_size else 1 for d in spatial)
+            if any(w > 1 for w in window):
+                blocks.append(pool(window if n_spatial > 1 else window[0]))
+            spatial = tuple(d // w for d, w in zip(spatial, window))
+            channels = out_channels
+        self.features = nn.Sequential(*blocks, nn.Flatten())
+
+        n_flat = channels * math.prod(spatial)
+        layers, n_last = _dense_stack(
+            n_flat, hidden_layer_sizes, make_activation, dropout, batch_norm
+        )
+        layers.append(nn.Linear(n_last, n_outputs))
+        self.head = nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.head(self.features(X))
+
+
+def init_weights(module, scheme, activation_label=""):
+    """Initialise every Linear/Conv weight of ``module`` in place; zero the biases.
+
+    ``scheme``: "kaiming" (He, for the ReLU family), "xavier" (Glorot, for tanh
+    and sigmoid), "lecun" (LeCun normal, for SELU), "torch" (leave torch's
+    defaults), or a callable applied to each weight tensor.
+    """
+    if scheme == "torch":
+        return
+    for layer in module.modules():
+        if not isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            continue
+        weight = layer.weight
+        if callable(scheme):
+            scheme(weight)
+        elif scheme == "kaiming":
+            slope = 0.01 if "leaky" in activation_label else 0.0
+            nn.init.kaiming_uniform_(weight, a=slope, nonlinearity="leaky_relu")
+        elif scheme == "xavier":
+            nn.init.xavier_uniform_(weight)
+        elif scheme == "lecun":
+            fan_in = weight.shape[1] * math.prod(weight.shape[2:])
+            with torch.no_grad():
+                weight.normal_(0.0, 1.0 / math.sqrt(fan_in))
+        if layer.bias is not None:
+            nn.init.zeros_(layer.bias)

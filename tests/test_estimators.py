@@ -1,0 +1,497 @@
+"""Behaviour users rely on, through the public API of the four estimators."""
+
+import io
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from scipy import sparse
+from sklearn.base import clone
+from skorch.callbacks import Callback
+from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skact import CNNClassifier, CNNRegressor, MLPClassifier, MLPRegressor, activations
+
+CLASSIFIERS = [MLPClassifier, CNNClassifier]
+REGRESSORS = [MLPRegressor, CNNRegressor]
+ALL = CLASSIFIERS + REGRESSORS
+
+
+def small(cls, **params):
+    """A quick-to-train instance: these tests are about behaviour, not accuracy."""
+    base = {"hidden_layer_sizes": (16,), "max_iter": 30, "learning_rate_init": 0.01,
+            "random_state": 0}
+    if cls.__name__.startswith("CNN"):
+        base["conv_channels"] = (4,)
+    base.update(params)
+    return cls(**base)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def data_for(cls, n=120, seed=0):
+    if cls in CLASSIFIERS:
+        X, y = make_classification(n_samples=n, n_features=8, n_informative=5,
+                                   n_classes=3, random_state=seed)
+    else:
+        X, y = make_regression(n_samples=n, n_features=8, noise=1.0, random_state=seed)
+        y = y / y.std()
+    return X, y
+
+
+def quiet_fit(estimator, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y, **kwargs)
+
+
+# --------------------------------------------------------------------- search --
+def test_gridsearch_over_activations_in_a_pipeline(iris):
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(16,),
+                                                         learning_rate_init=0.01,
+                                                         max_iter=100, random_state=0))
+    grid = {"mlpclassifier__activation": ["relu", "tanh", "leaky_relu", "gelu"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(pipe, grid, cv=3, n_jobs=2, error_score="raise").fit(X, y)
+    scores = dict(zip(search.cv_results_["param_mlpclassifier__activation"],
+                      search.cv_results_["mean_test_score"]))
+    assert set(scores) == {"relu", "tanh", "leaky_relu", "gelu"}
+    assert all(0.6 < s <= 1.0 for s in scores.values())
+    assert search.best_estimator_[-1].activation == search.best_params_[
+        "mlpclassifier__activation"]
+
+
+def test_randomized_search_and_cross_val_score(iris):
+    X, y = iris
+    search = RandomizedSearchCV(
+        small(MLPClassifier),
+        {"activation": activations.names(), "alpha": [1e-4, 1e-2]},
+        n_iter=3, cv=2, random_state=0, error_score="raise",
+    )
+    quiet_fit(search, X, y)
+    assert search.best_params_["activation"] in activations.names()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(small(MLPClassifier, max_iter=60), X, y, cv=3,
+                                 error_score="raise")
+    assert scores.shape == (3,) and scores.mean() > 0.7
+
+
+# ------------------------------------------------------- persistence, cloning --
+@pytest.mark.parametrize("cls", ALL)
+def test_clone_pickle_and_joblib_round_trips_give_identical_predictions(cls):
+    X, y = data_for(cls)
+    est = quiet_fit(small(cls), X, y)
+    expected = est.predict(X)
+
+    cloned = quiet_fit(clone(est), X, y)
+    np.testing.assert_array_equal(cloned.predict(X), expected)
+
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X), expected)
+
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(joblib.load(buffer).predict(X), expected)
+
+
+# ---------------------------------------------------------------- determinism --
+@pytest.mark.parametrize("cls", ALL)
+def test_same_seed_same_predictions_other_seed_other_predictions(cls):
+    X, y = data_for(cls)
+    method = "predict_proba" if cls in CLASSIFIERS else "predict"
+    a = getattr(quiet_fit(small(cls, random_state=1), X, y), method)(X)
+    b = getattr(quiet_fit(small(cls, random_state=1), X, y), method)(X)
+    c = getattr(quiet_fit(small(cls, random_state=2), X, y), method)(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_fit_does_not_disturb_the_global_torch_rng(iris):
+    X, y = iris
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    quiet_fit(small(MLPClassifier), X, y)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+# ----------------------------------------------------- activation as a param --
+def test_set_params_activation_rebuilds_the_network(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, hidden_layer_sizes=(8, 8)), X, y)
+    assert sum(isinstance(m, torch.nn.ReLU) for m in clf.module_.modules()) == 2
+    clf.set_params(activation="tanh")
+    quiet_fit(clf, X, y)
+    kinds = {type(m) for m in clf.module_.modules()}
+    assert torch.nn.Tanh in kinds and torch.nn.ReLU not in kinds
+    assert sum(isinstance(m, torch.nn.Tanh) for m in clf.module_.modules()) == 2
+
+
+def test_each_layer_gets_its_own_activation_module(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, activation="prelu", hidden_layer_sizes=(8, 8)), X, y)
+    prelus = [m for m in clf.module_.modules() if isinstance(m, torch.nn.PReLU)]
+    assert len(prelus) == 2 and prelus[0].weight is not prelus[1].weight
+
+
+def test_cnn_uses_the_activation_in_conv_and_dense_layers():
+    X, y = data_for(CNNClassifier)
+    clf = quiet_fit(small(CNNClassifier, activation="elu", conv_channels=(4, 4)), X, y)
+    assert sum(isinstance(m, torch.nn.ELU) for m in clf.module_.features) == 2
+    assert sum(isinstance(m, torch.nn.ELU) for m in clf.module_.head) == 1
+
+
+def test_activation_params_and_module_class(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, activation="leaky_relu",
+                          activation_params={"negative_slope": 0.2}), X, y)
+    slopes = [m.negative_slope for m in clf.module_.modules()
+              if isinstance(m, torch.nn.LeakyReLU)]
+    assert slopes == [0.2]
+    clf = quiet_fit(small(MLPClassifier, activation=torch.nn.Hardsigmoid), X, y)
+    assert any(isinstance(m, torch.nn.Hardsigmoid) for m in clf.module_.modules())
+
+
+def test_registered_activation_is_usable_by_name(iris):
+    class Cube(torch.nn.Module):
+        def forward(self, x):
+            return x ** 3
+
+    activations.register("cube_for_test", Cube, init="xavier")
+    try:
+        X, y = iris
+        clf = quiet_fit(small(MLPClassifier, activation="cube_for_test"), X, y)
+        assert any(isinstance(m, Cube) for m in clf.module_.modules())
+    finally:
+        activations.unregister("cube_for_test")
+    assert "cube_for_test" not in activations.names()
+
+
+class InitialWeights(Callback):
+    """Records the first layer's weights and biases before training starts."""
+
+    def on_train_begin(self, net, **kwargs):
+        first = net.module_.layers[0]
+        self.weight = first.weight.detach().numpy().copy()
+        self.bias = first.bias.detach().numpy().copy()
+
+
+@pytest.mark.parametrize("activation, init, expected_std", [
+    ("relu", "kaiming", lambda fan_in, fan_out: np.sqrt(2 / fan_in)),
+    ("tanh", "xavier", lambda fan_in, fan_out: np.sqrt(2 / (fan_in + fan_out))),
+    ("sigmoid", "xavier", lambda fan_in, fan_out: np.sqrt(2 / (fan_in + fan_out))),
+    ("selu", "lecun", lambda fan_in, fan_out: np.sqrt(1 / fan_in)),
+])
+def test_auto_weight_init_follows_the_activation(activation, init, expected_std):
+    assert activations.info(activation).init == init
+    X, y = make_classification(n_samples=50, n_features=60, random_state=0)
+    grab = InitialWeights()
+    quiet_fit(MLPClassifier((300,), activation, max_iter=1, random_state=0), X, y,
+              callbacks=[grab])
+    assert grab.weight.std() == pytest.approx(expected_std(60, 300), rel=0.05)
+    assert np.all(grab.bias == 0)
+    grab_torch = InitialWeights()
+    quiet_fit(MLPClassifier((300,), activation, max_iter=1, random_state=0,
+                            weight_init="torch"), X, y, callbacks=[grab_torch])
+    assert np.any(grab_torch.bias != 0)
+
+
+# -------------------------------------------------------------------- errors --
+BAD_PARAMS = [
+    ({"activation": "relux"}, r"Unknown activation 'relux'.*Did you mean 'relu'"),
+    ({"activation": 3}, r"Unknown activation 3"),
+    ({"dropout": [0.1, 0.2]}, r"'dropout'.*2 values.*1 hidden layers"),
+    ({"dropout": 1.5}, r"'dropout'.*\[0, 1\)"),
+    ({"hidden_layer_sizes": (10, 0)}, r"'hidden_layer_sizes'.*positive ints"),
+    ({"solver": "rmsprop"}, r"'solver'.*'lbfgs', 'sgd', 'adam'.*'rmsprop'"),
+    ({"learning_rate_init": -1.0}, r"'learning_rate_init'"),
+    ({"activation_params": {"slope": 2}}, r"activation_params=.*not accepted"),
+    ({"weight_init": "he"}, r"'weight_init'.*'kaiming'"),
+    ({"device": "tpu"}, r"'device'.*'cpu', 'cuda'"),
+    ({"batch_size": 0}, r"'batch_size'"),
+]
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("params, match", BAD_PARAMS)
+def test_bad_parameters_raise_at_fit_not_at_construction(cls, params, match):
+    X, y = data_for(cls, n=30)
+    est = small(cls, **params)  # construction never raises
+    small(cls).set_params(**params)  # nor does set_params
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, CNNRegressor])
+@pytest.mark.parametrize("shape, match", [
+    ((1, 3, 3), r"input_shape=\(1, 3, 3\) needs 9 features per row, but X has 8"),
+    ((8,), r"'input_shape'.*\(channels, length\)"),
+    ("8x1", r"'input_shape'"),
+])
+def test_bad_input_shape(cls, shape, match):
+    X, y = data_for(cls, n=30)
+    with pytest.raises(ValueError, match=match):
+        small(cls, input_shape=shape).fit(X, y)
+
+
+def test_cuda_requested_without_a_gpu_is_a_clear_error(iris):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    X, y = iris
+    with pytest.raises(ValueError, match=r"device='cuda'.*no CUDA GPU.*device='cpu'"):
+        small(MLPClassifier, device="cuda").fit(X, y)
+
+
+def test_one_class_is_a_clear_error():
+    X = np.random.RandomState(0).rand(10, 3)
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 'a'"):
+        small(MLPClassifier).fit(X, ["a"] * 10)
+
+
+def test_partial_fit_needs_classes_first_and_rejects_new_ones(iris):
+    X, y = iris
+    clf = small(MLPClassifier)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert list(clf.classes_) == [0, 1, 2]
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="classes not in"):
+        clf.partial_fit(X[:3], [0, 1, 7])
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_partial_fit_only_for_stochastic_solvers(cls):
+    assert hasattr(small(cls, solver="adam"), "partial_fit")
+    assert not hasattr(small(cls, solver="lbfgs"), "partial_fit")
+
+
+def test_diverging_training_says_what_to_try():
+    X, y = make_regression(n_samples=100, n_features=5, random_state=0)
+    reg = MLPRegressor(solver="sgd", learning_rate_init=10.0, momentum=0.9, max_iter=50,
+                       random_state=0)
+    with pytest.raises(ValueError, match="diverged.*lower learning_rate_init.*scale"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reg.fit(X * 1000, y * 1000)
+
+
+# ------------------------------------------------------ scikit-learn parity --
+def test_fitted_attributes_match_scikit_learn(iris):
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    X, y = iris
+    ours = quiet_fit(MLPClassifier(hidden_layer_sizes=(7, 5), max_iter=20, random_state=0),
+                     X, y)
+    theirs = quiet_fit(SkMLP(hidden_layer_sizes=(7, 5), max_iter=20, random_state=0), X, y)
+    for name in ("n_layers_", "n_outputs_", "out_activation_", "n_iter_", "t_",
+                 "n_features_in_"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+    assert [b.shape for b in ours.intercepts_] == [b.shape for b in theirs.intercepts_]
+    assert len(ours.loss_curve_) == 20 and ours.loss_ == ours.loss_curve_[-1]
+    assert ours.best_loss_ == min(ours.loss_curve_)
+    assert ours.validation_scores_ is None and ours.best_validation_score_ is None
+    assert [r["epoch"] for r in ours.history_] == list(range(1, 21))
+    # coefs_ are the module's weights: a forward pass by hand matches predict_proba
+    hidden = np.maximum(X @ ours.coefs_[0] + ours.intercepts_[0], 0)
+    hidden = np.maximum(hidden @ ours.coefs_[1] + ours.intercepts_[1], 0)
+    logits = hidden @ ours.coefs_[2] + ours.intercepts_[2]
+    np.testing.assert_allclose(logits.argmax(1), ours.predict(X))
+
+
+def test_binary_and_multilabel_output_shapes_match_scikit_learn():
+    X, y = make_classification(n_samples=80, n_features=6, random_state=0)
+    clf = quiet_fit(small(MLPClassifier), X, y)
+    assert clf.n_outputs_ == 1 and clf.out_activation_ == "logistic"
+    assert clf.coefs_[-1].shape == (16, 1)
+    assert clf.predict_proba(X).shape == (80, 2)
+    Y = np.column_stack([y, 1 - y, (X[:, 0] > 0).astype(int)])
+    clf = quiet_fit(small(MLPClassifier), X, Y)
+    assert clf.predict(X).shape == (80, 3) and set(np.unique(clf.predict(X))) <= {0, 1}
+    assert clf.predict_proba(X).shape == (80, 3)
+
+
+def test_string_labels_round_trip(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = quiet_fit(small(MLPClassifier, max_iter=100), X, names)
+    assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
+    assert set(clf.predict(X)) <= set(names) and clf.score(X, names) > 0.8
+    np.testing.assert_allclose(clf.predict_proba(X).sum(1), 1.0)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+def test_multi_output_regression(cls):
+    X, y = make_regression(n_samples=100, n_features=6, n_targets=3, random_state=0)
+    reg = quiet_fit(small(cls, max_iter=50), X, y / y.std())
+    assert reg.predict(X).shape == (100, 3) and reg.n_outputs_ == 3
+
+
+def test_early_stopping_restores_the_best_weights(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, early_stopping=True, max_iter=300,
+                          n_iter_no_change=5, validation_fraction=0.2), X, y)
+    assert clf.best_loss_ is None
+    assert len(clf.validation_scores_) == clf.n_iter_ < 300
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert [r["valid_score"] for r in clf.history_] == clf.validation_scores_
+
+
+def test_n_iter_no_change_inf_runs_every_epoch(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, n_iter_no_change=np.inf, tol=10.0, max_iter=25), X, y)
+    assert clf.n_iter_ == 25
+
+
+def test_max_iter_without_convergence_warns_like_scikit_learn(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(5\\)"):
+        small(MLPClassifier, max_iter=5).fit(X, y)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "invscaling", "adaptive"])
+def test_sgd_learning_rate_schedules(iris, schedule):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, solver="sgd", learning_rate=schedule,
+                          learning_rate_init=0.1, max_iter=60, n_iter_no_change=2, tol=0.05),
+                    X, y)
+    lrs = [r["lr"] for r in clf.history_]
+    if schedule == "constant":
+        assert set(lrs) == {0.1}
+        assert clf.score(X, y) > 0.7
+    elif schedule == "invscaling":
+        # scikit-learn's rule: learning_rate_init / (samples_seen + 1) ** power_t
+        expected = [0.1] + [0.1 / (150 * k + 1) ** 0.5 for k in range(1, len(lrs))]
+        np.testing.assert_allclose(lrs, expected)
+    else:
+        assert lrs[0] == 0.1 and min(lrs) < 0.1 and sorted(lrs, reverse=True) == lrs
+        assert clf.score(X, y) > 0.7
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_lbfgs(cls):
+    X, y = data_for(cls)
+    est = quiet_fit(small(cls, solver="lbfgs", max_iter=100), X, y)
+    assert 1 <= est.n_iter_ <= 100 and np.isfinite(est.loss_)
+    assert est.score(X, y) > 0.8
+    assert not hasattr(est, "loss_curve_")
+
+
+def test_warm_start_continues_from_the_previous_weights(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, warm_start=True, max_iter=10), X, y)
+    first = clf.loss_curve_[-1]
+    quiet_fit(clf, X, y)
+    assert len(clf.loss_curve_) == 20 and clf.n_iter_ == 10
+    assert clf.loss_curve_[-1] < first
+
+
+def test_float32_input_trains_in_float32(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier), X.astype(np.float32), y)
+    assert next(clf.module_.parameters()).dtype == torch.float32
+    assert clf.predict_proba(X).dtype == np.float32
+    clf = quiet_fit(small(MLPClassifier), X, y)
+    assert next(clf.module_.parameters()).dtype == torch.float64
+
+
+def test_sample_weight_two_equals_repeating_the_row():
+    X, y = make_classification(n_samples=40, n_features=5, random_state=0)
+    weights = np.where(np.arange(40) % 4 == 0, 2, 1)
+    full_batch = {"batch_size": 200, "shuffle": False}
+    weighted = quiet_fit(small(MLPClassifier, **full_batch), X, y, sample_weight=weights)
+    repeated = quiet_fit(small(MLPClassifier, **full_batch),
+                         np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
+                               rtol=1e-6)
+
+
+def test_class_weight_balanced_and_dict():
+    X, y = make_classification(n_samples=300, n_features=5, weights=[0.9, 0.1],
+                               random_state=0)
+    plain = quiet_fit(small(MLPClassifier, max_iter=50), X, y)
+    heavy = quiet_fit(small(MLPClassifier, max_iter=50, class_weight={0: 1, 1: 20}), X, y)
+    assert (heavy.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+    quiet_fit(small(MLPClassifier, class_weight="balanced"), X, y)
+    with pytest.raises(ValueError, match=r"class_weight has classes \[5\]"):
+        small(MLPClassifier, class_weight={5: 1.0}).fit(X, y)
+
+
+def test_sparse_input_matches_dense(iris):
+    X, y = iris
+    dense = quiet_fit(small(MLPClassifier), X, y)
+    sparse_fit = quiet_fit(small(MLPClassifier), sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse_fit.predict_proba(X), dense.predict_proba(X),
+                               rtol=1e-6)
+
+
+def test_dropout_and_batch_norm_layers(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, hidden_layer_sizes=(8, 8), dropout=[0.1, 0.3],
+                          batch_norm=True), X, y)
+    drops = [m.p for m in clf.module_.modules() if isinstance(m, torch.nn.Dropout)]
+    norms = [m for m in clf.module_.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    assert drops == [0.1, 0.3] and len(norms) == 2
+    # dropout is off at prediction time: predictions are repeatable
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+
+
+def test_verbose_prints_the_activation_and_one_line_per_epoch(iris, capsys):
+    X, y = iris
+    quiet_fit(small(MLPClassifier, activation="silu", verbose=1, max_iter=3,
+                    early_stopping=True), X, y)
+    out = capsys.readouterr().out.splitlines()
+    assert "activation=silu" in out[0]
+    epochs = [line for line in out if line.startswith("Iteration")]
+    assert len(epochs) == 3
+    assert "loss = " in epochs[0] and "validation score = " in epochs[0] and epochs[0].endswith("s")
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 5, 30])
+def test_cnn_accepts_any_number_of_features(n_features):
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, n_features)
+    y = (X.sum(1) > 0).astype(int)
+    clf = quiet_fit(small(CNNClassifier), X, y)
+    assert clf.predict(X).shape == (40,)
+
+
+def test_cnn_takes_3d_and_4d_input_as_given():
+    rng = np.random.RandomState(0)
+    X3 = rng.randn(30, 2, 12)
+    y = rng.randint(0, 2, 30)
+    assert quiet_fit(small(CNNClassifier), X3, y).predict(X3).shape == (30,)
+    X4 = rng.randn(30, 1, 6, 6)
+    reg = quiet_fit(small(CNNRegressor), X4, rng.randn(30))
+    assert reg.predict(X4).shape == (30,)
+    flat = quiet_fit(small(CNNRegressor, input_shape=(1, 6, 6)), X4.reshape(30, 36),
+                     rng.randn(30))
+    assert isinstance(flat.module_.features[0], torch.nn.Conv2d)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("cls", ALL)
+def test_cuda_training_and_prediction(cls):
+    X, y = data_for(cls)
+    est = quiet_fit(small(cls, device="cuda"), X, y)
+    assert next(est.module_.parameters()).device.type == "cuda"
+    cpu = quiet_fit(small(cls, device="cpu"), X, y)
+    assert est.predict(X).shape == cpu.predict(X).shape
+    assert est.score(X, y) > 0.5
