@@ -196,10 +196,25 @@ def _default_out(data: Path) -> Path:
     return out
 
 
-def _command_line() -> str:
+def _command_line(ctx: typer.Context | None) -> str:
+    """The command as typed, rebuilt from the parsed options (passwords in URLs masked)."""
     from skact.tuning import mask_url
 
-    return "skact " + shlex.join(mask_url(a) for a in sys.argv[1:])
+    if ctx is None:
+        return "skact " + shlex.join(mask_url(a) for a in sys.argv[1:])
+    parts = ["skact", ctx.info_name or "tune"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(value, Enum):
+            value = value.value
+        if param.param_type_name == "argument":
+            parts.append(str(value))
+        elif value is not None and value is not False and value != param.default and \
+                getattr(param.default, "value", param.default) != value:
+            parts.append(param.opts[0])
+            if value is not True:
+                parts.append(mask_url(str(value)))
+    return shlex.join(parts)
 
 
 TUNE_HELP = (
@@ -214,6 +229,7 @@ TUNE_HELP = (
 @app.command(help=TUNE_HELP, epilog=TUNE_EPILOG)
 @handle_errors
 def tune(
+    ctx: typer.Context,
     data: Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")],
     target: Annotated[
         str | None, typer.Option(
@@ -293,7 +309,7 @@ def tune(
     with _quiet(not debug):
         _tune(
             data, target, task, model, search, acts, n_trials, timeout, cv, scorer,
-            max_epochs, jobs, storage, study_name, seed, out, space, started,
+            max_epochs, jobs, storage, study_name, seed, out, space, started, ctx,
         )
 
 
@@ -318,12 +334,17 @@ def _quiet(enabled: bool):
 
 def _tune(
     data, target, task, model, search, acts, n_trials, timeout, cv, scorer, max_epochs, jobs,
-    storage, study_name, seed, out, space, started,
+    storage, study_name, seed, out, space, started, ctx,
 ):
+    import optuna
     from skact_cli import render
 
     from skact.data import load_table
     from skact.tuning import OptunaSettings, Tuner, load_space
+
+    # failures surface as SkactErrors or in the state column; optuna's own log lines
+    # would print a traceback for the trial that Ctrl-C interrupts
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
 
     dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
     _report_dataset(render, data, dataset)
@@ -352,7 +373,7 @@ def _tune(
 
     result = _run_search(render, tuner, search.value, n_trials, cv)
     _show_results(render, tuner, result)
-    _save_results(render, tuner, result, data, out_dir, started)
+    _save_results(render, tuner, result, data, out_dir, started, _command_line(ctx))
     if result.interrupted:
         where = (
             f"in study {result.study_name!r} ({tuner.settings.storage})"
@@ -393,6 +414,10 @@ def _run_search(render, tuner, search, n_trials, cv):
         total = n_fits if tuner.n_jobs == 1 else None
         with render.TrialProgress(total, "Grid search", unit="fits") as progress:
             return tuner.run(on_trial=progress.on_trial)
+    study = tuner.open()
+    n_old = len(study.get_trials(deepcopy=False))
+    if n_old:
+        render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {n_trials}")
     with render.TrialProgress(n_trials, "Tuning") as progress:
         return tuner.run(on_trial=progress.on_trial)
 
@@ -417,7 +442,7 @@ def _show_results(render, tuner, result) -> None:
         )
 
 
-def _save_results(render, tuner, result, data, out_dir, started) -> None:
+def _save_results(render, tuner, result, data, out_dir, started, command) -> None:
     from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
 
     out_dir = Path(out_dir)
@@ -443,7 +468,7 @@ def _save_results(render, tuner, result, data, out_dir, started) -> None:
         model_file = "model.joblib"
     write_trials_csv(out_dir / "trials.csv", result.records)
     summary = make_summary(
-        tuner, result, data_path=data, command=_command_line(), started=started,
+        tuner, result, data_path=data, command=command, started=started,
         model_file=model_file,
     )
     write_summary(out_dir / "summary.json", summary)

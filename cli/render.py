@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -68,7 +69,7 @@ def _lr(record) -> str:
 
 
 def _seconds(value) -> str:
-    return "-" if value is None else f"{value:.2f}s"
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _state(state: str) -> Text:
@@ -77,15 +78,20 @@ def _state(state: str) -> Text:
 
 def leaderboard_table(records, scoring: str, limit: int = 10) -> Table:
     """Rank, activation, layers, lr, score mean ± std, fit time per fold, state."""
-    table = Table(title=f"Leaderboard ({scoring})", title_justify="left")
-    table.add_column("rank", justify="right")
-    table.add_column("trial", justify="right")
+    table = Table(
+        title=f"Leaderboard ({scoring}; fit = seconds per fold)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("trial", justify="right", no_wrap=True, min_width=5)
     table.add_column("activation", no_wrap=True)
-    table.add_column("layers")
-    table.add_column("lr", justify="right")
-    table.add_column("score (mean ± std)", justify="right", no_wrap=True)
-    table.add_column("fit time", justify="right")
-    table.add_column("state")
+    table.add_column("layers", min_width=6)
+    table.add_column("lr", justify="right", no_wrap=True)
+    table.add_column("score ± std", justify="right", no_wrap=True)
+    table.add_column("fit", justify="right", no_wrap=True)
+    table.add_column("state", no_wrap=True)
     for rank, r in enumerate(records[:limit], start=1):
         table.add_row(
             str(rank) if r["state"] == "complete" else "",
@@ -104,7 +110,7 @@ def leaderboard_table(records, scoring: str, limit: int = 10) -> Table:
 
 def activation_table(rows, scoring: str) -> Table:
     """Best and mean score per activation: the comparison people run ``tune`` for."""
-    table = Table(title=f"By activation ({scoring})", title_justify="left")
+    table = Table(title=f"By activation ({scoring})", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("activation")
     table.add_column("best", justify="right")
     table.add_column("mean", justify="right")
@@ -125,7 +131,9 @@ def activation_table(rows, scoring: str) -> Table:
 
 def params_table(params: dict, score=None, std=None, scoring: str = "") -> Table:
     """The best parameters, one per row."""
-    table = Table(title="Best parameters", title_justify="left", show_header=False)
+    table = Table(
+        title="Best parameters", title_justify="left", show_header=False, box=box.SIMPLE
+    )
     table.add_column("parameter", style="bold")
     table.add_column("value")
     for key, value in params.items():
@@ -138,7 +146,7 @@ def params_table(params: dict, score=None, std=None, scoring: str = "") -> Table
 
 def activations_table(infos) -> Table:
     """The activation registry: name, formula, output range, recommended use, aliases."""
-    table = Table(title="Activations", title_justify="left")
+    table = Table(title="Activations", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("formula")
     table.add_column("range", no_wrap=True)

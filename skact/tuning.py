@@ -99,13 +99,11 @@ def parse_layers(value) -> tuple[int, ...]:
     (32,)
     """
     if isinstance(value, str):
-        parts = [p for p in re.split(r"[-,x ]+", value.strip()) if p]
-        try:
-            sizes = tuple(int(p) for p in parts)
-        except ValueError:
+        if not re.fullmatch(r"\s*\d+(\s*[-,x]\s*\d+)*\s*", value):
             raise SpaceError(
                 f"layer sizes {value!r} are not whole numbers joined by '-', like '128-64'"
-            ) from None
+            )
+        sizes = tuple(int(p) for p in re.split(r"\s*[-,x]\s*", value.strip()))
     elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         sizes = (int(value),)
     elif isinstance(value, (list, tuple)):
@@ -566,6 +564,8 @@ class OptunaSettings:
     seed: int | None = 0
     pruner_startup_trials: int = 5
     pruner_warmup_steps: int = 3
+    #: An Optuna pruner replacing the default ``MedianPruner``.
+    pruner: Any = None
 
 
 def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping):
@@ -581,7 +581,7 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping):
     import optuna
 
     storage = make_storage(settings.storage)
-    pruner = optuna.pruners.MedianPruner(
+    pruner = settings.pruner or optuna.pruners.MedianPruner(
         n_startup_trials=settings.pruner_startup_trials,
         n_warmup_steps=settings.pruner_warmup_steps,
     )
@@ -904,6 +904,7 @@ class Tuner:
             self.space.grid()  # ranges are an error before anything runs
         self.base_params = base_params(dataset, max_epochs, self.settings.seed, cv)
         self.study_name = self.settings.study_name
+        self.study = None
 
     def splitter(self):
         from sklearn.model_selection import KFold, StratifiedKFold
@@ -956,14 +957,20 @@ class Tuner:
             records=records, best=best, param_names=list(self.space.params), **kw
         )
 
-    def _run_optuna(self, on_trial) -> TuneResult:
-        import optuna
+    def open(self):
+        """Create or join the Optuna study (see :func:`open_study`); returns it.
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        name = self.study_name or "skact"
-        self.study_name = name
-        study = open_study(self.settings, name, self.study_attrs())
-        self.study = study
+        :meth:`run` calls this when needed; calling it first surfaces storage errors before
+        any progress display starts.
+        """
+        if self.study is None:
+            self.study_name = self.study_name or "skact"
+            self.study = open_study(self.settings, self.study_name, self.study_attrs())
+        return self.study
+
+    def _run_optuna(self, on_trial) -> TuneResult:
+        study = self.open()
+        name = self.study_name
         n_before = len(study.get_trials(deepcopy=False))
 
         def callback(study, frozen):

@@ -1,0 +1,146 @@
+"""Small CSV files and helpers shared by the tuning and CLI tests.
+
+Everything is written from scikit-learn's bundled data sets or generated, kept small so a
+trial costs well under a second.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+#: A search space with tiny networks, so trials are fast.
+FAST_SPACE_TOML = """\
+activation = ["relu", "tanh", "gelu"]
+hidden_layer_sizes = ["8", "16"]
+learning_rate_init = { low = 0.005, high = 0.05, log = true }
+alpha = { low = 1e-6, high = 1e-3, log = true }
+batch_size = 32
+"""
+
+#: Flags that keep a ``skact tune`` run to a few seconds.
+FAST_TUNE = ["--n-trials", "3", "--max-epochs", "8", "--cv", "2"]
+
+
+def iris_frame(n_per_class=20, seed=0):
+    """Iris with string labels ("setosa", ...), ``n_per_class`` rows of each species."""
+    from sklearn.datasets import load_iris
+
+    data = load_iris(as_frame=True)
+    df = data.frame.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
+    df["species"] = np.asarray(data.target_names)[data.target]
+    df = df.drop(columns="target")
+    rng = np.random.default_rng(seed)
+    parts = [g.iloc[rng.permutation(len(g))[:n_per_class]] for _, g in df.groupby("species")]
+    return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def diabetes_frame(n=80):
+    """The diabetes regression data (first ``n`` rows), target column ``progression``."""
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes(as_frame=True)
+    df = data.frame.rename(columns={"target": "progression"})
+    return df.iloc[:n].reset_index(drop=True)
+
+
+def messy_frame(seed=0):
+    """Penguin-like table: numeric columns with missing values, text columns (one with
+    missing values), some rows without a target."""
+    df = iris_frame(n_per_class=20, seed=seed)
+    rng = np.random.default_rng(seed)
+    n = len(df)
+    df.insert(0, "island", rng.choice(["Biscoe", "Dream", "Torgersen"], size=n))
+    df.insert(1, "sex", rng.choice(["male", "female", None], size=n))
+    for col in ("sepal_length", "petal_width"):
+        df.loc[rng.choice(n, size=6, replace=False), col] = np.nan
+    df.loc[[3, 17], "species"] = None
+    return df
+
+
+def write_csv(df, path):
+    df.to_csv(path, index=False)
+    return Path(path)
+
+
+@pytest.fixture
+def iris_csv(tmp_path):
+    return write_csv(iris_frame(), tmp_path / "iris.csv")
+
+
+@pytest.fixture
+def diabetes_csv(tmp_path):
+    return write_csv(diabetes_frame(), tmp_path / "diabetes.csv")
+
+
+@pytest.fixture
+def messy_csv(tmp_path):
+    return write_csv(messy_frame(), tmp_path / "penguins.csv")
+
+
+@pytest.fixture
+def fast_space(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_text(FAST_SPACE_TOML)
+    return path
+
+
+def skact_env():
+    """Environment for ``skact`` subprocesses: quiet, fixed width, no GPU, few threads."""
+    env = dict(os.environ)
+    env.update(
+        COLUMNS="120",
+        TERM="dumb",
+        NO_COLOR="1",
+        CUDA_VISIBLE_DEVICES="",
+        OMP_NUM_THREADS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def skact_cmd(*args):
+    return [sys.executable, "-m", "skact_cli.main", *map(str, args)]
+
+
+def run_skact(*args, cwd=None, timeout=300):
+    """Run ``skact ARGS`` in a subprocess; returns the CompletedProcess (text)."""
+    return subprocess.run(
+        skact_cmd(*args),
+        capture_output=True,
+        text=True,
+        env=skact_env(),
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_skact(*args, cwd=None):
+    """Start ``skact ARGS`` in the background; returns the Popen."""
+    return subprocess.Popen(
+        skact_cmd(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=skact_env(),
+        cwd=cwd,
+    )
+
+
+def journal_trials(path, study_name):
+    """The trials of ``study_name`` in the journal file ``path``."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = JournalStorage(JournalFileBackend(str(path)))
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        return []
+    return study.get_trials(deepcopy=False)

@@ -1,0 +1,119 @@
+"""The skact command line, driven in-process with typer's CliRunner (wiring, options, output)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from cli_fixtures import FAST_TUNE, skact_env
+from skact_cli.main import app
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+pytest_plugins = ["cli_fixtures"]  # iris_csv, diabetes_csv, messy_csv, fast_space
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys, time\n"
+        "t = time.perf_counter()\n"
+        "sys.argv = ['skact', '--help']\n"
+        "from skact_cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'torch', 'sklearn', 'optuna', 'pandas', 'skorch', 'scipy'})\n"
+        "print('HEAVY', heavy, time.perf_counter() - t, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=skact_env(), timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage" in proc.stdout and "tune" in proc.stdout
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY"))
+    assert "HEAVY []" in line, line
+    assert float(line.split()[-1]) < 0.5
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("skact ")
+
+
+@pytest.mark.parametrize("command", [[], ["tune"], ["predict"], ["activations"]])
+def test_help_everywhere(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def test_help_has_examples():
+    assert "skact tune data.csv --search grid" in invoke("tune", "--help").stdout
+    assert "--proba" in invoke("predict", "--help").stdout
+    assert "skact tune iris.csv" in invoke("--help").stdout
+
+
+def test_activations_table():
+    result = invoke("activations")
+    assert result.exit_code == 0
+    for name in ("relu", "leaky_relu", "gelu", "selu", "swish", "max(0, x)"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--activations", "relu,gelux"], "unknown activation 'gelux'"),
+        (["--activations", " , "], "at least one activation"),
+        (["--scoring", "uar"], "unknown scorer 'uar'"),
+        (["--n-jobs", "0"], "positive number of jobs"),
+        (["--cv", "1"], "--cv"),
+        (["--task", "clustering"], "--task"),
+        (["--n-trials", "0"], "--n-trials"),
+    ],
+)
+def test_bad_option_values_exit_2(iris_csv, args, message):
+    result = runner.invoke(app, ["tune", str(iris_csv), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split()).replace("│", "").replace("  ", " ") or \
+        message in result.output
+
+
+def test_skact_error_is_one_line_exit_1(tmp_path):
+    result = runner.invoke(app, ["tune", str(tmp_path / "missing.csv")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {tmp_path / 'missing.csv'}: no such file"]
+
+
+def test_same_seed_same_best_params(iris_csv, fast_space, tmp_path):
+    """Must hold 4: same --seed, same data, --n-jobs 1 -> the same best parameters."""
+    summaries = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        result = invoke("tune", iris_csv, *FAST_TUNE, "--space", fast_space, "--seed", 11,
+                        "--out", out)
+        assert result.exit_code == 0, result.output
+        summaries.append(json.loads((out / "summary.json").read_text()))
+    a, b = summaries
+    assert a["best_params"] == b["best_params"]
+    assert a["best_score"] == b["best_score"]
+    assert a["seed"] == 11
+
+
+def test_tune_output_tables(iris_csv, fast_space, tmp_path):
+    result = invoke("tune", iris_csv, *FAST_TUNE, "--space", fast_space, "--out", tmp_path / "o",
+                    "--activations", "relu,tanh")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Leaderboard (balanced_accuracy; fit = seconds per fold)" in out
+    assert "By activation" in out and "Best parameters" in out
+    assert "Task: classification (text labels, 3 classes)" in result.stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert set(summary["search_space"]["activation"]["choices"]) == {"relu", "tanh"}
+    assert summary["command"].startswith("skact tune ")

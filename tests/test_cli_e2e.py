@@ -1,0 +1,245 @@
+"""``skact`` as a user runs it: real subprocesses, real files, real storage.
+
+Covers the issue's must-holds: end-to-end tune + predict on classification (string labels),
+regression and a messy table; every error case as one line without a traceback; two workers
+sharing one journal study, resuming it, and SIGINT keeping finished trials.
+"""
+
+import json
+import signal
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_fixtures import FAST_TUNE, journal_trials, run_skact, start_skact
+
+pytest_plugins = ["cli_fixtures"]  # iris_csv, diabetes_csv, messy_csv, fast_space
+
+
+def assert_clean_failure(proc, *fragments, code=1):
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == code, output
+    assert "Traceback" not in output, output
+    flat = " ".join(output.split())
+    for fragment in fragments:
+        assert fragment in flat, output
+
+
+def tune_ok(*args, cwd=None):
+    proc = run_skact("tune", *args, cwd=cwd)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+# ----------------------------------------------------------------------------- end to end
+def test_classification_end_to_end(iris_csv, fast_space, tmp_path):
+    out = tmp_path / "run"
+    proc = tune_ok(iris_csv, "--target", "species", *FAST_TUNE, "--max-epochs", "30",
+                   "--space", fast_space, "--out", out)
+    assert "Leaderboard" in proc.stdout and "By activation" in proc.stdout
+    assert "Task: classification (text labels, 3 classes)" in proc.stderr
+
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) == 3
+    assert {"number", "state", "score", "duration", "activation", "hidden_layer_sizes",
+            "learning_rate_init"} <= set(trials.columns)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["task"] == "classification" and summary["target"] == "species"
+    assert summary["scoring"] == "balanced_accuracy"
+    assert summary["columns"]["features"] == ["sepal_length", "sepal_width", "petal_length",
+                                              "petal_width"]
+    assert summary["n_rows"] == 60 and len(summary["cv_scores"]) == 2
+    assert summary["versions"]["torch"] and summary["versions"]["scikit-learn"]
+    assert summary["best_score"] == pytest.approx(trials["score"].max())
+    assert summary["model_file"] == "model.joblib"
+
+    preds_csv = tmp_path / "preds.csv"
+    pred = run_skact("predict", out / "model.joblib", iris_csv, "--out", preds_csv, "--proba")
+    assert pred.returncode == 0, pred.stderr
+    preds = pd.read_csv(preds_csv)
+    truth = pd.read_csv(iris_csv)["species"]
+    assert len(preds) == len(truth)
+    assert set(preds["prediction"]) <= {"setosa", "versicolor", "virginica"}
+    proba = preds[["proba_setosa", "proba_versicolor", "proba_virginica"]].to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-4)
+    from sklearn.metrics import balanced_accuracy_score
+
+    # refit on all rows and scored on them: at least what cross-validation promised
+    assert balanced_accuracy_score(truth, preds["prediction"]) >= summary["best_score"] - 0.05
+
+
+def test_regression_end_to_end(diabetes_csv, tmp_path):
+    out = tmp_path / "run"
+    tune_ok(diabetes_csv, "--n-trials", "2", "--cv", "2", "--max-epochs", "30",
+            "--activations", "relu,tanh", "--out", out)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["task"] == "regression" and summary["scoring"] == "r2"
+    assert summary["target"] == "progression" and summary["classes"] is None
+    pred = run_skact("predict", out, diabetes_csv)  # run directory, CSV on stdout
+    assert pred.returncode == 0, pred.stderr
+    preds = pd.read_csv(pd.io.common.StringIO(pred.stdout))
+    assert len(preds) == 80 and np.isfinite(preds["prediction"]).all()
+    from sklearn.metrics import r2_score
+
+    truth = pd.read_csv(diabetes_csv)["progression"]
+    assert r2_score(truth, preds["prediction"]) >= summary["best_score"] - 0.05
+
+
+def test_missing_values_and_text_columns(messy_csv, fast_space, tmp_path):
+    out = tmp_path / "run"
+    proc = tune_ok(messy_csv, *FAST_TUNE, "--max-epochs", "30", "--space", fast_space,
+                   "--out", out)
+    assert "Dropped 2 rows whose target is missing; 58 remain" in proc.stderr
+    assert "(4 numeric, 2 text)" in proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["columns"]["categorical"] == ["island", "sex"]
+    assert summary["n_rows"] == 58 and summary["n_rows_dropped"] == 2
+    new_rows = pd.read_csv(messy_csv).drop(columns="species").head(10)
+    new_rows.loc[0, "island"] = "Atlantis"  # unseen category
+    new_csv = tmp_path / "new.csv"
+    new_rows.to_csv(new_csv, index=False)
+    pred = run_skact("predict", out / "model.joblib", new_csv)
+    assert pred.returncode == 0, pred.stderr
+    assert len(pd.read_csv(pd.io.common.StringIO(pred.stdout))) == 10
+
+
+def test_grid_search(iris_csv, tmp_path):
+    out = tmp_path / "run"
+    proc = tune_ok(iris_csv, "--search", "grid", "--activations", "relu,tanh", "--cv", "2",
+                   "--max-epochs", "5", "--out", out)
+    assert "Grid: 4 candidates x 2 folds" in proc.stderr
+    trials = pd.read_csv(out / "trials.csv")
+    assert sorted(zip(trials["activation"], trials["hidden_layer_sizes"].astype(str))) == [
+        ("relu", "128-64"), ("relu", "64"), ("tanh", "128-64"), ("tanh", "64")]
+    assert (out / "model.joblib").exists()
+
+
+# ----------------------------------------------------------------------------- errors
+def _write(tmp_path, name, content):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, content, fragments",
+    [
+        ("empty.csv", "", ["is empty"]),
+        ("header.csv", "a,b,label\n", ["has a header (a, b, label) but no data rows"]),
+        ("ragged.csv", "a,b,label\n1,2,x\n3,4\n", ["line 3 has 2 fields", "ragged"]),
+        ("junk.csv", bytes(range(256)) * 4, ["binary file, not a CSV"]),
+        ("one.csv", "a,b,label\n1,2,x\n3,4,x\n5,6,x\n", ["single class ('x')"]),
+    ],
+)
+def test_bad_files(tmp_path, name, content, fragments):
+    path = _write(tmp_path, name, content)
+    proc = run_skact("tune", path, cwd=tmp_path)
+    assert_clean_failure(proc, *fragments)
+    assert proc.stderr.strip().count("\n") == 0  # one line
+
+
+def test_missing_file(tmp_path):
+    assert_clean_failure(run_skact("tune", tmp_path / "nope.csv"), "nope.csv: no such file")
+
+
+def test_unknown_target_lists_columns(iris_csv):
+    proc = run_skact("tune", iris_csv, "--target", "label")
+    assert_clean_failure(proc, "no column 'label'", "'sepal_length'", "'species'")
+
+
+def test_unknown_activation_lists_valid(iris_csv):
+    proc = run_skact("tune", iris_csv, "--activations", "relu,swishy")
+    assert_clean_failure(proc, "unknown activation 'swishy'", "gelu", code=2)
+
+
+def test_unknown_scorer_lists_valid(iris_csv):
+    proc = run_skact("tune", iris_csv, "--scoring", "uar")
+    assert_clean_failure(proc, "unknown scorer 'uar'", "balanced_accuracy", code=2)
+
+
+def test_bad_space_file(iris_csv, tmp_path):
+    space = _write(tmp_path, "space.toml", 'activation = ["relu", "nope"]\n')
+    assert_clean_failure(run_skact("tune", iris_csv, "--space", space),
+                         "unknown activation 'nope'")
+
+
+def test_debug_shows_traceback(tmp_path):
+    proc = run_skact("tune", tmp_path / "nope.csv", "--debug")
+    assert proc.returncode == 1
+    assert "Traceback" in proc.stderr and "no such file" in proc.stderr
+
+
+def test_predict_errors(iris_csv, tmp_path):
+    assert_clean_failure(run_skact("predict", tmp_path / "m.joblib", iris_csv),
+                         "no such model file")
+    junk = _write(tmp_path, "m.joblib", b"\x00junk")
+    assert_clean_failure(run_skact("predict", junk, iris_csv), "not a model file")
+
+
+def test_predict_missing_columns(iris_csv, fast_space, tmp_path):
+    out = tmp_path / "run"
+    tune_ok(iris_csv, "--n-trials", "1", "--cv", "2", "--max-epochs", "3", "--space", fast_space,
+            "--out", out)
+    partial = pd.read_csv(iris_csv).drop(columns=["petal_width", "sepal_width"])
+    partial_csv = tmp_path / "partial.csv"
+    partial.to_csv(partial_csv, index=False)
+    proc = run_skact("predict", out, partial_csv)
+    assert_clean_failure(proc, "lacks feature columns", "'sepal_width', 'petal_width'")
+
+
+# ----------------------------------------------------------------------------- scale out
+def test_two_workers_share_a_study_and_a_third_run_resumes(iris_csv, fast_space, tmp_path):
+    journal = tmp_path / "study.journal"
+    common = [iris_csv, "--storage", journal, "--study-name", "shared", "--space", fast_space,
+              "--n-trials", "2", "--cv", "2", "--max-epochs", "5"]
+    workers = [start_skact("tune", *common, "--out", tmp_path / f"w{i}") for i in range(2)]
+    for w in workers:
+        _, stderr = w.communicate(timeout=300)
+        assert w.returncode == 0, stderr
+        assert "Traceback" not in stderr
+    trials = journal_trials(journal, "shared")
+    assert len(trials) == 4
+    assert all(t.state.name in ("COMPLETE", "PRUNED") for t in trials)
+
+    proc = tune_ok(*common, "--out", tmp_path / "w3")
+    assert "6 trials (4 from earlier runs or other workers)" in proc.stderr
+    assert len(journal_trials(journal, "shared")) == 6
+    assert len(pd.read_csv(tmp_path / "w3" / "trials.csv")) == 6
+
+
+def test_sigint_keeps_finished_trials(iris_csv, fast_space, tmp_path):
+    journal = tmp_path / "study.journal"
+    out = tmp_path / "run"
+    proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
+                       "--space", fast_space, "--n-trials", "200", "--cv", "2",
+                       "--max-epochs", "20", "--out", out)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            done = [t for t in journal_trials(journal, "s") if t.state.is_finished()]
+            if done:
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        else:
+            pytest.fail("no trial finished in time")
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
+    assert "Leaderboard" in stdout
+    kept = [t for t in journal_trials(journal, "s") if t.state.name == "COMPLETE"]
+    assert len(kept) >= 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["model_file"] is None
+    assert len(pd.read_csv(out / "trials.csv")) >= 1
+    assert not (out / "model.joblib").exists()

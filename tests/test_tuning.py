@@ -1,0 +1,410 @@
+"""skact.tuning and skact.callbacks: search space, objective, pruning, records, files."""
+
+import json
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+from cli_fixtures import iris_frame
+
+from skact.callbacks import OptunaPruning
+from skact.data import load_table
+from skact.exceptions import ModelFileError, ScoringError, SpaceError, StudyError
+from skact.tuning import (
+    Choice,
+    FloatRange,
+    IntRange,
+    Objective,
+    OptunaSettings,
+    SearchSpace,
+    Tuner,
+    activation_summary,
+    base_params,
+    check_activations,
+    check_scoring,
+    default_space,
+    format_layers,
+    leaderboard,
+    load_model,
+    load_space,
+    mask_url,
+    open_study,
+    parse_layers,
+    predict_frame,
+    save_model,
+    write_atomic,
+    write_summary,
+    write_trials_csv,
+)
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning"),
+]
+
+pytest_plugins = ["cli_fixtures"]  # iris_csv, diabetes_csv, messy_csv, fast_space
+
+
+# ----------------------------------------------------------------------------- space
+def test_layer_strings_round_trip():
+    assert parse_layers("128-64") == (128, 64)
+    assert parse_layers("32") == (32,)
+    assert parse_layers([16, 8]) == (16, 8)
+    assert format_layers((128, 64)) == "128-64"
+    for bad in ("", "a-b", "0", "-3"):
+        with pytest.raises(SpaceError, match="layer sizes"):
+            parse_layers(bad)
+
+
+def test_load_space_toml(fast_space):
+    space = load_space(fast_space)
+    assert space.params["activation"] == Choice(("relu", "tanh", "gelu"))
+    assert space.params["hidden_layer_sizes"] == Choice(("8", "16"))
+    assert space.params["learning_rate_init"] == FloatRange(0.005, 0.05, log=True)
+    assert space.suggest(optuna.trial.FixedTrial(
+        {"activation": "tanh", "hidden_layer_sizes": "16", "learning_rate_init": 0.01,
+         "alpha": 1e-4}))["batch_size"] == 32
+
+
+def test_load_space_json_layers_and_int_range(tmp_path):
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps({
+        "hidden_layer_sizes": [[64, 32], "128", 16],
+        "n_iter_no_change": {"low": 2, "high": 6, "step": 2},
+        "dropout": {"value": 0.1},
+    }))
+    space = load_space(path)
+    assert space.params["hidden_layer_sizes"].choices == ("64-32", "128", "16")
+    assert space.params["n_iter_no_change"] == IntRange(2, 6, step=2)
+    assert space.grid()["n_iter_no_change"] == [2, 4, 6]
+    assert space.grid()["dropout"] == [0.1]
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("activation = [", "not valid TOML"),
+        ("lr = { low = 1 }", "needs both 'low' and 'high'"),
+        ("lr = { low = 1, high = 2, bogus = 3 }", "unknown keys"),
+        ("activation = []", "empty list"),
+        ("alpha = { low = 0.0, high = 1.0, log = true }", "low > 0"),
+    ],
+)
+def test_load_space_errors(tmp_path, text, match):
+    path = tmp_path / "space.toml"
+    path.write_text(text)
+    with pytest.raises(SpaceError, match=match):
+        load_space(path)
+
+
+def test_load_space_missing_file(tmp_path):
+    with pytest.raises(SpaceError, match="no such file"):
+        load_space(tmp_path / "nope.toml")
+
+
+def test_default_space_uses_layer_strings():
+    space = default_space("mlp")
+    assert all(isinstance(c, str) for c in space.params["hidden_layer_sizes"].choices)
+    assert space.params["learning_rate_init"].log and space.params["alpha"].log
+    params = space.suggest(optuna.trial.FixedTrial({
+        "activation": "gelu", "hidden_layer_sizes": "128-64", "learning_rate_init": 1e-3,
+        "alpha": 1e-4, "dropout": 0.2, "batch_size": 64,
+    }))
+    assert SearchSpace.to_estimator_params(params)["hidden_layer_sizes"] == (128, 64)
+
+
+def test_check_activations_lists_valid_names():
+    assert check_activations(["relu", "swish"]) == ["relu", "swish"]
+    with pytest.raises(SpaceError, match=r"unknown activation 'gelux' \(did you mean 'gelu'\?\)"
+                                          r"; valid activations: .*relu.*tanh"):
+        check_activations(["relu", "gelux"])
+
+
+def test_check_scoring_lists_valid_names():
+    assert check_scoring("r2") == "r2"
+    with pytest.raises(ScoringError, match="unknown scorer 'uar'; valid scorers: .*accuracy"):
+        check_scoring("uar")
+
+
+def test_space_parameter_must_exist(iris_csv):
+    ds = load_table(iris_csv)
+    space = SearchSpace({"hidden_layer_size": Choice(("8",))})
+    with pytest.raises(SpaceError, match="did you mean 'hidden_layer_sizes'"):
+        Tuner(ds, space=space)
+
+
+def test_grid_needs_lists(iris_csv):
+    ds = load_table(iris_csv)
+    space = SearchSpace({"learning_rate_init": FloatRange(1e-3, 1e-2, log=True)})
+    with pytest.raises(SpaceError, match="grid search needs a list"):
+        Tuner(ds, search="grid", space=space)
+
+
+def test_base_params_turn_on_early_stopping(iris_csv):
+    ds = load_table(iris_csv)
+    params = base_params(ds, max_epochs=7, seed=3, cv=2)
+    assert params["max_iter"] == 7 and params["random_state"] == 3
+    assert params["early_stopping"] is True
+    # 30 training rows per fold, 3 classes: enough held-out rows for every class
+    assert params["validation_fraction"] * 30 >= 3
+
+
+# ----------------------------------------------------------------------------- callback
+class _Net:
+    def __init__(self):
+        self.history = []
+
+
+class _RecordingTrial:
+    def __init__(self, prune_at=None):
+        self.reports = []
+        self.prune_at = prune_at
+
+    def report(self, value, step):
+        self.reports.append((step, value))
+
+    def should_prune(self):
+        return self.prune_at is not None and self.reports[-1][0] >= self.prune_at
+
+
+def test_pruning_callback_reports_each_epoch_with_fold_offsets():
+    trial = _RecordingTrial()
+    cb = OptunaPruning(trial, steps_per_fit=10)
+    for fold in range(2):
+        net = _Net()
+        cb.on_train_begin(net)
+        for epoch in (1, 2, 3):
+            net.history.append({"epoch": epoch, "train_loss": 1.0, "valid_score": epoch / 10})
+            cb.on_epoch_end(net)
+    assert [s for s, _ in trial.reports] == [1, 2, 3, 11, 12, 13]
+    assert trial.reports[2] == (3, 0.3)
+
+
+def test_pruning_callback_raises_trial_pruned():
+    cb = OptunaPruning(_RecordingTrial(prune_at=2), steps_per_fit=10)
+    net = _Net()
+    cb.on_train_begin(net)
+    net.history.append({"epoch": 1, "valid_score": 0.5})
+    cb.on_epoch_end(net)
+    net.history.append({"epoch": 2, "valid_score": 0.4})
+    with pytest.raises(optuna.TrialPruned, match="epoch 2"):
+        cb.on_epoch_end(net)
+
+
+def test_pruning_callback_skips_epochs_without_validation_score():
+    trial = _RecordingTrial()
+    cb = OptunaPruning(trial)
+    net = _Net()
+    net.history.append({"epoch": 1, "train_loss": 0.3})
+    cb.on_epoch_end(net)
+    assert trial.reports == []
+
+
+# ----------------------------------------------------------------------------- objective
+FIXED = {"activation": "tanh", "hidden_layer_sizes": "16", "learning_rate_init": 0.02,
+         "alpha": 1e-4}
+
+
+def _objective(ds, space_file, **kw):
+    from sklearn.model_selection import StratifiedKFold
+
+    return Objective(
+        ds, load_space(space_file), "mlp", StratifiedKFold(2, shuffle=True, random_state=0),
+        "balanced_accuracy", base_params(ds, max_epochs=10, seed=0, cv=2), **kw,
+    )
+
+
+def test_objective_with_fixed_trial(iris_csv, fast_space):
+    ds = load_table(iris_csv)
+    trial = optuna.trial.FixedTrial(FIXED)
+    score = _objective(ds, fast_space)(trial)
+    assert 0.0 <= score <= 1.0
+    assert len(trial.user_attrs["cv_scores"]) == 2
+    assert trial.user_attrs["fit_time"] > 0
+
+
+class _AlwaysPrune(optuna.pruners.BasePruner):
+    def prune(self, study, trial):
+        return True
+
+
+def test_pruned_trial_is_pruned_not_failed(iris_csv, fast_space):
+    """TrialPruned raised in the callback must pass through fit and cross-validation."""
+    ds = load_table(iris_csv)
+    study = optuna.create_study(direction="maximize", pruner=_AlwaysPrune())
+    study.optimize(_objective(ds, fast_space), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == optuna.trial.TrialState.PRUNED
+    assert list(trial.intermediate_values) == [1]
+
+
+class _InterruptOnSecondTrial(optuna.pruners.BasePruner):
+    def prune(self, study, trial):
+        if trial.number == 1:
+            raise KeyboardInterrupt
+        return False
+
+
+def test_ctrl_c_keeps_finished_trials(iris_csv, fast_space):
+    ds = load_table(iris_csv)
+    tuner = Tuner(ds, space=load_space(fast_space), n_trials=5, cv=2, max_epochs=5,
+                  settings=OptunaSettings(pruner=_InterruptOnSecondTrial()))
+    result = tuner.run()
+    assert result.interrupted
+    states = [r["state"] for r in result.records]
+    assert states == ["complete", "interrupted"]
+    assert result.best["number"] == 0
+
+
+def test_same_seed_same_trials(iris_csv, fast_space):
+    ds = load_table(iris_csv)
+
+    def run():
+        tuner = Tuner(ds, space=load_space(fast_space), n_trials=3, cv=2, max_epochs=6,
+                      settings=OptunaSettings(seed=7))
+        return tuner.run()
+
+    a, b = run(), run()
+    strip = [{k: v for k, v in r.items() if k not in ("fit_time", "duration")}
+             for r in a.records]
+    assert strip == [{k: v for k, v in r.items() if k not in ("fit_time", "duration")}
+                     for r in b.records]
+    assert a.best_params == b.best_params
+
+
+def test_optuna_run_and_refit_regression(diabetes_csv, tmp_path):
+    ds = load_table(diabetes_csv)
+    assert ds.task == "regression"
+    space = SearchSpace({"activation": Choice(("relu", "tanh")),
+                         "hidden_layer_sizes": Choice(("8",)),
+                         "learning_rate_init": FloatRange(0.01, 0.05, log=True)})
+    seen = []
+    tuner = Tuner(ds, space=space, n_trials=2, cv=2, max_epochs=5)
+    result = tuner.run(on_trial=lambda rec, best: seen.append((rec["number"], best)))
+    assert tuner.scoring == "r2"
+    assert [n for n, _ in seen] == [0, 1]
+    assert seen[-1][1]["score"] == result.best["score"]
+    pipe = tuner.refit(result)
+    assert pipe.predict(ds.X).shape == (ds.n_rows,)
+
+
+def test_grid_search_runs_every_activation(messy_csv):
+    ds = load_table(messy_csv)
+    space = SearchSpace({"activation": Choice(("relu", "tanh")),
+                         "hidden_layer_sizes": Choice(("8", "4-4"))})
+    fits = []
+    tuner = Tuner(ds, search="grid", space=space, cv=2, max_epochs=4)
+    result = tuner.run(on_trial=lambda rec, best: fits.append(rec))
+    assert len(fits) == 4 * 2
+    assert sorted((r["activation"], r["hidden_layer_sizes"]) for r in result.records) == [
+        ("relu", "4-4"), ("relu", "8"), ("tanh", "4-4"), ("tanh", "8")]
+    assert result.pipeline is not None and result.best is not None
+    assert set(result.best_params) == {"activation", "hidden_layer_sizes"}
+
+
+# ----------------------------------------------------------------------------- study
+def test_open_study_resumes_and_refuses_mismatch(tmp_path):
+    settings = OptunaSettings(storage=str(tmp_path / "j" / "study.journal"), seed=0)
+    attrs = {"task": "classification", "target": "y", "scoring": "accuracy"}
+    study = open_study(settings, "s", attrs)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    again = open_study(settings, "s", attrs)
+    assert len(again.trials) == 2
+    with pytest.raises(StudyError, match="scoring: study has 'accuracy', this run 'r2'"):
+        open_study(settings, "s", {**attrs, "scoring": "r2"})
+
+
+def test_open_study_bad_url():
+    with pytest.raises(StudyError, match="cannot open study|database driver"):
+        open_study(OptunaSettings(storage="nosuchdb://x/y"), "s", {})
+
+
+def test_mask_url():
+    assert mask_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert mask_url("runs.journal") == "runs.journal"
+
+
+# ----------------------------------------------------------------------------- records
+RECORDS = [
+    {"number": 0, "state": "complete", "score": 0.7, "activation": "relu"},
+    {"number": 1, "state": "pruned", "score": None, "activation": "tanh"},
+    {"number": 2, "state": "complete", "score": 0.9, "activation": "tanh"},
+    {"number": 3, "state": "fail", "score": None, "activation": "relu"},
+    {"number": 4, "state": "complete", "score": 0.8, "activation": "relu"},
+]
+
+
+def test_leaderboard_order():
+    assert [r["number"] for r in leaderboard(RECORDS)] == [2, 4, 0, 1, 3]
+
+
+def test_activation_summary():
+    rows = activation_summary(RECORDS)
+    assert [r["activation"] for r in rows] == ["tanh", "relu"]
+    tanh, relu = rows
+    assert (tanh["best"], tanh["mean"], tanh["pruned"], tanh["trials"]) == (0.9, 0.9, 1, 2)
+    assert (relu["best"], relu["mean"], relu["complete"]) == (0.8, 0.75, 2)
+
+
+# ----------------------------------------------------------------------------- files
+def test_write_atomic_never_leaves_partial_files(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old")
+
+    def fail(fh):
+        fh.write("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(path, fail)
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_trials_csv_and_summary(tmp_path):
+    recs = [dict(r, cv_scores=[0.5, 0.6] if r["score"] else None) for r in RECORDS]
+    write_trials_csv(tmp_path / "trials.csv", recs)
+    df = pd.read_csv(tmp_path / "trials.csv")
+    assert df.columns[:3].tolist() == ["number", "state", "score"]
+    assert len(df) == 5 and "activation" in df.columns
+    write_summary(tmp_path / "summary.json", {"x": np.float32(0.5), "t": (1, 2)})
+    assert json.loads((tmp_path / "summary.json").read_text()) == {"x": 0.5, "t": [1, 2]}
+
+
+def test_model_file_round_trip(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from skact.data import make_preprocessor
+
+    df = iris_frame()
+    X, y = df.drop(columns="species"), df["species"]
+    pipe = make_pipeline(make_preprocessor(list(X.columns), []), LogisticRegression())
+    pipe.fit(X, y)
+    meta = {"feature_columns": list(X.columns), "target": "species", "task": "classification"}
+    save_model(tmp_path / "model.joblib", pipe, meta)
+    bundle = load_model(tmp_path)  # the run directory works too
+    preds = predict_frame(bundle, df, proba=True)  # target column present: ignored
+    assert (preds["prediction"] == pipe.predict(X)).all()
+    assert [c for c in preds.columns if c.startswith("proba_")] == [
+        "proba_setosa", "proba_versicolor", "proba_virginica"]
+    with pytest.raises(Exception, match="lacks feature columns .*'petal_width'"):
+        predict_frame(bundle, df.drop(columns="petal_width"))
+
+
+def test_load_model_errors(tmp_path):
+    import joblib
+
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path / "nope.joblib")
+    junk = tmp_path / "junk.joblib"
+    junk.write_bytes(b"not a pickle at all")
+    with pytest.raises(ModelFileError, match="not a model file saved by skact tune"):
+        load_model(junk)
+    other = tmp_path / "other.joblib"
+    joblib.dump({"something": 1}, other)
+    with pytest.raises(ModelFileError, match="not a model file saved by skact tune"):
+        load_model(other)
