@@ -56,10 +56,11 @@ def _score(value, std=None) -> str:
 
 
 def _layers(record) -> str:
+    """Dense layer sizes, e.g. "128-64"; for a CNN "conv channels/dense sizes"."""
     layers = record.get("hidden_layer_sizes")
     conv = record.get("conv_channels")
     if conv is not None:
-        return f"conv {conv} / {layers}" if layers is not None else f"conv {conv}"
+        return f"{conv}/{layers}" if layers is not None else str(conv)
     return "-" if layers is None else str(layers)
 
 
@@ -87,7 +88,7 @@ def leaderboard_table(records, scoring: str, limit: int = 10) -> Table:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("trial", justify="right", no_wrap=True, min_width=5)
     table.add_column("activation", no_wrap=True)
-    table.add_column("layers", min_width=6)
+    table.add_column("layers", min_width=6, no_wrap=True)
     table.add_column("lr", justify="right", no_wrap=True)
     table.add_column("score ± std", justify="right", no_wrap=True)
     table.add_column("fit", justify="right", no_wrap=True)

@@ -1,5 +1,9 @@
 """Small CSV files and helpers shared by the tuning and CLI tests.
 
+Fixtures are defined under ``*_fixture`` names with ``name=`` set, so a test module imports
+them (``from cli_fixtures import iris_csv_fixture  # noqa: F401``) and requests them as
+``iris_csv``.
+
 Everything is written from scikit-learn's bundled data sets or generated, kept small so a
 trial costs well under a second.
 """
@@ -67,23 +71,23 @@ def write_csv(df, path):
     return Path(path)
 
 
-@pytest.fixture
-def iris_csv(tmp_path):
+@pytest.fixture(name="iris_csv")
+def iris_csv_fixture(tmp_path):
     return write_csv(iris_frame(), tmp_path / "iris.csv")
 
 
-@pytest.fixture
-def diabetes_csv(tmp_path):
+@pytest.fixture(name="diabetes_csv")
+def diabetes_csv_fixture(tmp_path):
     return write_csv(diabetes_frame(), tmp_path / "diabetes.csv")
 
 
-@pytest.fixture
-def messy_csv(tmp_path):
+@pytest.fixture(name="messy_csv")
+def messy_csv_fixture(tmp_path):
     return write_csv(messy_frame(), tmp_path / "penguins.csv")
 
 
-@pytest.fixture
-def fast_space(tmp_path):
+@pytest.fixture(name="fast_space")
+def fast_space_fixture(tmp_path):
     path = tmp_path / "space.toml"
     path.write_text(FAST_SPACE_TOML)
     return path

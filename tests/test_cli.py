@@ -5,13 +5,12 @@ import subprocess
 import sys
 
 import pytest
-from cli_fixtures import FAST_TUNE, skact_env
+from cli_fixtures import FAST_TUNE, fast_space_fixture, iris_csv_fixture, skact_env  # noqa: F401
 from skact_cli.main import app
 from typer.testing import CliRunner
 
 runner = CliRunner()
 
-pytest_plugins = ["cli_fixtures"]  # iris_csv, diabetes_csv, messy_csv, fast_space
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -12,9 +12,16 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from cli_fixtures import FAST_TUNE, journal_trials, run_skact, start_skact
-
-pytest_plugins = ["cli_fixtures"]  # iris_csv, diabetes_csv, messy_csv, fast_space
+from cli_fixtures import (  # noqa: F401
+    FAST_TUNE,
+    diabetes_csv_fixture,
+    fast_space_fixture,
+    iris_csv_fixture,
+    journal_trials,
+    messy_csv_fixture,
+    run_skact,
+    start_skact,
+)
 
 
 def assert_clean_failure(proc, *fragments, code=1):
@@ -135,6 +142,7 @@ def _write(tmp_path, name, content):
         ("junk.csv", bytes(range(256)) * 4, ["binary file, not a CSV"]),
         ("one.csv", "a,b,label\n1,2,x\n3,4,x\n5,6,x\n", ["single class ('x')"]),
     ],
+    ids=["empty", "header-only", "ragged", "binary", "one-class"],
 )
 def test_bad_files(tmp_path, name, content, fragments):
     path = _write(tmp_path, name, content)

@@ -6,7 +6,13 @@ import numpy as np
 import optuna
 import pandas as pd
 import pytest
-from cli_fixtures import iris_frame
+from cli_fixtures import (  # noqa: F401
+    diabetes_csv_fixture,
+    fast_space_fixture,
+    iris_csv_fixture,
+    iris_frame,
+    messy_csv_fixture,
+)
 
 from skact.callbacks import OptunaPruning
 from skact.data import load_table
@@ -44,7 +50,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning"),
 ]
 
-pytest_plugins = ["cli_fixtures"]  # iris_csv, diabetes_csv, messy_csv, fast_space
 
 
 # ----------------------------------------------------------------------------- space
