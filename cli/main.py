@@ -319,17 +319,9 @@ def _quiet(enabled: bool):
     if not enabled:
         yield
         return
-    old = os.environ.get("PYTHONWARNINGS")
-    os.environ["PYTHONWARNINGS"] = "ignore"  # joblib worker processes (grid --n-jobs)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        if old is None:
-            os.environ.pop("PYTHONWARNINGS", None)
-        else:
-            os.environ["PYTHONWARNINGS"] = old
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _tune(
@@ -340,7 +332,7 @@ def _tune(
     from skact_cli import render
 
     from skact.data import load_table
-    from skact.tuning import OptunaSettings, Tuner, load_space
+    from skact.tuning import OptunaSettings, Tuner, load_space, mask_url
 
     # failures surface as SkactErrors or in the state column; optuna's own log lines
     # would print a traceback for the trial that Ctrl-C interrupts
@@ -375,11 +367,14 @@ def _tune(
     _show_results(render, tuner, result)
     _save_results(render, tuner, result, data, out_dir, started, _command_line(ctx))
     if result.interrupted:
-        where = (
-            f"in study {result.study_name!r} ({tuner.settings.storage})"
-            if storage else "in trials.csv"
-        )
-        render.error(f"interrupted; the trials that finished are kept {where}")
+        if search.value == "grid":
+            render.error("interrupted; a grid search keeps no partial results")
+        else:
+            where = (
+                f"in study {result.study_name!r} ({mask_url(storage)}) and trials.csv"
+                if storage else "in trials.csv"
+            )
+            render.error(f"interrupted; the trials that finished are kept {where}")
         raise typer.Exit(130)
     if result.best is None:
         render.error(
@@ -411,8 +406,7 @@ def _run_search(render, tuner, search, n_trials, cv):
     if search == "grid":
         n_fits = tuner.space.n_grid_points() * cv
         render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {cv} folds")
-        total = n_fits if tuner.n_jobs == 1 else None
-        with render.TrialProgress(total, "Grid search", unit="fits") as progress:
+        with render.TrialProgress(n_fits, "Grid search", unit="fits", scores=False) as progress:
             return tuner.run(on_trial=progress.on_trial)
     study = tuner.open()
     n_old = len(study.get_trials(deepcopy=False))

@@ -161,24 +161,24 @@ def activations_table(infos) -> Table:
 class TrialProgress:
     """A Rich progress bar fed by :meth:`skact.tuning.Tuner.run`'s ``on_trial`` hook.
 
-    Shows done / total, the best score so far, elapsed time and an ETA.
+    Shows done / total, the best score so far and the pruned count (with ``scores``),
+    elapsed time and an ETA.
     """
 
-    def __init__(self, total: int | None, description: str = "Tuning", unit: str = "trials"):
-        self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn(unit),
-            TextColumn("best [bold]{task.fields[best]}[/]"),
-            TextColumn("pruned {task.fields[pruned]}"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-        )
+    def __init__(
+        self,
+        total: int | None,
+        description: str = "Tuning",
+        unit: str = "trials",
+        scores: bool = True,
+    ):
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TextColumn(unit)]
+        if scores:
+            columns += [TextColumn("best [bold]{task.fields[best]}[/]"),
+                        TextColumn("pruned {task.fields[pruned]}")]
+        columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+        self.progress = Progress(*columns, console=err, transient=False)
         self.task = self.progress.add_task(description, total=total, best="-", pruned=0)
         self.best = None
         self.pruned = 0

@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -854,7 +855,7 @@ class Tuner:
         A scikit-learn scorer name; ``None``: :func:`default_scoring`.
     max_epochs : int
     n_jobs : int
-        Parallel trials (Optuna, threads) or parallel fits (grid, processes).
+        Parallel trials (Optuna) or parallel fits (grid), in threads.
     settings : OptunaSettings
     """
 
@@ -1002,6 +1003,7 @@ class Tuner:
         )
 
     def _run_grid(self, on_trial) -> TuneResult:
+        import joblib
         from sklearn.metrics import get_scorer
         from sklearn.model_selection import GridSearchCV
 
@@ -1011,7 +1013,7 @@ class Tuner:
             for k, vals in self.space.grid().items()
         }
         scorer = get_scorer(self.scoring)
-        if on_trial is not None and self.n_jobs == 1:
+        if on_trial is not None:
             scorer = _CountingScorer(scorer, on_trial)
         search = GridSearchCV(
             template,
@@ -1023,7 +1025,10 @@ class Tuner:
             error_score="raise",
         )
         try:
-            search.fit(self.dataset.X, self.dataset.y)
+            # threads, not processes: torch releases the GIL in its kernels, workers need no
+            # start-up (a process pays seconds to import torch), and progress can be counted
+            with joblib.parallel_backend("threading", n_jobs=self.n_jobs):
+                search.fit(self.dataset.X, self.dataset.y)
         except KeyboardInterrupt:
             return self._result([], interrupted=True)
         if isinstance(scorer, _CountingScorer):
@@ -1055,17 +1060,20 @@ def records_from_study_trial(t) -> dict:
 
 
 class _CountingScorer:
-    """Wrap a scorer to call ``on_fit(record, None)`` after each fold is scored."""
+    """Wrap a scorer to call ``on_fit(record, None)`` after each fold is scored (the grid
+    runs in threads, so the calls arrive in this process)."""
 
     def __init__(self, scorer, on_fit):
         self.scorer = scorer
         self.on_fit = on_fit
+        self._lock = threading.Lock()
         self.n_ = 0
 
     def __call__(self, estimator, X, y, **kwargs):
         score = self.scorer(estimator, X, y, **kwargs)
-        self.n_ += 1
-        self.on_fit({"number": self.n_, "state": "complete", "score": None}, None)
+        with self._lock:
+            self.n_ += 1
+            self.on_fit({"number": self.n_, "state": "complete", "score": None}, None)
         return score
 
 
