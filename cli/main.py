@@ -188,7 +188,7 @@ def _n_jobs(value: int) -> int:
 
 def _default_out(data: Path) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = Path("skact-runs") / f"{data.name.split('.')[0] or 'data'}-{stamp}"
+    base = Path("skact-runs") / f"{_stem(data)}-{stamp}"
     out, i = base, 1
     while out.exists():
         i += 1
@@ -302,74 +302,86 @@ def tune(
     ] = None,
     debug: DebugOption = False,
 ):
+    from skact_cli import render
+
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     acts = _parse_activations(activations)
     scorer = _check_scoring(scoring)
     jobs = _n_jobs(n_jobs)
-    with _quiet(not debug):
-        _tune(
-            data, target, task, model, search, acts, n_trials, timeout, cv, scorer,
-            max_epochs, jobs, storage, study_name, seed, out, space, started, ctx,
+    with _quiet(not debug, optuna_logs=True):
+        from skact.data import load_table
+        from skact.tuning import OptunaSettings, Tuner, load_space
+
+        dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
+        _report_dataset(render, data, dataset)
+        tuner = Tuner(
+            dataset,
+            model=model.value,
+            search=search.value,
+            space=load_space(space) if space is not None else None,
+            activations=acts,
+            n_trials=n_trials,
+            timeout=timeout,
+            cv=cv,
+            scoring=scorer,
+            max_epochs=max_epochs,
+            n_jobs=jobs,
+            settings=OptunaSettings(
+                storage=storage, study_name=study_name or f"skact-{_stem(data)}", seed=seed
+            ),
         )
+        _report_setup(render, tuner)
+        result = _run_search(render, tuner)
+        _show_results(render, tuner, result)
+        out_dir = out or _default_out(data)
+        _save_results(render, tuner, result, data, out_dir, started, _command_line(ctx))
+    _exit_status(render, tuner, result)
+
+
+def _stem(path: Path) -> str:
+    return path.name.split(".")[0] or "data"
 
 
 @contextlib.contextmanager
-def _quiet(enabled: bool):
-    """Silence library warnings (convergence, batch clipping) unless --debug."""
+def _quiet(enabled: bool, optuna_logs: bool = False):
+    """Silence library warnings (convergence, batch clipping) and, with ``optuna_logs``,
+    Optuna's log lines, unless --debug. Failures surface as SkactErrors or in the state
+    column; Optuna would log a traceback for the trial that Ctrl-C interrupts."""
     if not enabled:
         yield
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    level = None
+    if optuna_logs:
+        import optuna
+
+        level = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if level is not None:
+            optuna.logging.set_verbosity(level)
 
 
-def _tune(
-    data, target, task, model, search, acts, n_trials, timeout, cv, scorer, max_epochs, jobs,
-    storage, study_name, seed, out, space, started, ctx,
-):
-    import optuna
-    from skact_cli import render
-
-    from skact.data import load_table
-    from skact.tuning import OptunaSettings, Tuner, load_space, mask_url
-
-    # failures surface as SkactErrors or in the state column; optuna's own log lines
-    # would print a traceback for the trial that Ctrl-C interrupts
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-    dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
-    _report_dataset(render, data, dataset)
-    search_space = load_space(space) if space is not None else None
-    name = study_name or f"skact-{data.name.split('.')[0] or 'data'}"
-    tuner = Tuner(
-        dataset,
-        model=model.value,
-        search=search.value,
-        space=search_space,
-        activations=acts,
-        n_trials=n_trials,
-        timeout=timeout,
-        cv=cv,
-        scoring=scorer,
-        max_epochs=max_epochs,
-        n_jobs=jobs,
-        settings=OptunaSettings(storage=storage, study_name=name, seed=seed),
-    )
-    fold_kind = "stratified " if dataset.task == "classification" else ""
+def _report_setup(render, tuner) -> None:
+    folds = "stratified " if tuner.dataset.task == "classification" else ""
     render.info(
-        f"Scoring: {tuner.scoring}, {cv}-fold {fold_kind}cross-validation; "
+        f"Scoring: {tuner.scoring}, {tuner.n_folds}-fold {folds}cross-validation; "
         f"activations: {', '.join(map(str, tuner.space.activations))}"
     )
-    out_dir = out or _default_out(data)
 
-    result = _run_search(render, tuner, search.value, n_trials, cv)
-    _show_results(render, tuner, result)
-    _save_results(render, tuner, result, data, out_dir, started, _command_line(ctx))
+
+def _exit_status(render, tuner, result) -> None:
+    """Exit 130 after Ctrl-C, 1 when no trial completed; return normally otherwise."""
+    from skact.tuning import mask_url
+
     if result.interrupted:
-        if search.value == "grid":
+        if tuner.search == "grid":
             render.error("interrupted; a grid search keeps no partial results")
         else:
+            storage = tuner.settings.storage
             where = (
                 f"in study {result.study_name!r} ({mask_url(storage)}) and trials.csv"
                 if storage else "in trials.csv"
@@ -402,17 +414,17 @@ def _report_dataset(render, path, ds) -> None:
         render.info(f"Warning: {w}")
 
 
-def _run_search(render, tuner, search, n_trials, cv):
-    if search == "grid":
-        n_fits = tuner.space.n_grid_points() * cv
-        render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {cv} folds")
+def _run_search(render, tuner):
+    if tuner.search == "grid":
+        n_fits = tuner.space.n_grid_points() * tuner.n_folds
+        render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {tuner.n_folds} folds")
         with render.TrialProgress(n_fits, "Grid search", unit="fits", scores=False) as progress:
             return tuner.run(on_trial=progress.on_trial)
     study = tuner.open()
     n_old = len(study.get_trials(deepcopy=False))
     if n_old:
-        render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {n_trials}")
-    with render.TrialProgress(n_trials, "Tuning") as progress:
+        render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {tuner.n_trials}")
+    with render.TrialProgress(tuner.n_trials, "Tuning") as progress:
         return tuner.run(on_trial=progress.on_trial)
 
 

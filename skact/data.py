@@ -363,7 +363,9 @@ def load_table(
         counts = y.value_counts()
         rare = counts[counts < min_class_count]
         if len(rare):
-            listed = ", ".join(f"{k!r} ({v} rows)" for k, v in rare.items())
+            listed = ", ".join(f"{k!r} ({v} rows)" for k, v in rare.head(5).items())
+            if len(rare) > 5:
+                listed += f" and {len(rare) - 5} more"
             noun = "class" if len(rare) == 1 else "classes"
             raise DataError(
                 f"{noun} {listed} of target {target!r}: every class needs at least "

@@ -413,3 +413,18 @@ def test_load_model_errors(tmp_path):
     joblib.dump({"something": 1}, other)
     with pytest.raises(ModelFileError, match="not a model file saved by skact tune"):
         load_model(other)
+
+
+def test_rdb_url_is_passed_through(tmp_path):
+    url = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = open_study(OptunaSettings(storage=url), "rdb", {"task": "regression"})
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert (tmp_path / "optuna.db").exists()
+    assert len(open_study(OptunaSettings(storage=url), "rdb", {"task": "regression"}).trials) == 1
+
+
+def test_parallel_trials(iris_csv, fast_space):
+    ds = load_table(iris_csv)
+    tuner = Tuner(ds, space=load_space(fast_space), n_trials=2, cv=2, max_epochs=3, n_jobs=2)
+    result = tuner.run()
+    assert len(result.records) == 2 and result.best is not None
