@@ -723,7 +723,23 @@ class RegressorNet(BaseNeuralNet):
                 f"y has {y.shape[1]} target columns, but {type(self).__name__} was fitted "
                 f"with {self.n_outputs_}."
             )
-        return y, sample_weight
+        if first_pass:
+            self._y_mean, self._y_scale = self._target_scaling(y, sample_weight)
+        return (y - self._y_mean) / self._y_scale, sample_weight
+
+    def _target_scaling(self, y, sample_weight):
+        """Per-output (weighted) mean and std for squared error; identity for Poisson.
+
+        Raw targets in the hundreds make the default network (Adam at lr 1e-3,
+        200 epochs) fit badly; training on standardised targets and mapping
+        predictions back fixes that without any user action.
+        """
+        if self._loss_kind == "poisson":
+            return np.zeros(y.shape[1]), np.ones(y.shape[1])
+        mean = np.average(y, axis=0, weights=sample_weight)
+        scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
+        scale[~(scale > np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mean)))] = 1.0
+        return mean, scale
 
     def _stratify_validation(self, y):
         return False
@@ -812,4 +828,6 @@ class RegressorNet(BaseNeuralNet):
         pred = self._raw_predict(X)
         if self._loss_kind == "poisson":
             pred = np.exp(pred)
+        else:
+            pred = (pred * self._y_scale + self._y_mean).astype(pred.dtype, copy=False)
         return pred.ravel() if pred.shape[1] == 1 else pred

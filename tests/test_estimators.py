@@ -10,12 +10,12 @@ import pytest
 import torch
 from scipy import sparse
 from sklearn.base import clone
-from skorch.callbacks import Callback
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
 
 from skact import CNNClassifier, CNNRegressor, MLPClassifier, MLPRegressor, activations
 
@@ -335,6 +335,17 @@ def test_string_labels_round_trip(iris):
     assert set(clf.predict(X)) <= set(names) and clf.score(X, names) > 0.8
     np.testing.assert_allclose(clf.predict_proba(X).sum(1), 1.0)
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+def test_regression_targets_are_standardised_internally(cls):
+    X, y = make_regression(n_samples=150, n_features=6, noise=5.0, random_state=0)
+    y_raw = 1000.0 + 300.0 * y / y.std()
+    reg = quiet_fit(small(cls, max_iter=100), X, y_raw)
+    assert abs(reg.predict(X).mean() - 1000.0) < 50
+    assert reg.score(X, y_raw) > 0.8
+    # the loss is on the standardised scale, so it starts near 0.5 not near 1e6/2
+    assert reg.loss_curve_[0] < 5
 
 
 @pytest.mark.parametrize("cls", REGRESSORS)
