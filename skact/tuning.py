@@ -537,6 +537,57 @@ def mask_url(url: str | None) -> str | None:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
 
 
+class InterruptSafeLock:
+    """Wrap an Optuna journal file lock so Ctrl-C cannot land while it is held.
+
+    Optuna writes a journal entry while holding the lock, and its symlink lock's ``release``
+    turns a ``KeyboardInterrupt`` that arrives at the wrong moment into a
+    ``FileNotFoundError`` (leaving the lock behind). In the main thread this wrapper holds
+    SIGINT from ``acquire`` to ``release`` and raises the ``KeyboardInterrupt`` right after
+    the lock is released, when the journal is consistent.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+        self._saved = None
+        self._pending = False
+
+    def _on_sigint(self, signum, frame):
+        self._pending = True
+
+    def acquire(self) -> bool:
+        import signal
+
+        if threading.current_thread() is threading.main_thread():
+            current = signal.getsignal(signal.SIGINT)
+            if current is signal.default_int_handler:  # not ignored, not someone else's
+                self._saved = current
+                self._pending = False
+                signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            return self.inner.acquire()
+        except BaseException:
+            self._restore()
+            raise
+
+    def release(self) -> None:
+        try:
+            self.inner.release()
+        finally:
+            if self._restore():
+                raise KeyboardInterrupt
+
+    def _restore(self) -> bool:
+        import signal
+
+        if self._saved is None:
+            return False
+        signal.signal(signal.SIGINT, self._saved)
+        self._saved = None
+        pending, self._pending = self._pending, False
+        return pending
+
+
 def make_storage(storage: str | None):
     """``None`` (in memory), an RDB URL (``sqlite:///x.db``, ``postgresql://...``) or a path
     to an Optuna journal file (created if missing)."""
@@ -545,13 +596,14 @@ def make_storage(storage: str | None):
     if "://" in storage:
         return storage
     from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
+    from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 
     path = Path(storage)
     try:
         if path.parent != Path(""):
             path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path)))
+        lock = InterruptSafeLock(JournalFileSymlinkLock(str(path)))
+        return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
     except OSError as exc:
         raise StudyError(f"cannot open journal storage {storage}: {exc}") from None
 

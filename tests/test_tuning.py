@@ -428,3 +428,31 @@ def test_parallel_trials(iris_csv, fast_space):
     tuner = Tuner(ds, space=load_space(fast_space), n_trials=2, cv=2, max_epochs=3, n_jobs=2)
     result = tuner.run()
     assert len(result.records) == 2 and result.best is not None
+
+
+def test_journal_lock_holds_ctrl_c_until_released():
+    """Optuna's symlink lock turns a badly timed Ctrl-C into FileNotFoundError; ours defers
+    it to just after the release."""
+    import os
+    import signal
+
+    from skact.tuning import InterruptSafeLock
+
+    events = []
+
+    class Inner:
+        def acquire(self):
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while taking the lock
+            events.append("acquired")
+            return True
+
+        def release(self):
+            events.append("released")
+
+    lock = InterruptSafeLock(Inner())
+    lock.acquire()
+    events.append("wrote")
+    with pytest.raises(KeyboardInterrupt):
+        lock.release()
+    assert events == ["acquired", "wrote", "released"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
