@@ -20,6 +20,7 @@ options and renders what these functions return.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
@@ -996,9 +997,10 @@ class Tuner:
         """Search. ``on_trial(record, best_record)`` is called after each finished trial
         (Optuna) or fit (grid, ``n_jobs=1``). Ctrl-C ends the search early: the result has
         ``interrupted=True`` and holds what finished."""
-        if self.search == "grid":
-            return self._run_grid(on_trial)
-        return self._run_optuna(on_trial)
+        with _torch_threads_for(self.n_jobs):
+            if self.search == "grid":
+                return self._run_grid(on_trial)
+            return self._run_optuna(on_trial)
 
     def _result(self, records, **kw) -> TuneResult:
         complete = [
@@ -1099,6 +1101,23 @@ class Tuner:
         pipe.fit(self.dataset.X, self.dataset.y)
         result.pipeline = pipe
         return pipe
+
+
+@contextlib.contextmanager
+def _torch_threads_for(n_jobs: int):
+    """Share the CPU cores between ``n_jobs`` parallel fits instead of letting each fit's
+    torch thread pool claim every core (tiny networks then run many times slower)."""
+    if n_jobs <= 1:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, before // n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def records_from_study_trial(t) -> dict:
