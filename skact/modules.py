@@ -131,17 +131,23 @@ class CNN(nn.Module):
 def init_weights(module, scheme, activation_label=""):
     """Initialise every Linear/Conv weight of ``module`` in place; zero the biases.
 
+    The hidden layers get ``scheme``; the output layer always gets Glorot.
+
     ``scheme``: "kaiming" (He, for the ReLU family), "xavier" (Glorot, for tanh
     and sigmoid), "lecun" (LeCun normal, for SELU), "torch" (leave torch's
     defaults), or a callable applied to each weight tensor.
     """
     if scheme == "torch":
         return
-    for layer in module.modules():
-        if not isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
-            continue
+    layers = [m for m in module.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d))]
+    for layer in layers:
         weight = layer.weight
-        if callable(scheme):
+        if layer is layers[-1] and not callable(scheme):
+            # The output layer feeds no activation: Glorot keeps the initial
+            # logits small (a He-initialised output starts binary log-loss
+            # near 1.6 instead of 0.7, and early stopping then gives up).
+            nn.init.xavier_uniform_(weight)
+        elif callable(scheme):
             scheme(weight)
         elif scheme == "kaiming":
             slope = 0.01 if "leaky" in activation_label else 0.0
