@@ -291,7 +291,10 @@ class BaseNeuralNet(BaseEstimator):
                 epochs = 1 if incremental else self.max_iter
             batches = Batches(X_t, y_t, w_t, batch_size, self.shuffle, generator,
                               dtype=dtype, device=device)
-            self.net_.train_epochs(batches, epochs)
+            try:
+                self.net_.train_epochs(batches, epochs)
+            finally:
+                self._detach_fit_state()
 
         self._finish_fit(incremental)
         return self
@@ -363,6 +366,14 @@ class BaseNeuralNet(BaseEstimator):
         self.net_.callbacks_ = list(self.net_._default_callbacks) + named
         for _, cb in named:
             cb.initialize()
+
+    def _detach_fit_state(self):
+        """Drop what belongs to one fit call: the caller's callbacks (an Optuna
+        trial must not be pickled with the model) and the validation data."""
+        self.net_.callbacks_ = [
+            (name, cb) for name, cb in self.net_.callbacks_ if not name.startswith("callback_")
+        ]
+        self._monitor.validation_scorer = None
 
     def _split_validation(self, X_t, y_t, w_t, y, rng):
         """Hold out ``validation_fraction`` for early stopping, as scikit-learn does."""

@@ -109,6 +109,25 @@ def test_clone_pickle_and_joblib_round_trips_give_identical_predictions(cls):
     np.testing.assert_array_equal(joblib.load(buffer).predict(X), expected)
 
 
+def test_models_trained_with_early_stopping_and_fit_callbacks_pickle(iris):
+    class Counter(Callback):
+        epochs = 0
+
+        def on_epoch_end(self, net, **kwargs):
+            type(self).epochs += 1
+
+        def __reduce__(self):
+            raise TypeError("a trial-bound callback cannot be pickled")
+
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, early_stopping=True), X, y, callbacks=[Counter()])
+    assert Counter.epochs == clf.n_iter_
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    quiet_fit(restored, X, y)  # refitting the restored model works
+    assert Counter.epochs == clf.n_iter_  # the fit-time callback is gone
+
+
 # ---------------------------------------------------------------- determinism --
 @pytest.mark.parametrize("cls", ALL)
 def test_same_seed_same_predictions_other_seed_other_predictions(cls):
