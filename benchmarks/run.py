@@ -1,0 +1,244 @@
+"""Speed benchmarks: skact against a hand-written torch loop, plain skorch and scikit-learn.
+
+Every case times the same network on the same data in all contenders,
+interleaved (A B C D, A B C D, ...) after one warm-up round, and reports
+medians, so the ratios come from the same run on the same (noisy) machine.
+
+    python benchmarks/run.py            # full run, rewrites benchmarks/README.md
+    python benchmarks/run.py --smoke    # seconds-long run that only checks it works
+
+Cases so far: fit (20,000 x 40, two hidden layers of 128, relu, Adam lr 0.01,
+batch 128, 10 epochs, shuffled; float32 and float64), predict latency for one
+row, and ``import skact`` / ``skact --help`` wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_data(n_samples, n_features, dtype, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, n_features).astype(dtype)
+    w = rng.randn(n_features, 3)
+    y = (X @ w).argmax(1)
+    return X, y
+
+
+# ---------------------------------------------------------------- contenders --
+def fit_skact(X, y, cfg):
+    from skact import MLPClassifier
+
+    return MLPClassifier(cfg["hidden"], "relu", learning_rate_init=cfg["lr"],
+                         batch_size=cfg["batch"], max_iter=cfg["epochs"], tol=0.0,
+                         n_iter_no_change=np.inf, alpha=0.0, random_state=0).fit(X, y)
+
+
+def fit_sklearn(X, y, cfg):
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(cfg["hidden"], "relu", learning_rate_init=cfg["lr"],
+                         batch_size=cfg["batch"], max_iter=cfg["epochs"], tol=0.0,
+                         n_iter_no_change=cfg["epochs"] + 1, alpha=0.0,
+                         random_state=0).fit(X, y)
+
+
+def _torch_mlp(n_features, hidden, n_classes, dtype):
+    import torch
+
+    layers, n_in = [], n_features
+    for units in hidden:
+        layers += [torch.nn.Linear(n_in, units), torch.nn.ReLU()]
+        n_in = units
+    layers.append(torch.nn.Linear(n_in, n_classes))
+    return torch.nn.Sequential(*layers).to(dtype)
+
+
+def fit_torch_loop(X, y, cfg):
+    """The yardstick: what a careful user would write by hand."""
+    import torch
+
+    torch.manual_seed(0)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y).long()
+    model = _torch_mlp(X.shape[1], cfg["hidden"], 3, X_t.dtype)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    n = len(X_t)
+    for _ in range(cfg["epochs"]):
+        order = torch.randperm(n)
+        for start in range(0, n, cfg["batch"]):
+            idx = order[start:start + cfg["batch"]]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(X_t[idx]), y_t[idx])
+            loss.backward()
+            opt.step()
+    return model
+
+
+def fit_skorch(X, y, cfg):
+    import torch
+    from skorch import NeuralNetClassifier
+
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(
+        _torch_mlp(X.shape[1], cfg["hidden"], 3, torch.float32 if X.dtype == np.float32
+                   else torch.float64),
+        criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=cfg["lr"],
+        batch_size=cfg["batch"], max_epochs=cfg["epochs"], train_split=None,
+        iterator_train__shuffle=True, verbose=0,
+    )
+    return net.fit(X, y.astype(np.int64))
+
+
+# -------------------------------------------------------------------- timing --
+def interleaved(contenders, repeats):
+    """Median seconds per contender; one warm-up round first, rounds interleaved."""
+    times = {name: [] for name in contenders}
+    for round_ in range(repeats + 1):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - start
+            if round_:
+                times[name].append(elapsed)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def case_fit(cfg, repeats):
+    rows = []
+    for dtype in (np.float32, np.float64):
+        X, y = make_data(cfg["rows"], cfg["features"], dtype)
+        contenders = {
+            "hand-written torch loop": lambda: fit_torch_loop(X, y, cfg),
+            "skact MLPClassifier": lambda: fit_skact(X, y, cfg),
+            "plain skorch": lambda: fit_skorch(X, y, cfg),
+            "scikit-learn MLPClassifier": lambda: fit_sklearn(X, y, cfg),
+        }
+        medians = interleaved(contenders, repeats)
+        base = medians["hand-written torch loop"]
+        for name, seconds in medians.items():
+            rows.append((np.dtype(dtype).name, name, f"{seconds:.3f}", f"{seconds / base:.2f}x"))
+    return ("fit", ["dtype", "contender", "median s", "vs torch loop"], rows)
+
+
+def case_predict_one_row(cfg, repeats):
+    import torch
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    X, y = make_data(2000, cfg["features"], np.float32)
+    ours = fit_skact(X, y, {**cfg, "epochs": 1})
+    theirs = SkMLP(cfg["hidden"], max_iter=1).fit(X, y)
+    net = fit_skorch(X, y, {**cfg, "epochs": 1})
+    row = X[:1]
+    calls = 200 if repeats > 1 else 10
+
+    def per_call(fn):
+        def run():
+            for _ in range(calls):
+                fn(row)
+        return run
+
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        medians = interleaved({
+            "skact predict": per_call(ours.predict),
+            "scikit-learn predict": per_call(theirs.predict),
+            "plain skorch predict": per_call(net.predict),
+        }, repeats)
+    base = medians["scikit-learn predict"]
+    rows = [(name, f"{s / calls * 1e6:.0f}", f"{s / base:.2f}x") for name, s in medians.items()]
+    return ("predict one row", ["contender", "µs per call", "vs scikit-learn"], rows)
+
+
+def case_startup(repeats):
+    def run(code):
+        return lambda: subprocess.run([sys.executable, "-c", code], check=True,
+                                      capture_output=True)
+
+    contenders = {
+        "python -c pass": run("pass"),
+        "import skact": run("import skact"),
+        "import skact; skact.MLPClassifier": run("import skact; skact.MLPClassifier"),
+        "skact --help": run("import sys; sys.argv=['skact','--help'];"
+                            "from skact_cli.main import main; main()"),
+    }
+    try:
+        medians = interleaved(contenders, repeats)
+    except subprocess.CalledProcessError:
+        contenders.pop("skact --help")
+        medians = interleaved(contenders, repeats)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, skact; skact.MLPClassifier; print('torch' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    rows = [(name, f"{s:.3f}") for name, s in medians.items()]
+    rows.append(("torch imported by `skact.MLPClassifier` access", probe))
+    return ("start-up", ["command", "median s"], rows)
+
+
+# -------------------------------------------------------------------- report --
+def markdown(cases, cfg, elapsed):
+    import sklearn
+    import skorch
+    import torch
+
+    lines = [
+        "# skact benchmarks",
+        "",
+        "Written by `python benchmarks/run.py`; medians of interleaved repetitions after a "
+        "warm-up, so the ratios compare contenders measured in the same run.",
+        "",
+        f"- date: {dt.date.today().isoformat()}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        f"- python {platform.python_version()}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), skorch {skorch.__version__}, "
+        f"scikit-learn {sklearn.__version__}",
+        f"- fit case: {cfg['rows']:,} x {cfg['features']}, hidden {cfg['hidden']}, relu, Adam "
+        f"lr {cfg['lr']}, batch {cfg['batch']}, {cfg['epochs']} epochs, shuffled",
+        f"- total run time: {elapsed:.0f} s",
+        "",
+    ]
+    for title, header, rows in cases:
+        lines += [f"## {title}", "", "| " + " | ".join(header) + " |",
+                  "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, one repetition, no README rewrite")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    cfg = {"rows": 20000, "features": 40, "hidden": (128, 128), "lr": 0.01, "batch": 128,
+           "epochs": 10}
+    repeats = args.repeats
+    if args.smoke:
+        cfg.update(rows=500, epochs=2)
+        repeats = 1
+    warnings.simplefilter("ignore")
+    started = time.perf_counter()
+    cases = [case_fit(cfg, repeats), case_predict_one_row(cfg, repeats), case_startup(repeats)]
+    report = markdown(cases, cfg, time.perf_counter() - started)
+    print(report)
+    if not args.smoke:
+        (HERE / "README.md").write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
