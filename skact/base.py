@@ -9,6 +9,7 @@ skact (and ``skact --help``) does not pay for torch.
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 from contextlib import contextmanager
 
@@ -151,9 +152,21 @@ def _resolve_device(estimator):
     return device
 
 
+# torch's default generator is process-wide. Building and initialising a
+# network under this lock keeps the initial weights a function of the seed
+# alone, even when fits run in parallel threads (Optuna's n_jobs, a threading
+# joblib backend).
+_INIT_LOCK = threading.Lock()
+
+
 @contextmanager
 def _seeded(seed, device):
-    """Seed torch for the block without disturbing the caller's RNG state."""
+    """Seed torch for the block without disturbing the caller's RNG state.
+
+    Training draws dropout masks from torch's default generator too; when fits
+    run in parallel threads those draws interleave, so only fits without
+    dropout are bit-for-bit reproducible there (processes are unaffected).
+    """
     import torch
 
     cuda_devices = []
@@ -264,7 +277,8 @@ class BaseNeuralNet(BaseEstimator):
 
         with _seeded(seed, device):
             if first_pass:
-                self.net_ = self._make_net(SkactNet, config, X, y_train, dtype, device)
+                with _INIT_LOCK, _seeded(seed, device):
+                    self.net_ = self._make_net(SkactNet, config, X, y_train, dtype, device)
                 self._monitor = self._make_monitor(ConvergenceMonitor)
                 self.n_layers_ = self._count_layers(config)
                 self.out_activation_ = self._out_activation

@@ -525,3 +525,19 @@ def test_cuda_training_and_prediction(cls):
     cpu = quiet_fit(small(cls, device="cpu"), X, y)
     assert est.predict(X).shape == cpu.predict(X).shape
     assert est.score(X, y) > 0.5
+
+
+def test_parallel_fits_in_threads_match_sequential_fits(iris):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = iris
+    seeds = [0, 1, 2, 3]
+
+    def fit(seed):
+        return quiet_fit(small(MLPClassifier, random_state=seed), X, y).predict_proba(X)
+
+    sequential = [fit(seed) for seed in seeds]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(fit, seeds))
+    for a, b in zip(sequential, parallel):
+        np.testing.assert_array_equal(a, b)
