@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import platform
 import statistics
@@ -121,10 +122,12 @@ def case_fit(cfg, repeats):
     for dtype in (np.float32, np.float64):
         X, y = make_data(cfg["rows"], cfg["features"], dtype)
         contenders = {
-            "hand-written torch loop": lambda: fit_torch_loop(X, y, cfg),
-            "skact MLPClassifier": lambda: fit_skact(X, y, cfg),
-            "plain skorch": lambda: fit_skorch(X, y, cfg),
-            "scikit-learn MLPClassifier": lambda: fit_sklearn(X, y, cfg),
+            name: functools.partial(fn, X, y, cfg) for name, fn in [
+                ("hand-written torch loop", fit_torch_loop),
+                ("skact MLPClassifier", fit_skact),
+                ("plain skorch", fit_skorch),
+                ("scikit-learn MLPClassifier", fit_sklearn),
+            ]
         }
         medians = interleaved(contenders, repeats)
         base = medians["hand-written torch loop"]
@@ -180,7 +183,8 @@ def case_startup(repeats):
         contenders.pop("skact --help")
         medians = interleaved(contenders, repeats)
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys, skact; skact.MLPClassifier; print('torch' in sys.modules)"],
+        [sys.executable, "-c",
+         "import sys, skact; skact.MLPClassifier; print('torch' in sys.modules)"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     rows = [(name, f"{s:.3f}") for name, s in medians.items()]

@@ -37,7 +37,8 @@ def main():
     X = (X / 16).astype(np.float32)
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
     cnn = CNNClassifier(input_shape=(1, 8, 8), max_iter=60, random_state=0)
-    print(f"digits as 8x8 images, CNN accuracy: {cnn.fit(X_train, y_train).score(X_test, y_test):.3f}")
+    accuracy = cnn.fit(X_train, y_train).score(X_test, y_test)
+    print(f"digits as 8x8 images, CNN accuracy: {accuracy:.3f}")
 
     X, y = pulses()
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)

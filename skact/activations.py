@@ -24,8 +24,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 __all__ = ["ActivationInfo", "names", "info", "get", "register", "unregister"]
 

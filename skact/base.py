@@ -295,7 +295,7 @@ class BaseNeuralNet(BaseEstimator):
             y_dtype = torch.long if self._loss_kind == "cross_entropy" else dtype
             y_t = to_tensor(y_train, y_dtype, device)
             w_t = None if sample_weight is None else to_tensor(sample_weight, dtype, device)
-            X_t, y_t, w_t, X_val = self._split_validation(X_t, y_t, w_t, y, rng)
+            X_t, y_t, w_t = self._split_validation(X_t, y_t, w_t, y, rng)
 
             generator = torch.Generator().manual_seed(seed)
             if self.solver == "lbfgs":
@@ -393,7 +393,7 @@ class BaseNeuralNet(BaseEstimator):
         """Hold out ``validation_fraction`` for early stopping, as scikit-learn does."""
         monitor = self._monitor
         if not monitor.early_stopping:
-            return X_t, y_t, w_t, None
+            return X_t, y_t, w_t
         n = X_t.shape[0]
         stratify = y if self._stratify_validation(y) else None
         try:
@@ -421,11 +421,10 @@ class BaseNeuralNet(BaseEstimator):
                 return a[idx]
             return a[torch.as_tensor(idx, device=a.device)]
 
-        X_val = take(X_t, val_idx)
         monitor.validation_scorer = self._validation_scorer(
-            X_val, take(y_t, val_idx), take(w_t, val_idx)
+            take(X_t, val_idx), take(y_t, val_idx), take(w_t, val_idx)
         )
-        return take(X_t, train_idx), take(y_t, train_idx), take(w_t, train_idx), X_val
+        return take(X_t, train_idx), take(y_t, train_idx), take(w_t, train_idx)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -433,7 +432,8 @@ class BaseNeuralNet(BaseEstimator):
         if self.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going to "
-                "be clipped"
+                "be clipped",
+                stacklevel=4,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -452,6 +452,7 @@ class BaseNeuralNet(BaseEstimator):
                     f"(max_iter={self.max_iter}). Increase max_iter or scale the data, e.g. "
                     "with StandardScaler.",
                     ConvergenceWarning,
+                    stacklevel=4,
                 )
         else:
             self.n_iter_ = monitor.n_iter_
@@ -471,6 +472,7 @@ class BaseNeuralNet(BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                     "the optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=4,
                 )
         if monitor.diverged_ or not all(
             bool(p.isfinite().all()) for p in net.module_.parameters()

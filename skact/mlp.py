@@ -28,7 +28,6 @@ class _MLPArchitecture:
 
     def _linear_layers(self):
         import torch
-
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "net_")

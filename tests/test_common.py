@@ -27,5 +27,6 @@ def test_sklearn_compatible_estimator(estimator, check):
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor, CNNClassifier, CNNRegressor])
 def test_no_poor_score_tag(cls):
     tags = cls().__sklearn_tags__()
-    poor = tags.classifier_tags.poor_score if tags.classifier_tags else tags.regressor_tags.poor_score
+    task_tags = tags.classifier_tags or tags.regressor_tags
+    poor = task_tags.poor_score
     assert poor is False

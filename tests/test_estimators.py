@@ -304,10 +304,10 @@ def test_diverging_training_says_what_to_try():
     X, y = make_regression(n_samples=100, n_features=5, random_state=0)
     reg = MLPRegressor(solver="sgd", learning_rate_init=10.0, momentum=0.9, max_iter=50,
                        random_state=0)
-    with pytest.raises(ValueError, match="diverged.*lower learning_rate_init.*scale"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reg.fit(X * 1000, y * 1000)
+    with pytest.raises(ValueError, match="diverged.*lower learning_rate_init.*scale"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X * 1000, y * 1000)
 
 
 # ------------------------------------------------------ scikit-learn parity --
