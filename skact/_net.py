@@ -34,10 +34,13 @@ def to_tensor(array, dtype, device):
     """A numpy array (or sparse matrix) as a tensor; no copy when none is needed."""
     if sp.issparse(array):
         array = array.toarray()
+    array = np.asarray(array)
+    if any(stride < 0 for stride in array.strides):
+        array = np.ascontiguousarray(array)  # torch cannot view reversed arrays
     with warnings.catch_warnings():
         # Read-only inputs (memmaps) are fine: skact never writes to its inputs.
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        tensor = torch.as_tensor(np.asarray(array))
+        tensor = torch.as_tensor(array)
     return tensor.to(device=device, dtype=dtype)
 
 
@@ -174,6 +177,7 @@ class SkactNet(NeuralNet):
         total = None
         for batch in iterator:
             if self._batch_listeners:
+                self.history.new_batch()  # skorch's batch-level callbacks read it
                 self._notify_some(self._batch_listeners, "on_batch_begin",
                                   batch=batch, training=training)
             step = step_fn(batch, **fit_params)

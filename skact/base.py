@@ -152,16 +152,16 @@ def _resolve_device(estimator):
     return device
 
 
-# torch's default generator is process-wide. Building and initialising a
-# network under this lock keeps the initial weights a function of the seed
-# alone, even when fits run in parallel threads (Optuna's n_jobs, a threading
-# joblib backend).
-_INIT_LOCK = threading.Lock()
+# torch's default generator is process-wide. Every change to it (seeding,
+# restoring, drawing initial weights) happens under this lock, so the initial
+# weights are a function of the seed alone even when fits run in parallel
+# threads (Optuna's n_jobs, a threading joblib backend).
+_RNG_LOCK = threading.RLock()
 
 
 @contextmanager
 def _seeded(seed, device):
-    """Seed torch for the block without disturbing the caller's RNG state.
+    """Seed torch for the block, then restore the caller's generator state.
 
     Training draws dropout masks from torch's default generator too; when fits
     run in parallel threads those draws interleave, so only fits without
@@ -169,13 +169,38 @@ def _seeded(seed, device):
     """
     import torch
 
-    cuda_devices = []
-    if device.startswith("cuda"):
-        index = torch.device(device).index
-        cuda_devices = [torch.cuda.current_device() if index is None else index]
-    with torch.random.fork_rng(devices=cuda_devices):
+    cuda = device.startswith("cuda")
+    with _RNG_LOCK:
+        saved = torch.get_rng_state()
+        saved_cuda = torch.cuda.get_rng_state(device) if cuda else None
         torch.manual_seed(seed)
+    try:
         yield
+    finally:
+        with _RNG_LOCK:
+            torch.set_rng_state(saved)
+            if cuda:
+                torch.cuda.set_rng_state(saved_cuda, device)
+
+
+def _check_callbacks(callbacks):
+    """The ``callbacks`` argument of fit, validated before any state changes."""
+    from skorch.callbacks import Callback, EarlyStopping
+
+    extra = [] if callbacks is None else list(callbacks)
+    for cb in extra:
+        if isinstance(cb, EarlyStopping):
+            raise ValueError(
+                "skorch's EarlyStopping callback stops training by raising "
+                "KeyboardInterrupt, which skact keeps for your Ctrl-C. Use the estimator's "
+                "early_stopping=True (with n_iter_no_change, tol, validation_fraction), or "
+                "a callback that sets net.stop_training_ = True."
+            )
+        if not isinstance(cb, Callback):
+            raise ValueError(
+                f"callbacks must be skorch.callbacks.Callback instances; got {cb!r}."
+            )
+    return extra
 
 
 def _stochastic_solver(estimator):
@@ -250,6 +275,7 @@ class BaseNeuralNet(BaseEstimator):
 
         config = self._validate_hyperparameters()
         config.update(self._validate_architecture())
+        extra_callbacks = _check_callbacks(callbacks)
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: there is no held-out "
@@ -262,6 +288,8 @@ class BaseNeuralNet(BaseEstimator):
             y_numeric=not self._is_classifier_net,
         )
         X = self._prepare_input(X)
+        if not first_pass:
+            self._check_sample_shape(X)
         sample_weight = self._check_sample_weight(sample_weight, X)
         y_train, sample_weight = self._encode_targets(
             y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
@@ -277,17 +305,20 @@ class BaseNeuralNet(BaseEstimator):
 
         with _seeded(seed, device):
             if first_pass:
-                with _INIT_LOCK, _seeded(seed, device):
+                with _RNG_LOCK:
+                    torch.manual_seed(seed)
                     self.net_ = self._make_net(SkactNet, config, X, y_train, dtype, device)
                 self._monitor = self._make_monitor(ConvergenceMonitor)
+                self._sample_shape = tuple(X.shape[1:])
                 self.n_layers_ = self._count_layers(config)
                 self.out_activation_ = self._out_activation
             elif not incremental:
-                # warm_start: keep the weights, start a fresh optimizer (as scikit-learn)
-                self.net_._initialize_optimizer()
+                # warm_start: keep the weights; a fresh optimizer built from the
+                # current parameters (set_params between fits counts, as in scikit-learn)
+                self._refresh_training_params()
             self._monitor.n_iter_ = 0
-            extra = [] if callbacks is None else list(callbacks)
-            self._set_fit_callbacks(extra, EpochPrinter)
+            self._monitor.diverged_ = False
+            self._set_fit_callbacks(extra_callbacks, EpochPrinter)
 
             if self.verbose:
                 self._print_start(config, X, dtype, device)
@@ -313,6 +344,30 @@ class BaseNeuralNet(BaseEstimator):
         self._finish_fit(incremental)
         return self
 
+    def _refresh_training_params(self):
+        """Point the existing net and monitor at the current parameter values."""
+        monitor = self._monitor
+        early_stopping = self.early_stopping and self.solver != "lbfgs"
+        if early_stopping != monitor.early_stopping:
+            raise ValueError(
+                f"warm_start=True cannot switch early_stopping to {self.early_stopping} "
+                "after a fit without it (or back). Fit without warm_start, or clone the "
+                "estimator, to start over."
+            )
+        net = self.net_
+        for name in [k for k in vars(net) if k.startswith("optimizer__")]:
+            delattr(net, name)
+        args = self._optimizer_args()
+        net.optimizer, net.lr = args.pop("optimizer"), args.pop("lr")
+        for name, value in args.items():
+            setattr(net, f"optimizer__{name}", value)
+        net.alpha = self.alpha
+        net._initialize_optimizer()
+        for name in ("tol", "n_iter_no_change", "learning_rate", "learning_rate_init",
+                     "power_t", "solver"):
+            setattr(monitor, name, getattr(self, name))
+        monitor.current_lr_ = self.learning_rate_init
+
     def _make_net(self, net_class, config, X, y_train, dtype, device):
         from ._net import PerSampleLoss
         from .modules import init_weights
@@ -337,6 +392,7 @@ class BaseNeuralNet(BaseEstimator):
             alpha=self.alpha,
             train_split=None,
             device=device,
+            verbose=0,
             **{f"optimizer__{k}": v for k, v in optimizer_args.items()},
         )
         return net.initialize()
@@ -366,13 +422,6 @@ class BaseNeuralNet(BaseEstimator):
 
     def _set_fit_callbacks(self, extra, printer_class):
         """(Re)attach this fit's callbacks: the monitor, verbose output, the caller's."""
-        from skorch.callbacks import Callback
-
-        for cb in extra:
-            if not isinstance(cb, Callback):
-                raise ValueError(
-                    f"callbacks must be skorch.callbacks.Callback instances; got {cb!r}."
-                )
         own = [("convergence", self._monitor)]
         if self.verbose:
             own.append(("printer", printer_class(self._monitor)))
@@ -414,6 +463,8 @@ class BaseNeuralNet(BaseEstimator):
             )
         import torch
 
+        from ._net import to_tensor
+
         def take(a, idx):
             if a is None:
                 return None
@@ -421,8 +472,12 @@ class BaseNeuralNet(BaseEstimator):
                 return a[idx]
             return a[torch.as_tensor(idx, device=a.device)]
 
+        X_val = take(X_t, val_idx)
+        if sp.issparse(X_val):
+            param = next(self.net_.module_.parameters())
+            X_val = to_tensor(X_val, param.dtype, param.device)
         monitor.validation_scorer = self._validation_scorer(
-            take(X_t, val_idx), take(y_t, val_idx), take(w_t, val_idx)
+            X_val, take(y_t, val_idx), take(w_t, val_idx)
         )
         return take(X_t, train_idx), take(y_t, train_idx), take(w_t, train_idx)
 
@@ -445,12 +500,13 @@ class BaseNeuralNet(BaseEstimator):
         if self.solver == "lbfgs":
             state = net.optimizer_.state[next(iter(net.module_.parameters()))]
             self.n_iter_ = int(state.get("n_iter", 0))
+            self.t_ = 0
             self.loss_ = float(monitor.loss_)
-            if self.n_iter_ >= self.max_iter:
+            if self.n_iter_ >= self.max_iter or state.get("func_evals", 0) >= self.max_fun:
                 warnings.warn(
                     f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                    f"(max_iter={self.max_iter}). Increase max_iter or scale the data, e.g. "
-                    "with StandardScaler.",
+                    f"(max_iter={self.max_iter}, max_fun={self.max_fun}). Increase them or "
+                    "scale the data, e.g. with StandardScaler.",
                     ConvergenceWarning,
                     stacklevel=4,
                 )
@@ -522,6 +578,7 @@ class BaseNeuralNet(BaseEstimator):
             dtype=(np.float64, np.float32), allow_nd=self._allow_nd,
         )
         X = self._prepare_input(X)
+        self._check_sample_shape(X)
         module = self.net_.module_
         param = next(module.parameters())
         module.eval()
@@ -535,6 +592,13 @@ class BaseNeuralNet(BaseEstimator):
 
     def _prepare_input(self, X):
         return X
+
+    def _check_sample_shape(self, X):
+        if tuple(X.shape[1:]) != self._sample_shape:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}, but {type(self).__name__} was "
+                f"fitted on samples of shape {self._sample_shape}."
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -557,8 +621,16 @@ class ClassifierNet(BaseNeuralNet):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             binarizer = LabelBinarizer().fit(y if y.ndim == 2 else classes)
+            self._check_labels_known(y, binarizer.classes_)
         else:
             binarizer = self._label_binarizer
+            if incremental and classes is not None and not np.array_equal(
+                np.unique(classes), binarizer.classes_
+            ):
+                raise ValueError(
+                    f"`classes={list(classes)!r}` is not the same as on the first call to "
+                    f"partial_fit ({binarizer.classes_.tolist()!r})."
+                )
             seen = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(seen) != set(self.classes_):
@@ -567,11 +639,8 @@ class ClassifierNet(BaseNeuralNet):
                         f"the previous call to fit. Previously got {self.classes_}, `y` has "
                         f"{seen}"
                     )
-            elif np.setdiff1d(seen, self.classes_, assume_unique=True).size:
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {seen}."
-                )
+            else:
+                self._check_labels_known(y, binarizer.classes_)
         if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes to learn from, but y has "
@@ -589,6 +658,17 @@ class ClassifierNet(BaseNeuralNet):
             weights = self._class_weights(y)
             sample_weight = weights if sample_weight is None else sample_weight * weights
         return encoded, sample_weight
+
+    @staticmethod
+    def _check_labels_known(y, classes):
+        if y.ndim == 2:
+            return
+        seen = unique_labels(y)
+        if np.setdiff1d(seen, classes).size:
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has {classes}. "
+                f"'y' has {seen}."
+            )
 
     def _class_weights(self, y):
         cw = self.class_weight

@@ -541,3 +541,74 @@ def test_parallel_fits_in_threads_match_sequential_fits(iris):
         parallel = list(pool.map(fit, seeds))
     for a, b in zip(sequential, parallel):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------- review fixes, kept fixed --
+def test_warm_start_uses_parameters_changed_with_set_params(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, warm_start=True, max_iter=5), X, y)
+    clf.set_params(solver="sgd", learning_rate_init=0.05, alpha=0.5)
+    quiet_fit(clf, X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.SGD)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.05
+    assert clf.net_.alpha == 0.5 and clf.history_[-1]["lr"] == 0.05
+    clf.set_params(early_stopping=True)
+    with pytest.raises(ValueError, match="cannot switch early_stopping"):
+        clf.fit(X, y)
+
+
+def test_warm_start_does_not_print_when_quiet(iris, capsys):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, warm_start=True, max_iter=2), X, y)
+    quiet_fit(clf, X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_on_sparse_input(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, early_stopping=True), sparse.csr_matrix(X), y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_partial_fit_checks_labels_against_classes(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="classes not in"):
+        small(MLPClassifier).partial_fit(X[:5], [0, 1, 5, 0, 1], classes=[0, 1, 2])
+    clf = small(MLPClassifier).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])
+
+
+def test_reversed_and_strided_arrays(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier), X[::-1], y[::-1])
+    np.testing.assert_array_equal(clf.predict(X[::-1]), clf.predict(X)[::-1])
+    assert clf.predict(np.asfortranarray(X)[:, :]).shape == (150,)
+
+
+def test_a_failed_fit_leaves_the_fitted_model_intact(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier), X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="Callback instances"):
+        clf.fit(X, y, callbacks=["oops"])
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_skorch_callbacks_at_fit_time(iris):
+    from skorch.callbacks import EarlyStopping, LRScheduler
+
+    X, y = iris
+    with pytest.raises(ValueError, match="KeyboardInterrupt.*early_stopping=True"):
+        small(MLPClassifier).fit(X, y, callbacks=[EarlyStopping()])
+    scheduler = LRScheduler("StepLR", step_size=5, gamma=0.5, step_every="batch")
+    clf = quiet_fit(small(MLPClassifier, max_iter=12), X, y, callbacks=[scheduler])
+    assert clf.net_.optimizer_.param_groups[0]["lr"] < 0.01
+
+
+def test_cnn_rejects_samples_of_another_shape_at_predict():
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 1, 12)
+    clf = quiet_fit(small(CNNClassifier), X, rng.randint(0, 2, 30))
+    with pytest.raises(ValueError, match=r"samples of shape \(1, 10\).*\(1, 12\)"):
+        clf.predict(X[:, :, :10])
