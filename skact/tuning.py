@@ -1166,10 +1166,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Any], None], mode: st
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     return path
 

@@ -87,7 +87,8 @@ def test_bad_option_values_exit_2(iris_csv, args, message):
 def test_skact_error_is_one_line_exit_1(tmp_path):
     result = runner.invoke(app, ["tune", str(tmp_path / "missing.csv")])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == [f"Error: {tmp_path / 'missing.csv'}: no such file"]
+    expected = f"Error: {tmp_path / 'missing.csv'}: no such file"
+    assert result.stderr.strip().splitlines() == [expected]
 
 
 def test_same_seed_same_best_params(iris_csv, fast_space, tmp_path):

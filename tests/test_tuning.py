@@ -177,7 +177,7 @@ class _RecordingTrial:
 def test_pruning_callback_reports_each_epoch_with_fold_offsets():
     trial = _RecordingTrial()
     cb = OptunaPruning(trial, steps_per_fit=10)
-    for fold in range(2):
+    for _fold in range(2):
         net = _Net()
         cb.on_train_begin(net)
         for epoch in (1, 2, 3):
