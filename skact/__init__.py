@@ -17,10 +17,11 @@ _LAZY = {
     "MLPRegressor": "skact.mlp",
     "CNNClassifier": "skact.cnn",
     "CNNRegressor": "skact.cnn",
+    "TrainingDivergedWarning": "skact.base",
 }
 
-__all__ = ["MLPClassifier", "MLPRegressor", "CNNClassifier", "CNNRegressor", "activations",
-           "__version__"]
+__all__ = ["CNNClassifier", "CNNRegressor", "MLPClassifier", "MLPRegressor",
+           "TrainingDivergedWarning", "__version__", "activations"]
 
 
 def __getattr__(name):

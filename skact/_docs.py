@@ -109,6 +109,12 @@ default='auto'
         callable is applied to every weight tensor in place. Biases start at
         zero (except with 'torch').
 
+    diagnostics : bool, default=False
+        Record, every epoch and per hidden layer, the fraction of dead units
+        (ReLU family), of saturated units (tanh, sigmoid) and the gradient
+        norm of the weights, into ``history_`` and ``diagnostics_``; warn
+        when most units end up dead.
+
     device : {'cpu', 'cuda', 'cuda:N', 'auto'}, default='cpu'
         Where to train and predict; 'auto' takes a GPU when torch sees one."""
 

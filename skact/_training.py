@@ -46,24 +46,43 @@ class ConvergenceMonitor(Callback):
         self.best_state_ = None
         self.stop_message_ = None
         self.diverged_ = False
+        self.diverged_loss_ = None
+        self.fallback_state_ = None
+        self.fallback_epoch_, self.fallback_loss_ = 0, np.inf
         self.current_lr_ = learning_rate_init
         self.validation_scorer = None  # set by the estimator for each fit
 
     def on_train_begin(self, net, **kwargs):
         self.stop_message_ = None
+        if self.fallback_state_ is None:
+            self._keep_fallback(net, epoch=0, loss=np.inf)
+
+    def _keep_fallback(self, net, epoch, loss):
+        """Remember the weights with the lowest training loss so far: what a
+        diverged run falls back to (they must still give finite predictions,
+        which the epochs just before a blow-up often do not)."""
+        self.fallback_state_ = {
+            k: v.detach().clone() for k, v in net.module_.state_dict().items()
+        }
+        self.fallback_epoch_, self.fallback_loss_ = epoch, loss
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         record = net.history[-1]
+        record["lr"] = self.current_lr_
+        if not np.isfinite(record["train_loss"]):
+            # Nothing more can be learned from NaN/inf: go back to the best
+            # finite weights and stop; the estimator says what to try.
+            net.module_.load_state_dict(self.fallback_state_)
+            self.diverged_ = True
+            self.diverged_loss_ = record["train_loss"]
+            net.stop_training_ = True
+            return
         self.n_iter_ += 1
         self.t_ += dataset_train.n_samples
         self.loss_ = record["train_loss"]
         self.loss_curve_.append(self.loss_)
-        record["lr"] = self.current_lr_
-        if not np.isfinite(self.loss_):
-            # Nothing more can be learned from NaN/inf; the estimator explains.
-            self.diverged_ = True
-            net.stop_training_ = True
-            return
+        if self.loss_ < self.fallback_loss_:
+            self._keep_fallback(net, len(net.history), self.loss_)
         self._update_no_improvement_count(net, record)
         if self.solver == "sgd" and self.learning_rate == "invscaling":
             self.current_lr_ = self.learning_rate_init / (self.t_ + 1) ** self.power_t
@@ -124,6 +143,12 @@ class EpochPrinter(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         self._start = time.perf_counter()
+
+    def on_train_end(self, net, **kwargs):
+        monitor = self.monitor
+        if monitor.diverged_:
+            print(f"Loss became {monitor.diverged_loss_} in epoch {len(net.history)}; "
+                  f"kept the weights of epoch {monitor.fallback_epoch_}.", flush=True)
 
     def on_epoch_end(self, net, **kwargs):
         record = net.history[-1]

@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
 
 from . import activations as _activations
 
-__all__ = ["BaseNeuralNet", "ClassifierNet", "RegressorNet"]
+__all__ = ["BaseNeuralNet", "ClassifierNet", "RegressorNet", "TrainingDivergedWarning"]
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
@@ -183,6 +183,10 @@ def _seeded(seed, device):
                 torch.cuda.set_rng_state(saved_cuda, device)
 
 
+class TrainingDivergedWarning(UserWarning):
+    """The loss became NaN or infinite; the last finite weights were kept."""
+
+
 def _check_callbacks(callbacks):
     """The ``callbacks`` argument of fit, validated before any state changes."""
     from skorch.callbacks import Callback, EarlyStopping
@@ -276,6 +280,8 @@ class BaseNeuralNet(BaseEstimator):
         config = self._validate_hyperparameters()
         config.update(self._validate_architecture())
         extra_callbacks = _check_callbacks(callbacks)
+        _check_bool(self, "diagnostics")
+        self._activation_label = config["activation_label"]
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: there is no held-out "
@@ -423,6 +429,12 @@ class BaseNeuralNet(BaseEstimator):
     def _set_fit_callbacks(self, extra, printer_class):
         """(Re)attach this fit's callbacks: the monitor, verbose output, the caller's."""
         own = [("convergence", self._monitor)]
+        if self.diagnostics:
+            from .diagnostics import DiagnosticsCallback
+
+            # first, so the printer and the caller's callbacks see its records
+            self._diagnostics = DiagnosticsCallback(self._activation_label)
+            own.insert(0, ("diagnostics", self._diagnostics))
         if self.verbose:
             own.append(("printer", printer_class(self._monitor)))
         named = own + [(f"callback_{i}", cb) for i, cb in enumerate(extra)]
@@ -432,11 +444,14 @@ class BaseNeuralNet(BaseEstimator):
 
     def _detach_fit_state(self):
         """Drop what belongs to one fit call: the caller's callbacks (an Optuna
-        trial must not be pickled with the model) and the validation data."""
+        trial must not be pickled with the model), the validation data and the
+        fallback copy of the weights."""
         self.net_.callbacks_ = [
             (name, cb) for name, cb in self.net_.callbacks_ if not name.startswith("callback_")
         ]
-        self._monitor.validation_scorer = None
+        monitor = self._monitor
+        monitor.validation_scorer = None
+        monitor.fallback_state_, monitor.fallback_loss_ = None, np.inf
 
     def _split_validation(self, X_t, y_t, w_t, y, rng):
         """Hold out ``validation_fraction`` for early stopping, as scikit-learn does."""
@@ -530,15 +545,24 @@ class BaseNeuralNet(BaseEstimator):
                     ConvergenceWarning,
                     stacklevel=4,
                 )
-        if monitor.diverged_ or not all(
-            bool(p.isfinite().all()) for p in net.module_.parameters()
-        ):
-            raise ValueError(
-                f"Training diverged: the loss became {monitor.loss_} at epoch "
-                f"{monitor.n_iter_}, so the weights are no longer finite. Try a lower "
-                f"learning_rate_init (now {self.learning_rate_init}), scale the features "
-                "(e.g. StandardScaler), or another activation."
+        if self.diagnostics:
+            self.diagnostics_ = self._diagnostics.summary()
+            for advice in self._diagnostics.advice():
+                warnings.warn(advice, UserWarning, stacklevel=4)
+        advice = (
+            f"Try a lower learning_rate_init (now {self.learning_rate_init}), scale the "
+            "features (e.g. StandardScaler), or another activation."
+        )
+        if monitor.diverged_:
+            warnings.warn(
+                f"Training diverged: the loss became {monitor.diverged_loss_} in epoch "
+                f"{len(net.history)}, so training stopped and the weights with the lowest "
+                f"training loss (epoch {monitor.fallback_epoch_}) were kept. {advice}",
+                TrainingDivergedWarning,
+                stacklevel=4,
             )
+        if not all(bool(p.isfinite().all()) for p in net.module_.parameters()):
+            raise ValueError(f"Training produced non-finite weights. {advice}")
 
     def _check_sample_weight(self, sample_weight, X):
         if sample_weight is None:

@@ -179,6 +179,7 @@ class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
         batch_norm=False,
         activation_params=None,
         weight_init="auto",
+        diagnostics=False,
         class_weight=None,
         device="cpu",
     ):
@@ -261,6 +262,7 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
         batch_norm=False,
         activation_params=None,
         weight_init="auto",
+        diagnostics=False,
         device="cpu",
     ):
         store_params(self, locals())

@@ -133,6 +133,7 @@ class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
         batch_norm=False,
         activation_params=None,
         weight_init="auto",
+        diagnostics=False,
         class_weight=None,
         device="cpu",
     ):
@@ -232,6 +233,7 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
         batch_norm=False,
         activation_params=None,
         weight_init="auto",
+        diagnostics=False,
         device="cpu",
     ):
         store_params(self, locals())

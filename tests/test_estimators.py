@@ -17,7 +17,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
-from skact import CNNClassifier, CNNRegressor, MLPClassifier, MLPRegressor, activations
+from skact import (
+    CNNClassifier,
+    CNNRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    TrainingDivergedWarning,
+    activations,
+)
 
 CLASSIFIERS = [MLPClassifier, CNNClassifier]
 REGRESSORS = [MLPRegressor, CNNRegressor]
@@ -300,14 +307,18 @@ def test_partial_fit_only_for_stochastic_solvers(cls):
     assert not hasattr(small(cls, solver="lbfgs"), "partial_fit")
 
 
-def test_diverging_training_says_what_to_try():
-    X, y = make_regression(n_samples=100, n_features=5, random_state=0)
-    reg = MLPRegressor(solver="sgd", learning_rate_init=10.0, momentum=0.9, max_iter=50,
-                       random_state=0)
-    with pytest.raises(ValueError, match="diverged.*lower learning_rate_init.*scale"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reg.fit(X * 1000, y * 1000)
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_diverging_training_keeps_the_last_finite_weights_and_says_what_to_try(cls):
+    X, y = data_for(cls)
+    est = small(cls, solver="sgd", learning_rate_init=1e4, max_iter=50)
+    with pytest.warns(TrainingDivergedWarning,
+                      match="diverged.*epoch.*lower learning_rate_init.*scale"):
+        est.fit((X * 1000).astype(np.float32), y)
+    assert est.n_iter_ == len(est.loss_curve_) < 50
+    assert np.all(np.isfinite(est.loss_curve_))
+    assert np.all(np.isfinite(est.predict_proba(X) if cls is MLPClassifier
+                              else est.predict(X)))
+    assert not np.isfinite(est.history_[-1]["train_loss"])
 
 
 # ------------------------------------------------------ scikit-learn parity --
