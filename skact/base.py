@@ -39,6 +39,9 @@ _WEIGHT_INITS = ("auto", "kaiming", "xavier", "lecun", "torch")
 # Rows per forward pass at prediction time: bounds memory on big inputs while
 # one-row calls take a single pass.
 _PREDICT_CHUNK = 16384
+# Up to this many rows, plain float ndarrays skip validate_data (see _validate_for_predict).
+_SHORT_PATH_ROWS = 64
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ----------------------------------------------------------------------------
@@ -511,6 +514,7 @@ class BaseNeuralNet(BaseEstimator):
         monitor = self._monitor
         net = self.net_
         self.module_ = net.module_
+        self.module_.eval()
         self.history_ = net.history
         if self.solver == "lbfgs":
             state = net.optimizer_.state[next(iter(net.module_.parameters()))]
@@ -596,16 +600,14 @@ class BaseNeuralNet(BaseEstimator):
 
         from ._net import to_tensor
 
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, accept_sparse=list(self._accept_sparse) or False,
-            dtype=(np.float64, np.float32), allow_nd=self._allow_nd,
-        )
+        check_is_fitted(self, "net_")
+        X = self._validate_for_predict(X)
         X = self._prepare_input(X)
         self._check_sample_shape(X)
         module = self.net_.module_
         param = next(module.parameters())
-        module.eval()
+        if module.training:  # eval() walks every submodule: skip it when already set
+            module.eval()
         outputs = []
         with torch.inference_mode():
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
@@ -613,6 +615,23 @@ class BaseNeuralNet(BaseEstimator):
                 outputs.append(module(chunk))
         out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
         return out.cpu().numpy()
+
+    def _validate_for_predict(self, X):
+        """scikit-learn's input validation, with a short path for small float arrays.
+
+        A few rows of a plain 2-D float ndarray (the latency case: one request)
+        need only the checks below; validate_data's generic machinery (data
+        frame detection, feature-name checks) costs more than the network.
+        """
+        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOAT_DTYPES
+                and 0 < X.shape[0] <= _SHORT_PATH_ROWS
+                and X.shape[1] == self.n_features_in_
+                and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
+            return X
+        return validate_data(
+            self, X, reset=False, accept_sparse=list(self._accept_sparse) or False,
+            dtype=(np.float64, np.float32), allow_nd=self._allow_nd,
+        )
 
     def _prepare_input(self, X):
         return X

@@ -623,3 +623,19 @@ def test_cnn_rejects_samples_of_another_shape_at_predict():
     clf = quiet_fit(small(CNNClassifier), X, rng.randint(0, 2, 30))
     with pytest.raises(ValueError, match=r"samples of shape \(1, 10\).*\(1, 12\)"):
         clf.predict(X[:, :, :10])
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_single_row_predictions_match_batch_predictions_and_are_validated(cls):
+    X, y = data_for(cls)
+    est = quiet_fit(small(cls), X, y)
+    method = "predict_proba" if cls in CLASSIFIERS else "predict"
+    batch = getattr(est, method)(X)
+    rows = np.concatenate([getattr(est, method)(X[i:i + 1]) for i in range(len(X))])
+    np.testing.assert_allclose(rows, batch, rtol=1e-12)
+    bad = X[:1].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(bad)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(X[:1, :3])
