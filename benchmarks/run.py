@@ -7,9 +7,11 @@ medians, so the ratios come from the same run on the same (noisy) machine.
     python benchmarks/run.py            # full run, rewrites benchmarks/README.md
     python benchmarks/run.py --smoke    # seconds-long run that only checks it works
 
-Cases so far: fit (20,000 x 40, two hidden layers of 128, relu, Adam lr 0.01,
-batch 128, 10 epochs, shuffled; float32 and float64), predict latency for one
-row, and ``import skact`` / ``skact --help`` wall time.
+Cases: fit (20,000 x 40, two hidden layers of 128, relu, Adam lr 0.01, batch
+128, 10 epochs, shuffled; float32 and float64); fit scaling (10k, 100k, 1M rows
+x 100 features: seconds per epoch and peak memory); predict latency for one row
+and throughput for 100k rows; GridSearchCV over 4 activations with n_jobs=1
+and 2; ``import skact`` / ``skact --help`` wall time.
 """
 
 from __future__ import annotations
@@ -165,6 +167,79 @@ def case_predict_one_row(cfg, repeats):
     return ("predict one row", ["contender", "µs per call", "vs scikit-learn"], rows)
 
 
+def case_predict_throughput(cfg, repeats, n_rows):
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    X, y = make_data(n_rows, cfg["features"], np.float32)
+    ours = fit_skact(X[:2000], y[:2000], {**cfg, "epochs": 1})
+    theirs = SkMLP(cfg["hidden"], max_iter=1).fit(X[:2000], y[:2000])
+    medians = interleaved({
+        "skact predict": lambda: ours.predict(X),
+        "scikit-learn predict": lambda: theirs.predict(X),
+    }, repeats)
+    base = medians["scikit-learn predict"]
+    rows = [(name, f"{s:.3f}", f"{n_rows / s:,.0f}", f"{s / base:.2f}x")
+            for name, s in medians.items()]
+    return (f"predict {n_rows:,} rows", ["contender", "median s", "rows/s", "vs scikit-learn"],
+            rows)
+
+
+_SCALING_CHILD = """
+import resource, sys, time, numpy as np
+sys.path.insert(0, {here!r})
+from run import make_data, fit_skact, fit_torch_loop
+n = {n}
+X, y = make_data(n, 100, np.float32)
+cfg = dict(hidden={hidden!r}, lr=0.01, batch=128, epochs=1)
+fit = fit_skact if {which!r} == "skact" else fit_torch_loop
+fit(X[:512], y[:512], cfg)  # warm-up: torch's first-call costs are not per-row costs
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+fit(X, y, cfg)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(elapsed, (peak - base) * 1024, X.nbytes)
+"""
+
+
+def case_fit_scaling(cfg, sizes):
+    """One epoch per size and contender, each in a fresh process for its peak memory."""
+    rows = []
+    for n in sizes:
+        for which in ("torch loop", "skact"):
+            code = _SCALING_CHILD.format(here=str(HERE), n=n, hidden=cfg["hidden"],
+                                         which="skact" if which == "skact" else "torch")
+            out = subprocess.run([sys.executable, "-c", code], check=True,
+                                 capture_output=True, text=True).stdout.split()
+            seconds, extra, nbytes = float(out[0]), float(out[1]), float(out[2])
+            rows.append((f"{n:,}", which, f"{seconds:.2f}", f"{seconds / n * 1e6:.1f}",
+                         f"{extra / nbytes:.2f}"))
+    return ("fit scaling (x 100 float32 features, 1 epoch)",
+            ["rows", "contender", "s per epoch", "µs per row",
+             "peak memory beyond X and imports, / size of X"], rows)
+
+
+def case_gridsearch(repeats):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import GridSearchCV
+
+    from skact import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    grid = {"activation": ["relu", "tanh", "gelu", "silu"]}
+    est = MLPClassifier((64,), max_iter=15, random_state=0)
+
+    def search(n_jobs):
+        return lambda: GridSearchCV(est, grid, cv=3, n_jobs=n_jobs).fit(X, y)
+
+    medians = interleaved({"n_jobs=1": search(1), "n_jobs=2": search(2)}, repeats)
+    base = medians["n_jobs=1"]
+    rows = [(name, f"{s:.2f}", f"{s / base:.2f}x") for name, s in medians.items()]
+    return ("GridSearchCV over 4 activations (digits, 3 folds)",
+            ["n_jobs", "median s", "vs n_jobs=1"], rows)
+
+
 def case_startup(repeats):
     def run(code):
         return lambda: subprocess.run([sys.executable, "-c", code], check=True,
@@ -237,7 +312,15 @@ def main(argv=None):
         repeats = 1
     warnings.simplefilter("ignore")
     started = time.perf_counter()
-    cases = [case_fit(cfg, repeats), case_predict_one_row(cfg, repeats), case_startup(repeats)]
+    sizes = (2000,) if args.smoke else (10_000, 100_000, 1_000_000)
+    cases = [
+        case_fit(cfg, repeats),
+        case_fit_scaling(cfg, sizes),
+        case_predict_one_row(cfg, repeats),
+        case_predict_throughput(cfg, repeats, 2000 if args.smoke else 100_000),
+        case_gridsearch(1 if args.smoke else repeats),
+        case_startup(repeats),
+    ]
     report = markdown(cases, cfg, time.perf_counter() - started)
     print(report)
     if not args.smoke:
