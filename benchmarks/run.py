@@ -10,7 +10,7 @@ medians, so the ratios come from the same run on the same (noisy) machine.
 Cases: fit (20,000 x 40, two hidden layers of 128, relu, Adam lr 0.01, batch
 128, 10 epochs, shuffled; float32 and float64); fit scaling (10k, 100k, 1M rows
 x 100 features: seconds per epoch and peak memory); predict latency for one row
-and throughput for 100k rows; GridSearchCV over 4 activations with n_jobs=1
+and throughput for 100k rows; CNN fit on 1-D signals; GridSearchCV over 4 activations with n_jobs=1
 and 2; ``import skact`` / ``skact --help`` wall time.
 """
 
@@ -167,6 +167,45 @@ def case_predict_one_row(cfg, repeats):
     return ("predict one row", ["contender", "µs per call", "vs scikit-learn"], rows)
 
 
+def case_cnn_fit(repeats, n_samples, epochs):
+    """CNNClassifier against a hand-written loop over the same torch module."""
+    import torch
+
+    from skact import CNNClassifier
+    from skact.modules import CNN
+
+    X, y = make_data(n_samples, 128, np.float32)
+    arch = {"conv_channels": (16, 32), "kernel_size": 3, "pool_size": 2,
+            "hidden_layer_sizes": (64,)}
+
+    def skact_fit():
+        return CNNClassifier(**arch, learning_rate_init=0.01, batch_size=128,
+                             max_iter=epochs, tol=0.0, n_iter_no_change=np.inf, alpha=0.0,
+                             random_state=0).fit(X, y)
+
+    def loop_fit():
+        torch.manual_seed(0)
+        model = CNN((1, 128), arch["conv_channels"], 3, 2, arch["hidden_layer_sizes"], 3,
+                    torch.nn.ReLU, [0.0])
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        X_t, y_t = torch.from_numpy(X).unsqueeze(1), torch.from_numpy(y).long()
+        for _ in range(epochs):
+            order = torch.randperm(len(X_t))
+            for start in range(0, len(X_t), 128):
+                idx = order[start:start + 128]
+                opt.zero_grad(set_to_none=True)
+                torch.nn.functional.cross_entropy(model(X_t[idx]), y_t[idx]).backward()
+                opt.step()
+        return model
+
+    medians = interleaved({"hand-written torch loop": loop_fit, "skact CNNClassifier":
+                           skact_fit}, repeats)
+    base = medians["hand-written torch loop"]
+    rows = [(name, f"{s:.3f}", f"{s / base:.2f}x") for name, s in medians.items()]
+    return (f"CNN fit ({n_samples:,} signals of length 128, conv 16-32, dense 64, "
+            f"{epochs} epochs, float32)", ["contender", "median s", "vs torch loop"], rows)
+
+
 def case_predict_throughput(cfg, repeats, n_rows):
     from sklearn.neural_network import MLPClassifier as SkMLP
 
@@ -316,6 +355,7 @@ def main(argv=None):
     cases = [
         case_fit(cfg, repeats),
         case_fit_scaling(cfg, sizes),
+        case_cnn_fit(repeats, 500 if args.smoke else 5000, 1 if args.smoke else 5),
         case_predict_one_row(cfg, repeats),
         case_predict_throughput(cfg, repeats, 2000 if args.smoke else 100_000),
         case_gridsearch(1 if args.smoke else repeats),
