@@ -223,6 +223,12 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
     Notes
     -----
     {notes}
+
+    With ``loss='squared_error'`` the targets are standardised internally
+    (weighted mean and standard deviation from the first fit) and predictions
+    mapped back to your units, so the default network copes with targets in
+    any range; ``loss_``, ``loss_curve_`` and the output layer's weights are on
+    the standardised scale.
     """
 
     __doc__ = _docs.fill(__doc__.replace("{cnn}", _CNN_PARAMS))

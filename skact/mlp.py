@@ -186,6 +186,12 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     -----
     {notes}
 
+    With ``loss='squared_error'`` the targets are standardised internally
+    (weighted mean and standard deviation from the first fit) and predictions
+    mapped back to your units, so the default network copes with targets in
+    any range; ``loss_``, ``loss_curve_`` and the output layer's weights are on
+    the standardised scale.
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
