@@ -1,8 +1,9 @@
-"""The ``skact`` command line: ``tune``, ``predict``, ``activations``.
+"""The ``skact`` command line: ``tune``, ``predict``, ``compare``, ``activations``.
 
-Each command parses its options, calls the library (:mod:`skact.data`, :mod:`skact.tuning`)
-and hands the results to :mod:`skact_cli.render`. Heavy imports (torch, scikit-learn, Optuna,
-pandas) happen inside the command bodies so ``skact --help`` stays instant.
+Each command parses its options, calls the library (:mod:`skact.data`, :mod:`skact.tuning`,
+:mod:`skact.compare`, :mod:`skact.plots`) and hands the results to :mod:`skact_cli.render`.
+Heavy imports (torch, scikit-learn, Optuna, pandas, matplotlib) happen inside the command
+bodies so ``skact --help`` stays instant.
 
 Exit codes: 0 success; 1 a :class:`skact.exceptions.SkactError` (one line on stderr; add
 ``--debug`` for the traceback); 2 a bad option value; 130 interrupted with Ctrl-C.
@@ -123,7 +124,9 @@ def root(
 
       skact predict skact-runs/iris-20250101-120000 new_rows.csv --proba
 
-      skact activations
+      skact compare iris.csv --target species --activations relu,tanh,sigmoid
+
+      skact activations --plot activations.png
     """
 
 
@@ -186,9 +189,9 @@ def _n_jobs(value: int) -> int:
     return (os.cpu_count() or 1) if value == -1 else value
 
 
-def _default_out(data: Path) -> Path:
+def _default_out(data: Path, prefix: str = "") -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = Path("skact-runs") / f"{_stem(data)}-{stamp}"
+    base = Path("skact-runs") / f"{prefix}{_stem(data)}-{stamp}"
     out, i = base, 1
     while out.exists():
         i += 1
@@ -532,14 +535,181 @@ def predict(
         render.info(f"Wrote {len(preds)} predictions to {out}")
 
 
-@app.command()
-def activations():
-    """List the activation functions: formula, output range, recommended use."""
+COMPARE_EPILOG = """[bold]Examples[/bold]
+
+  Every default activation, 3 seeds x 3 folds, a 128-64 MLP:
+
+    skact compare data.csv --target species
+
+  Three activations on a deeper network:
+
+    skact compare data.csv -t y --activations relu,tanh,sigmoid --layers 64-64-64-64
+
+  5 seeds x 5 folds, results in runs/cmp:
+
+    skact compare data.csv --runs 5 --cv 5 --out runs/cmp
+
+  A 1-D CNN over the feature columns (spectra, signals):
+
+    skact compare spectra.csv --model cnn --layers 64
+"""
+
+COMPARE_HELP = (
+    "Compare activations on the same network, data and settings.\n\n"
+    "Trains one network per activation, repeated over --runs seeds and --cv folds, with the "
+    "CSV preprocessing of 'skact tune' and early stopping. Prints a table per activation "
+    "(score, fit time, epoch of the best validation score, final loss, dead and saturated "
+    "units, first/last layer gradient ratio) with the best highlighted, and writes "
+    "compare.csv, summary.json, loss.png, scores.png and diagnostics.png to the output "
+    "directory."
+)
+
+
+def _parse_layers(value: str) -> tuple[int, ...]:
+    from skact.exceptions import SpaceError
+    from skact.tuning import parse_layers
+
+    try:
+        return parse_layers(value)
+    except SpaceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--layers'") from None
+
+
+@app.command(help=COMPARE_HELP, epilog=COMPARE_EPILOG)
+@handle_errors
+def compare(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")],
+    target: Annotated[
+        str | None, typer.Option(
+            "--target", "-t", help="Target column.", show_default="the last column"
+        )
+    ] = None,
+    task: Annotated[
+        Task, typer.Option(help="Inferred from the target's values with 'auto'.")
+    ] = Task.auto,
+    activations: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated activations to compare. See 'skact activations'.",
+            show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
+        ),
+    ] = None,
+    model: Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")] = Model.mlp,
+    layers: Annotated[
+        str, typer.Option(help="Hidden layer sizes (the dense layers for a CNN).")
+    ] = "128-64",
+    runs: Annotated[int, typer.Option(min=1, help="Repeats with seeds seed, seed+1, ...")] = 3,
+    cv: Annotated[
+        int, typer.Option(min=2, help="Cross-validation folds per run (stratified for "
+                          "classification).")
+    ] = 3,
+    max_epochs: Annotated[
+        int, typer.Option(min=1, help="Epochs per fit, at most (early stopping).")
+    ] = 100,
+    scoring: Annotated[
+        str | None,
+        typer.Option(
+            help="Any scikit-learn scorer name.",
+            show_default="balanced_accuracy (UAR) for classification, r2 for regression",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the folds and the networks.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output directory.",
+            show_default="skact-runs/compare-<data name>-<timestamp>",
+            file_okay=False,
+        ),
+    ] = None,
+    debug: DebugOption = False,
+):
+    from skact_cli import render
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    acts = _parse_activations(activations)
+    sizes = _parse_layers(layers)
+    scorer = _check_scoring(scoring)
+    with _quiet(not debug):
+        from skact.compare import compare_dataset, save_comparison
+        from skact.data import load_table
+        from skact.tuning import DEFAULT_ACTIVATIONS
+
+        dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
+        _report_dataset(render, data, dataset)
+        acts = acts or list(DEFAULT_ACTIVATIONS)
+        total = runs * cv * len(acts)
+        render.info(f"Comparing {', '.join(acts)}: {runs} runs x {cv} folds = {total} fits")
+        with render.TrialProgress(total, "Comparing", unit="fits", scores=False) as progress:
+            result = compare_dataset(
+                dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
+                max_epochs=max_epochs, seed=seed, scoring=scorer,
+                on_fit=lambda record: progress.on_trial(record, None),
+            )
+        render.out.print(render.compare_table(result.summary(), result.scoring, result.settings))
+        _report_compare_notes(render, result)
+        out_dir = out or _default_out(data, prefix="compare-")
+        save_comparison(result, out_dir, extra={
+            "data": str(data), "target": dataset.target, "task_reason": dataset.task_reason,
+            "n_rows": dataset.n_rows, "started": started,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": _command_line(ctx),
+        })
+        render.info(
+            f"Saved compare.csv, summary.json, loss.png, scores.png, diagnostics.png in {out_dir}"
+        )
+    if not any(r["status"] != "failed" for r in result.records):
+        first = next((r["message"] for r in result.records if r["message"]), "unknown error")
+        render.error(f"every fit failed; the first: {first}")
+        raise typer.Exit(1)
+
+
+def _report_compare_notes(render, result) -> None:
+    """Best activation, diverged or failed fits, and the diagnostics' advice."""
+    if result.best is not None:
+        render.info(f"Best: {result.best} (highest mean {result.scoring})")
+    for r in result.records:
+        if r["status"] in ("diverged", "failed"):
+            render.info(
+                f"{r['activation']} run {r['run']} fold {r['fold']} {r['status']}: "
+                f"{r['message']}"
+            )
+    for act, messages in result.advice.items():
+        for message in messages[:2]:
+            render.info(f"{act}: {message}")
+
+
+ACTIVATIONS_HELP = (
+    "List the activation functions: formula, output range, recommended use.\n\n"
+    "With --plot FILE, also draw each activation and its derivative into a PNG."
+)
+
+
+@app.command(help=ACTIVATIONS_HELP)
+@handle_errors
+def activations(
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Write a PNG of every activation and its derivative here.",
+                     dir_okay=False),
+    ] = None,
+    debug: DebugOption = False,
+):
     from skact_cli import render
 
     from skact import activations as registry
 
     render.out.print(render.activations_table(registry.info(n) for n in registry.names()))
+    if plot is not None:
+        from skact.plots import activation_curves
+
+        try:
+            activation_curves(path=plot)
+        except OSError as exc:
+            from skact.exceptions import SkactError
+
+            raise SkactError(f"cannot write {plot}: {exc.strerror or exc}") from None
+        render.info(f"Wrote {plot}")
 
 
 def main() -> None:

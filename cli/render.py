@@ -158,6 +158,72 @@ def activations_table(infos) -> Table:
     return table
 
 
+def _percent(value) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+def _ratio(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2g}" if 0.01 <= value < 100 else f"{value:.1e}"
+
+
+def _number(value, digits=1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def compare_table(rows, scoring: str, settings: dict | None = None) -> Table:
+    """One row per activation from :meth:`skact.compare.Comparison.summary`; best in green."""
+    settings = settings or {}
+    fits = f"{settings.get('runs', '?')} runs x {settings.get('cv', '?')} folds"
+    table = Table(
+        title=f"Activations compared ({scoring}, mean ± std over {fits}; "
+        f"{settings.get('model', 'mlp')} {settings.get('layers', '')})",
+        title_justify="left",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("activation", no_wrap=True)
+    table.add_column("score ± std", justify="right", no_wrap=True)
+    table.add_column("fit s", justify="right", no_wrap=True)
+    table.add_column("best ep.", justify="right", no_wrap=True)
+    table.add_column("final loss", justify="right", no_wrap=True)
+    table.add_column("dead %", justify="right", no_wrap=True)
+    table.add_column("sat. %", justify="right", no_wrap=True)
+    table.add_column("grad 1st/last", justify="right", no_wrap=True)
+    table.add_column("fits", justify="right", no_wrap=True)
+    for r in rows:
+        problems = []
+        if r["diverged"]:
+            problems.append(f"{r['diverged']} diverged")
+        if r["failed"]:
+            problems.append(f"{r['failed']} failed")
+        fits_text = Text(f"{r['ok']}/{r['fits']}")
+        if problems:
+            fits_text = Text(f"{r['ok']}/{r['fits']} ({', '.join(problems)})", style="red")
+        table.add_row(
+            "" if r["rank"] is None else str(r["rank"]),
+            r["activation"],
+            _score(r["score_mean"], r["score_std"]),
+            _seconds(r["fit_time"]),
+            _number(r["best_epoch"]),
+            _number(r["final_loss"], 4),
+            _percent(r["dead_fraction"]),
+            _percent(r["saturated_fraction"]),
+            _ratio(r["grad_ratio"]),
+            fits_text,
+            style="bold green" if r["best"] else None,
+        )
+    table.caption = (
+        "fit s: seconds per fit; best ep.: epoch of the best early-stopping validation score; "
+        "dead/sat. %: hidden units dead or saturated at the end; grad 1st/last: first layer's "
+        "gradient norm / output layer's (<< 1: vanishing)"
+    )
+    return table
+
+
 class TrialProgress:
     """A Rich progress bar fed by :meth:`skact.tuning.Tuner.run`'s ``on_trial`` hook.
 
