@@ -874,17 +874,19 @@ class RegressorNet(BaseNeuralNet):
                 f"with {self.n_outputs_}."
             )
         if first_pass:
-            self._y_mean, self._y_scale = self._target_scaling(y, sample_weight)
+            self._y_mean, self._y_scale = self._target_scaling(y, sample_weight, incremental)
         return (y - self._y_mean) / self._y_scale, sample_weight
 
-    def _target_scaling(self, y, sample_weight):
+    def _target_scaling(self, y, sample_weight, incremental):
         """Per-output (weighted) mean and std for squared error; identity for Poisson.
 
         Raw targets in the hundreds make the default network (Adam at lr 1e-3,
         200 epochs) fit badly; training on standardised targets and mapping
-        predictions back fixes that without any user action.
+        predictions back fixes that without any user action. ``partial_fit``
+        sees one batch first, too little to estimate a scale from, so it trains
+        on the raw targets, as scikit-learn does.
         """
-        if self._loss_kind == "poisson":
+        if self._loss_kind == "poisson" or incremental:
             return np.zeros(y.shape[1]), np.ones(y.shape[1])
         mean = np.average(y, axis=0, weights=sample_weight)
         scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))

@@ -187,7 +187,8 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     {notes}
 
     With ``loss='squared_error'`` the targets are standardised internally
-    (weighted mean and standard deviation from the first fit) and predictions
+    (weighted mean and standard deviation from the first fit; not by
+    ``partial_fit``, whose first batch is too small to tell) and predictions
     mapped back to your units, so the default network copes with targets in
     any range; ``loss_``, ``loss_curve_`` and the output layer's weights are on
     the standardised scale.

@@ -639,3 +639,14 @@ def test_single_row_predictions_match_batch_predictions_and_are_validated(cls):
         est.predict(bad)
     with pytest.raises(ValueError, match="features"):
         est.predict(X[:1, :3])
+
+
+def test_partial_fit_regression_trains_on_raw_targets():
+    X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+    reg = small(MLPRegressor, learning_rate_init=0.1).partial_fit(X[:1], y[:1])
+    for _ in range(100):
+        reg.partial_fit(X, y)
+    assert reg.predict(X[:1]).shape == (1,)
+    # one-row first batch: no scale estimated from it
+    assert reg._y_scale.tolist() == [1.0] and reg._y_mean.tolist() == [0.0]
+    assert reg.score(X, y) > 0.5
