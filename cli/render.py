@@ -176,9 +176,11 @@ def compare_table(rows, scoring: str, settings: dict | None = None) -> Table:
     """One row per activation from :meth:`skact.compare.Comparison.summary`; best in green."""
     settings = settings or {}
     fits = f"{settings.get('runs', '?')} runs x {settings.get('cv', '?')} folds"
+    network = f"{settings.get('model', 'mlp')} {settings.get('layers', '')}"
+    if settings.get("model") == "cnn":
+        network = f"cnn, dense layers {settings.get('layers', '')}"
     table = Table(
-        title=f"Activations compared ({scoring}, mean ± std over {fits}; "
-        f"{settings.get('model', 'mlp')} {settings.get('layers', '')})",
+        title=f"Activations compared ({scoring}, mean ± std over {fits}; {network})",
         title_justify="left",
         caption_justify="left",
         box=box.SIMPLE_HEAD,

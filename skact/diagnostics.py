@@ -31,9 +31,13 @@ Examples
 >>> X = rng.randn(200, 5).astype(np.float32)
 >>> y = (X[:, 0] > 0).astype(int)
 >>> clf = MLPClassifier((16, 8), "tanh", max_iter=5, diagnostics=True, random_state=0)
->>> clf = clf.fit(X, y)                                    # doctest: +SKIP
->>> sorted(clf.diagnostics_)                               # doctest: +SKIP
-['activation', 'dead_fraction', ...]
+>>> clf = clf.fit(X, y)
+>>> clf.diagnostics_["layers"], clf.diagnostics_["units"]
+(['hidden1', 'hidden2'], [16, 8])
+>>> clf.diagnostics_["grad_layers"]
+['hidden1', 'hidden2', 'output']
+>>> len(clf.history_[:, "dead_fraction"]) == clf.n_iter_
+True
 """
 
 from __future__ import annotations
