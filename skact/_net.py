@@ -109,6 +109,14 @@ class PerSampleLoss(torch.nn.Module):
             return (torch.xlogy(y, y) - y * raw - y + torch.exp(raw)).sum(1)
         raise ValueError(f"Unknown loss kind {self.kind!r}.")
 
+    def mean(self, raw, y):
+        """The unweighted mean of :meth:`forward`, fused where torch offers it."""
+        if self.kind == "cross_entropy":
+            return F.cross_entropy(raw, y)
+        if self.kind == "squared_error":
+            return 0.5 * F.mse_loss(raw, y)
+        return self(raw, y).mean()
+
 
 def _overrides(callback, hook):
     return getattr(type(callback), hook) is not getattr(Callback, hook)
@@ -132,13 +140,12 @@ class SkactNet(NeuralNet):
     # -- loss ---------------------------------------------------------------
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y, w = y_true
-        per_sample = self.criterion_(y_pred, y)
         if w is None:
-            total = per_sample.shape[0]
-            loss = per_sample.mean()
+            total = y_pred.shape[0]
+            loss = self.criterion_.mean(y_pred, y)
         else:
             total = w.sum()
-            loss = (per_sample * w).sum() / total
+            loss = (self.criterion_(y_pred, y) * w).sum() / total
         if self.alpha:
             squares = sum(p.pow(2).sum() for p in self.penalised_parameters())
             loss = loss + 0.5 * self.alpha * squares / total
@@ -174,20 +181,23 @@ class SkactNet(NeuralNet):
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         self._set_training(training)
-        total = None
+        # Batch losses stay on the device until the epoch ends: no per-batch sync,
+        # and no per-batch arithmetic either (they are weighted by rows once, below).
+        losses, rows = [], []
         for batch in iterator:
             if self._batch_listeners:
                 self.history.new_batch()  # skorch's batch-level callbacks read it
                 self._notify_some(self._batch_listeners, "on_batch_begin",
                                   batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            rows = batch[0].shape[0]
-            batch_loss = step["loss"].detach() * rows
-            total = batch_loss if total is None else total + batch_loss
+            losses.append(step["loss"].detach())
+            rows.append(batch[0].shape[0])
             if self._batch_listeners:
                 self._notify_some(self._batch_listeners, "on_batch_end",
                                   batch=batch, training=training, **step)
         # One device sync per epoch; this is scikit-learn's ``loss_``.
+        weights = torch.tensor(rows, dtype=losses[0].dtype, device=losses[0].device)
+        total = torch.dot(torch.stack(losses), weights)
         self.history.record(prefix + "_loss", float(total.item()) / iterator.n_samples)
 
     def train_step(self, batch, **fit_params):
