@@ -229,20 +229,31 @@ TUNE_HELP = (
 )
 
 
+# Arguments and options that `tune` and `compare` share.
+DataArgument = Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", "-t", help="Target column.", show_default="the last column"),
+]
+TaskOption = Annotated[Task, typer.Option(help="Inferred from the target's values with 'auto'.")]
+ModelOption = Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")]
+ScoringOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Any scikit-learn scorer name.",
+        show_default="balanced_accuracy (UAR) for classification, r2 for regression",
+    ),
+]
+
+
 @app.command(help=TUNE_HELP, epilog=TUNE_EPILOG)
 @handle_errors
 def tune(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")],
-    target: Annotated[
-        str | None, typer.Option(
-            "--target", "-t", help="Target column.", show_default="the last column"
-        )
-    ] = None,
-    task: Annotated[
-        Task, typer.Option(help="Inferred from the target's values with 'auto'.")
-    ] = Task.auto,
-    model: Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")] = Model.mlp,
+    data: DataArgument,
+    target: TargetOption = None,
+    task: TaskOption = Task.auto,
+    model: ModelOption = Model.mlp,
     search: Annotated[
         Search, typer.Option(help="Optuna (TPE + pruning) or a full GridSearchCV grid.")
     ] = Search.optuna,
@@ -264,13 +275,7 @@ def tune(
     cv: Annotated[
         int, typer.Option(min=2, help="Cross-validation folds (stratified for classification).")
     ] = 5,
-    scoring: Annotated[
-        str | None,
-        typer.Option(
-            help="Any scikit-learn scorer name.",
-            show_default="balanced_accuracy (UAR) for classification, r2 for regression",
-        ),
-    ] = None,
+    scoring: ScoringOption = None,
     max_epochs: Annotated[int, typer.Option(min=1, help="Epochs per fit, at most.")] = 100,
     n_jobs: Annotated[
         int,
@@ -579,15 +584,9 @@ def _parse_layers(value: str) -> tuple[int, ...]:
 @handle_errors
 def compare(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")],
-    target: Annotated[
-        str | None, typer.Option(
-            "--target", "-t", help="Target column.", show_default="the last column"
-        )
-    ] = None,
-    task: Annotated[
-        Task, typer.Option(help="Inferred from the target's values with 'auto'.")
-    ] = Task.auto,
+    data: DataArgument,
+    target: TargetOption = None,
+    task: TaskOption = Task.auto,
     activations: Annotated[
         str | None,
         typer.Option(
@@ -595,7 +594,7 @@ def compare(
             show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
         ),
     ] = None,
-    model: Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")] = Model.mlp,
+    model: ModelOption = Model.mlp,
     layers: Annotated[
         str, typer.Option(help="Hidden layer sizes (the dense layers for a CNN).")
     ] = "128-64",
@@ -607,13 +606,7 @@ def compare(
     max_epochs: Annotated[
         int, typer.Option(min=1, help="Epochs per fit, at most (early stopping).")
     ] = 100,
-    scoring: Annotated[
-        str | None,
-        typer.Option(
-            help="Any scikit-learn scorer name.",
-            show_default="balanced_accuracy (UAR) for classification, r2 for regression",
-        ),
-    ] = None,
+    scoring: ScoringOption = None,
     seed: Annotated[int, typer.Option(help="Seeds the folds and the networks.")] = 0,
     out: Annotated[
         Path | None,
