@@ -68,7 +68,8 @@ class ConvergenceMonitor(Callback):
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         record = net.history[-1]
-        record["lr"] = self.current_lr_
+        # what the optimizer used this epoch (a caller's LRScheduler may have changed it)
+        record["lr"] = net.optimizer_.param_groups[0]["lr"]
         if not np.isfinite(record["train_loss"]):
             # Nothing more can be learned from NaN/inf: go back to the best
             # finite weights and stop; the estimator says what to try.

@@ -615,6 +615,7 @@ def test_skorch_callbacks_at_fit_time(iris):
     scheduler = LRScheduler("StepLR", step_size=5, gamma=0.5, step_every="batch")
     clf = quiet_fit(small(MLPClassifier, max_iter=12), X, y, callbacks=[scheduler])
     assert clf.net_.optimizer_.param_groups[0]["lr"] < 0.01
+    assert clf.history_[-1]["lr"] == clf.net_.optimizer_.param_groups[0]["lr"]
 
 
 def test_cnn_rejects_samples_of_another_shape_at_predict():
