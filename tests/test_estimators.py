@@ -651,3 +651,43 @@ def test_partial_fit_regression_trains_on_raw_targets():
     # one-row first batch: no scale estimated from it
     assert reg._y_scale.tolist() == [1.0] and reg._y_mean.tolist() == [0.0]
     assert reg.score(X, y) > 0.5
+
+
+class InitialState(Callback):
+    """Copies the module's weights before training starts."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_sgd_step_matches_scikit_learns_penalised_objective(weighted):
+    import copy
+
+    X, y = make_classification(n_samples=50, n_features=5, random_state=0)
+    w = np.random.RandomState(0).randint(1, 4, size=50).astype(float) if weighted else None
+    alpha, lr = 0.5, 0.1
+    grab = InitialState()
+    clf = quiet_fit(MLPClassifier((7,), solver="sgd", momentum=0.0, learning_rate_init=lr,
+                                  alpha=alpha, batch_size=50, shuffle=False, max_iter=1,
+                                  random_state=0),
+                    X, y, sample_weight=w, callbacks=[grab])
+
+    module = copy.deepcopy(clf.module_)
+    module.load_state_dict(grab.state)
+    raw = module(torch.as_tensor(X))
+    target = torch.as_tensor(y, dtype=torch.float64)[:, None]
+    per_sample = torch.nn.functional.binary_cross_entropy_with_logits(
+        raw, target, reduction="none").sum(1)
+    weights = torch.ones(50, dtype=torch.float64) if w is None else torch.as_tensor(w)
+    linear = [m.weight for m in module.modules() if isinstance(m, torch.nn.Linear)]
+    objective = (per_sample * weights).sum() / weights.sum() + 0.5 * alpha * sum(
+        (W ** 2).sum() for W in linear) / weights.sum()
+    objective.backward()
+    with torch.no_grad():
+        for p in module.parameters():
+            p -= lr * p.grad
+
+    assert clf.loss_curve_[0] == pytest.approx(objective.item(), rel=1e-10)
+    for ours, expected in zip(clf.coefs_, linear):
+        np.testing.assert_allclose(ours, expected.detach().numpy().T, rtol=1e-10)
