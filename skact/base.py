@@ -166,9 +166,9 @@ _RNG_LOCK = threading.RLock()
 def _seeded(seed, device):
     """Seed torch for the block, then restore the caller's generator state.
 
-    Training draws dropout masks from torch's default generator too; when fits
-    run in parallel threads those draws interleave, so only fits without
-    dropout are bit-for-bit reproducible there (processes are unaffected).
+    Dropout draws from a generator of its own (see ``SeededDropout``); other
+    random modules (``rrelu``, custom ones) use torch's default generator, so
+    with fits in parallel threads only they are not bit-for-bit reproducible.
     """
     import torch
 
@@ -279,6 +279,7 @@ class BaseNeuralNet(BaseEstimator):
 
         from ._net import Batches, SkactNet, to_tensor
         from ._training import ConvergenceMonitor, EpochPrinter
+        from .modules import seed_dropout
 
         config = self._validate_hyperparameters()
         config.update(self._validate_architecture())
@@ -325,6 +326,7 @@ class BaseNeuralNet(BaseEstimator):
                 # warm_start: keep the weights; a fresh optimizer built from the
                 # current parameters (set_params between fits counts, as in scikit-learn)
                 self._refresh_training_params()
+            seed_dropout(self.net_.module_, seed, device)
             self._monitor.n_iter_ = 0
             self._monitor.diverged_ = False
             self._set_fit_callbacks(extra_callbacks, EpochPrinter)

@@ -13,7 +13,39 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["MLP", "CNN", "init_weights", "conv_output_shape"]
+__all__ = ["CNN", "MLP", "SeededDropout", "conv_output_shape", "init_weights", "seed_dropout"]
+
+
+class SeededDropout(nn.Dropout):
+    """``nn.Dropout`` that draws its masks from its own generator when given one.
+
+    torch's default generator is process-wide, so fits running in parallel
+    threads would interleave their dropout draws; with a generator per
+    network, the masks depend on the fit's seed alone. Without a generator
+    (e.g. after unpickling) it behaves exactly like ``nn.Dropout``.
+    """
+
+    generator = None
+
+    def forward(self, X):
+        if not self.training or self.p == 0 or self.generator is None:
+            return super().forward(X)
+        keep = torch.empty_like(X).bernoulli_(1.0 - self.p, generator=self.generator)
+        return X * keep / (1.0 - self.p)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("generator", None)  # generators do not pickle; reseeded by each fit
+        return state
+
+
+def seed_dropout(module, seed, device):
+    """Give every :class:`SeededDropout` in ``module`` one generator seeded with ``seed``."""
+    layers = [m for m in module.modules() if isinstance(m, SeededDropout)]
+    if layers:
+        generator = torch.Generator(device=device).manual_seed(seed)
+        for layer in layers:
+            layer.generator = generator
 
 
 def _dense_stack(n_in, hidden_layer_sizes, make_activation, dropout, batch_norm):
@@ -25,7 +57,7 @@ def _dense_stack(n_in, hidden_layer_sizes, make_activation, dropout, batch_norm)
             layers.append(nn.BatchNorm1d(units))
         layers.append(make_activation())
         if p > 0:
-            layers.append(nn.Dropout(p))
+            layers.append(SeededDropout(p))
         n_in = units
     return layers, n_in
 

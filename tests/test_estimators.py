@@ -545,7 +545,9 @@ def test_parallel_fits_in_threads_match_sequential_fits(iris):
     seeds = [0, 1, 2, 3]
 
     def fit(seed):
-        return quiet_fit(small(MLPClassifier, random_state=seed), X, y).predict_proba(X)
+        clf = small(MLPClassifier, random_state=seed, hidden_layer_sizes=(16, 16),
+                    dropout=0.3)
+        return quiet_fit(clf, X, y).predict_proba(X)
 
     sequential = [fit(seed) for seed in seeds]
     with ThreadPoolExecutor(4) as pool:
