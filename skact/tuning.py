@@ -1003,6 +1003,12 @@ class Tuner:
             return self._run_optuna(on_trial)
 
     def _result(self, records, **kw) -> TuneResult:
+        # Optuna records only what it sampled: put the space's fixed values back, so
+        # the best parameters, trials.csv and the refit model all carry them.
+        fixed = {k: s.value for k, s in self.space.params.items() if isinstance(s, Fixed)}
+        for record in records:
+            for name, value in fixed.items():
+                record.setdefault(name, value)
         complete = [
             r for r in records
             if r["state"] == "complete" and r["score"] is not None and math.isfinite(r["score"])

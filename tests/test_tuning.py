@@ -456,3 +456,18 @@ def test_journal_lock_holds_ctrl_c_until_released():
         lock.release()
     assert events == ["acquired", "wrote", "released"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_fixed_values_of_a_space_reach_the_records_and_the_refit_model(iris_csv, tmp_path):
+    path = tmp_path / "fixed.toml"
+    path.write_text('activation = ["tanh", "gelu"]\nhidden_layer_sizes = "7-5"\n'
+                    "batch_size = 16\nlearning_rate_init = 0.02\n")
+    ds = load_table(iris_csv)
+    tuner = Tuner(ds, space=load_space(path), n_trials=2, cv=2, max_epochs=3)
+    result = tuner.run()
+    assert all(r["hidden_layer_sizes"] == "7-5" and r["batch_size"] == 16
+               for r in result.records)
+    assert result.best_params["learning_rate_init"] == 0.02
+    model = tuner.refit(result)[-1]
+    assert model.hidden_layer_sizes == (7, 5) and model.batch_size == 16
+    assert model.learning_rate_init == 0.02
