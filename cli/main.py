@@ -338,10 +338,10 @@ def tune(
                 storage=storage, study_name=study_name or f"skact-{_stem(data)}", seed=seed
             ),
         )
+        out_dir = _make_out_dir(out or _default_out(data))  # before the search, not after
         _report_setup(render, tuner)
         result = _run_search(render, tuner)
         _show_results(render, tuner, result)
-        out_dir = out or _default_out(data)
         _save_results(render, tuner, result, data, out_dir, started, _command_line(ctx))
     _exit_status(render, tuner, result)
 
@@ -456,15 +456,50 @@ def _show_results(render, tuner, result) -> None:
         )
 
 
+def _make_out_dir(path) -> Path:
+    """Create the output directory up front, so a bad --out fails before any work."""
+    from skact.exceptions import SkactError
+
+    out_dir = Path(path)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SkactError(f"cannot create the output directory {out_dir}: "
+                         f"{exc.strerror or exc}") from None
+    return out_dir
+
+
 def _save_results(render, tuner, result, data, out_dir, started, command) -> None:
+    from skact.exceptions import SkactError
+
+    try:
+        _write_results(render, tuner, result, data, Path(out_dir), started, command)
+    except OSError as exc:
+        raise SkactError(f"cannot write the results to {out_dir}: {exc.strerror or exc}") from None
+
+
+def _write_results(render, tuner, result, data, out_dir, started, command) -> None:
     from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    def summarise(model_file):
+        summary = make_summary(
+            tuner, result, data_path=data, command=command, started=started,
+            model_file=model_file,
+        )
+        write_summary(out_dir / "summary.json", summary)
+
+    # The trials and summary first: a Ctrl-C during the refit must not lose them.
+    write_trials_csv(out_dir / "trials.csv", result.records)
+    summarise(None)
     model_file = None
     if not result.interrupted and result.best is not None:
         render.info("Refitting the best pipeline on all rows...")
-        pipe = tuner.refit(result)
+        try:
+            pipe = tuner.refit(result)
+        except KeyboardInterrupt:
+            render.info(f"Interrupted while refitting: saved trials.csv and summary.json in "
+                        f"{out_dir}, no model.")
+            raise
         ds = tuner.dataset
         save_model(
             out_dir / "model.joblib",
@@ -480,12 +515,7 @@ def _save_results(render, tuner, result, data, out_dir, started, command) -> Non
             },
         )
         model_file = "model.joblib"
-    write_trials_csv(out_dir / "trials.csv", result.records)
-    summary = make_summary(
-        tuner, result, data_path=data, command=command, started=started,
-        model_file=model_file,
-    )
-    write_summary(out_dir / "summary.json", summary)
+        summarise(model_file)
     files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
     render.info(f"Saved {files} in {out_dir}")
 
@@ -631,6 +661,7 @@ def compare(
 
         dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
         _report_dataset(render, data, dataset)
+        out_dir = _make_out_dir(out or _default_out(data, prefix="compare-"))
         acts = acts or list(DEFAULT_ACTIVATIONS)
         total = runs * cv * len(acts)
         render.info(f"Comparing {', '.join(acts)}: {runs} runs x {cv} folds = {total} fits")
@@ -642,7 +673,6 @@ def compare(
             )
         render.out.print(render.compare_table(result.summary(), result.scoring, result.settings))
         _report_compare_notes(render, result)
-        out_dir = out or _default_out(data, prefix="compare-")
         save_comparison(result, out_dir, extra={
             "data": str(data), "target": dataset.target, "task_reason": dataset.task_reason,
             "n_rows": dataset.n_rows, "started": started,

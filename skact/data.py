@@ -337,7 +337,8 @@ def load_table(
     if n_dropped == n_read:
         raise DataError(f"target column {target!r} in {path} is empty in every row")
     df = df.loc[~missing].reset_index(drop=True)
-    y = df[target]
+    # dropping the gaps can leave True/False as Python objects: give them a real dtype
+    y = df[target].infer_objects()
     X = df.drop(columns=[target])
 
     if task == "auto":
@@ -352,6 +353,9 @@ def load_table(
                 "numeric target (use --task classification for labels)"
             )
         y = y.astype(float)
+    elif pd.api.types.is_float_dtype(y) and (y == y.round()).all():
+        # labels 1, 2, 3 read as floats because of a gap in the column
+        y = y.astype("int64")
     n_unique = y.nunique()
     if n_unique < 2:
         what = "class" if task == "classification" else "value"
@@ -416,6 +420,25 @@ def _as_float32(X):
     return np.asarray(X, dtype=np.float32)
 
 
+def _text_value(value):
+    if pd.isna(value):
+        return np.nan
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2.0 read from a column with gaps is the category "2"
+    return str(value)
+
+
+def _as_text(X):
+    """Categorical columns as text, missing values kept for the imputer.
+
+    A column of codes such as 1, 2, A is text in the training file, but a new file
+    holding only 1 and 2 is read as numbers; without this, one-hot encoding would
+    treat every value as unseen and silently encode zeros.
+    """
+    frame = pd.DataFrame(X)
+    return frame.apply(lambda column: column.map(_text_value)).astype(object)
+
+
 def make_preprocessor(numeric_columns, categorical_columns):
     """Build the preprocessing that goes in front of the estimator.
 
@@ -461,6 +484,7 @@ def make_preprocessor(numeric_columns, categorical_columns):
                 "categorical",
                 Pipeline(
                     [
+                        ("text", FunctionTransformer(_as_text, feature_names_out="one-to-one")),
                         ("impute", SimpleImputer(strategy="most_frequent")),
                         (
                             "onehot",

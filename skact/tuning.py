@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import json
 import math
 import os
@@ -38,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from skact.exceptions import ModelFileError, ScoringError, SpaceError, StudyError
+from skact.exceptions import ModelFileError, ScoringError, SkactError, SpaceError, StudyError
 
 __all__ = [
     "DEFAULT_ACTIVATIONS",
@@ -1159,23 +1160,39 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     """Call ``write(fileobj)`` on a temporary file next to ``path``, then rename it.
 
     The rename (``os.replace``) is atomic, so readers and interrupted runs see either the old
-    file or the complete new one, never a partial file.
+    file or the complete new one, never a partial file. The file gets the usual permissions
+    (``0o666`` less the umask), not ``mkstemp``'s private ``0o600``. A path that cannot be
+    written is a :class:`SkactError` naming it.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise SkactError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
         kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SkactError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     return path
+
+
+@functools.lru_cache(maxsize=1)
+def _umask() -> int:
+    """The process umask, read once (reading it means setting it, briefly)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_trials_csv(path, records: list[dict]):
@@ -1340,6 +1357,25 @@ def load_model(path) -> dict:
     return bundle
 
 
+def _check_numeric_columns(pipe, X, source):
+    """Text in a column the model saw as numeric is a DataError naming column and value."""
+    import pandas as pd
+
+    from skact.exceptions import DataError
+
+    columns = pipe[0].named_steps["columns"]
+    numeric = next((cols for name, _, cols in columns.transformers if name == "numeric"), [])
+    for column in numeric:
+        values = X[column]
+        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise DataError(
+                f"column {column!r} of {source} must hold numbers (the model was trained on "
+                f"numbers), but row {row + 1} holds {values.iloc[row]!r}"
+            )
+
+
 def predict_frame(bundle: Mapping, df, proba: bool = False, source="the data"):
     """Predictions for the rows of ``df`` (a DataFrame with the training feature columns).
 
@@ -1354,6 +1390,7 @@ def predict_frame(bundle: Mapping, df, proba: bool = False, source="the data"):
 
     X = select_features(df, bundle["feature_columns"], source=source)
     pipe = bundle["pipeline"]
+    _check_numeric_columns(pipe, X, source)
     out = pd.DataFrame({"prediction": pipe.predict(X)})
     if proba:
         if bundle.get("task") != "classification" or not hasattr(pipe, "predict_proba"):

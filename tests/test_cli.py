@@ -117,3 +117,13 @@ def test_tune_output_tables(iris_csv, fast_space, tmp_path):
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert set(summary["search_space"]["activation"]["choices"]) == {"relu", "tanh"}
     assert summary["command"].startswith("skact tune ")
+
+
+@pytest.mark.parametrize("command", ["tune", "compare"])
+def test_an_unusable_out_directory_fails_before_any_training(iris_csv, command):
+    result = runner.invoke(app, [command, str(iris_csv), "--out", str(iris_csv / "sub")])
+    assert result.exit_code == 1
+    assert "cannot create the output directory" in result.stderr
+    assert "Traceback" not in result.output
+    assert "Comparing" not in result.stderr and "trial" not in result.stderr.lower()
+

@@ -1,5 +1,6 @@
 """skact.tuning and skact.callbacks: search space, objective, pruning, records, files."""
 
+import io
 import json
 
 import numpy as np
@@ -471,3 +472,91 @@ def test_fixed_values_of_a_space_reach_the_records_and_the_refit_model(iris_csv,
     model = tuner.refit(result)[-1]
     assert model.hidden_layer_sizes == (7, 5) and model.batch_size == 16
     assert model.learning_rate_init == 0.02
+
+
+def _codes_csv(tmp_path, with_gap=False):
+    rng = np.random.RandomState(0)
+    n = 60
+    frame = pd.DataFrame({
+        "x": rng.randn(n),
+        "grade": rng.choice(["1", "2", "A"], n),
+        "label": rng.choice([1, 2, 3], n),
+    })
+    if with_gap:
+        frame["label"] = frame["label"].astype(float)
+        frame.loc[3, "label"] = np.nan
+    path = tmp_path / "codes.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_predict_reads_category_codes_that_look_numeric(tmp_path):
+    from skact.tuning import make_pipeline
+
+    path, frame = _codes_csv(tmp_path)
+    ds = load_table(path)
+    pipe = make_pipeline(ds, "mlp", {"hidden_layer_sizes": "8"}, {"max_iter": 5})
+    pipe.fit(ds.X, ds.y)
+    bundle = {"pipeline": pipe, "feature_columns": ds.feature_columns, "task": ds.task}
+    numeric_only = frame[frame["grade"] != "A"].drop(columns="label")
+    reread = pd.read_csv(io.StringIO(numeric_only.to_csv(index=False)))
+    assert reread["grade"].dtype.kind == "i"  # the new file's codes come back as numbers
+    encoded = pipe[0].transform(reread[ds.feature_columns])
+    assert (encoded[:, 1:].sum(axis=1) == 1).all()  # each row still hits one known category
+    ours = predict_frame(bundle, reread)["prediction"]
+    expected = pipe.predict(frame[frame["grade"] != "A"][ds.feature_columns])
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_predict_names_a_non_numeric_value_in_a_numeric_column(tmp_path):
+    from skact.exceptions import DataError
+    from skact.tuning import make_pipeline
+
+    path, frame = _codes_csv(tmp_path)
+    ds = load_table(path)
+    pipe = make_pipeline(ds, "mlp", {"hidden_layer_sizes": "8"}, {"max_iter": 2})
+    pipe.fit(ds.X, ds.y)
+    bundle = {"pipeline": pipe, "feature_columns": ds.feature_columns, "task": ds.task}
+    bad = frame.drop(columns="label").astype({"x": object})
+    bad.loc[1, "x"] = "?"
+    with pytest.raises(DataError, match=r"column 'x' .* must hold numbers.*row 2 holds '\?'"):
+        predict_frame(bundle, bad)
+
+
+def test_integer_labels_stay_integers_when_the_target_has_gaps(tmp_path):
+    path, _ = _codes_csv(tmp_path, with_gap=True)
+    ds = load_table(path)
+    assert ds.task == "classification"
+    assert ds.y.dtype.kind == "i" and sorted(set(ds.y)) == [1, 2, 3]
+
+
+def test_boolean_target_with_gaps_is_a_real_boolean(tmp_path):
+    path = tmp_path / "flags.csv"
+    path.write_text("x,flag\n" + "".join(
+        f"{i},{'' if i == 5 else ('True' if i % 2 else 'False')}\n" for i in range(20)))
+    ds = load_table(path)
+    assert ds.task == "classification" and ds.y.dtype == bool
+
+
+def test_write_atomic_errors_and_permissions(tmp_path):
+    import os
+    import stat
+
+    from skact.exceptions import SkactError
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    os.chmod(target, 0o644)
+    write_atomic(target, lambda fh: fh.write("new\n"))
+    assert target.read_text() == "new\n"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o666 & ~_current_umask()
+    with pytest.raises(SkactError, match="cannot write .*out.csv/inner.csv"):
+        write_atomic(target / "inner.csv", lambda fh: fh.write("x"))
+
+
+def _current_umask():
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
