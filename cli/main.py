@@ -317,10 +317,11 @@ def tune(
     scorer = _check_scoring(scoring)
     jobs = _n_jobs(n_jobs)
     with _quiet(not debug, optuna_logs=True):
-        from skact.data import load_table
+        from skact.data import class_rows_needed, load_table
         from skact.tuning import OptunaSettings, Tuner, load_space
 
-        dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
+        dataset = load_table(data, target=target, task=task.value,
+                             min_class_count=class_rows_needed(cv))
         _report_dataset(render, data, dataset)
         tuner = Tuner(
             dataset,
@@ -656,10 +657,11 @@ def compare(
     scorer = _check_scoring(scoring)
     with _quiet(not debug):
         from skact.compare import compare_dataset, save_comparison
-        from skact.data import load_table
+        from skact.data import class_rows_needed, load_table
         from skact.tuning import DEFAULT_ACTIVATIONS
 
-        dataset = load_table(data, target=target, task=task.value, min_class_count=cv)
+        dataset = load_table(data, target=target, task=task.value,
+                             min_class_count=class_rows_needed(cv))
         _report_dataset(render, data, dataset)
         out_dir = _make_out_dir(out or _default_out(data, prefix="compare-"))
         acts = acts or list(DEFAULT_ACTIVATIONS)

@@ -14,6 +14,7 @@ estimators compute in the dtype of their input, and float32 is the fast one).
 from __future__ import annotations
 
 import csv
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,8 +374,9 @@ def load_table(
             noun = "class" if len(rare) == 1 else "classes"
             raise DataError(
                 f"{noun} {listed} of target {target!r}: every class needs at least "
-                f"{min_class_count} rows for {min_class_count}-fold stratified "
-                "cross-validation; lower --cv or drop the rare rows"
+                f"{min_class_count} rows for stratified cross-validation with early stopping "
+                "(each training fold holds out 2 rows per class); lower --cv or drop the "
+                "rare rows"
             )
 
     numeric, categorical = split_columns(X)
@@ -390,6 +392,19 @@ def load_table(
         n_rows_dropped=n_dropped,
         warnings=_column_warnings(X, categorical),
     )
+
+
+def class_rows_needed(cv: int) -> int:
+    """Rows each class needs for ``cv``-fold stratified CV (at least ``cv``) where every
+    training fold still keeps 2 rows per class for the early-stopping validation split.
+
+    >>> [class_rows_needed(k) for k in (2, 3, 5)]
+    [4, 3, 5]
+    """
+    needed = cv
+    while needed - math.ceil(needed / cv) < 2:
+        needed += 1
+    return needed
 
 
 def select_features(df: pd.DataFrame, feature_columns: list[str], source="the data"):

@@ -1092,6 +1092,13 @@ class Tuner:
                 search.fit(self.dataset.X, self.dataset.y)
         except KeyboardInterrupt:
             return self._result([], interrupted=True)
+        except (ValueError, TypeError) as exc:
+            if isinstance(exc, SkactError):
+                raise
+            # a fit or the scorer failed (e.g. roc_auc on three classes): say so in one line
+            raise SpaceError(
+                f"grid search failed with scoring {self.scoring!r}: {exc}"
+            ) from exc
         if isinstance(scorer, _CountingScorer):
             search.scoring = scorer.scorer  # keep the saved search picklable
         self.grid_search = search

@@ -167,3 +167,13 @@ def test_select_features_names_missing_columns():
     with pytest.raises(DataError, match="lacks feature columns .*: 'b', 'c'"):
         select_features(df, ["a", "b", "c"], source="new.csv")
     assert select_features(df, ["a"]).columns.tolist() == ["a"]
+
+
+def test_each_class_keeps_an_early_stopping_split_in_every_training_fold(tmp_path):
+    from skact.data import class_rows_needed
+
+    path = write(tmp_path, "x,label\n" + "".join(f"{i},a\n" for i in range(6))
+                 + "".join(f"{i},b\n" for i in range(3)))
+    with pytest.raises(DataError, match=r"'b' \(3 rows\).*at least 4 rows"):
+        load_table(path, min_class_count=class_rows_needed(2))
+    assert load_table(path, min_class_count=class_rows_needed(3)).n_rows == 9

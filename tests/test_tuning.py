@@ -560,3 +560,11 @@ def _current_umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_grid_search_scoring_failure_is_one_clear_error(iris_csv):
+    ds = load_table(iris_csv)
+    space = SearchSpace({"activation": Choice(["relu"])})
+    tuner = Tuner(ds, search="grid", space=space, cv=2, max_epochs=2, scoring="roc_auc")
+    with pytest.raises(SpaceError, match="grid search failed with scoring 'roc_auc'"):
+        tuner.run()
