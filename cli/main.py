@@ -398,7 +398,9 @@ def _exit_status(render, tuner, result) -> None:
             render.error(f"interrupted; the trials that finished are kept {where}")
         raise typer.Exit(130)
     if result.best is None:
+        first = next((r["error"] for r in result.records if r.get("error")), None)
         render.error(
+            f"no trial completed; the first failure: {first}" if first else
             "no trial completed (see the state column); try more --max-epochs or a different "
             "--space"
         )

@@ -750,7 +750,9 @@ class Objective:
             # the space came from a file
             if type(exc) is ValueError:
                 shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
-                raise SpaceError(f"trial with {shown} failed: {exc}") from exc
+                message = f"trial with {shown} failed: {exc}"
+                _set_user_attr(trial, "error", message)
+                raise SpaceError(message) from exc
             raise
         scores = np.asarray(result["test_score"], dtype=float)
         _set_user_attr(trial, "cv_scores", [float(s) for s in scores])
@@ -786,6 +788,7 @@ def records_from_study(study) -> list[dict]:
             "cv_scores": t.user_attrs.get("cv_scores"),
             "fit_time": t.user_attrs.get("fit_time"),
             "duration": _seconds(t.duration),
+            "error": t.user_attrs.get("error"),
         }
         rec.update(t.params)
         records.append(rec)
@@ -1055,6 +1058,9 @@ class Tuner:
                 n_jobs=self.n_jobs,
                 callbacks=[callback],
                 gc_after_trial=False,
+                # one impossible combination fails its trial, not the whole run (and
+                # the trials that finished are kept); the message is in "error"
+                catch=(SpaceError,),
             )
         except KeyboardInterrupt:
             interrupted = True

@@ -568,3 +568,20 @@ def test_grid_search_scoring_failure_is_one_clear_error(iris_csv):
     tuner = Tuner(ds, search="grid", space=space, cv=2, max_epochs=2, scoring="roc_auc")
     with pytest.raises(SpaceError, match="grid search failed with scoring 'roc_auc'"):
         tuner.run()
+
+
+def test_a_failing_combination_fails_its_trial_not_the_run(iris_csv):
+    from skact.tuning import Fixed
+
+    ds = load_table(iris_csv)
+    # tanh takes no negative_slope: those trials fail, the leaky_relu ones complete
+    space = SearchSpace({"activation": Choice(["leaky_relu", "tanh"]),
+                         "activation_params": Fixed({"negative_slope": 0.1})})
+    tuner = Tuner(ds, space=space, n_trials=6, cv=2, max_epochs=3,
+                  settings=OptunaSettings(seed=0))
+    result = tuner.run()
+    states = {r["activation"]: r["state"] for r in result.records}
+    assert states == {"leaky_relu": "complete", "tanh": "fail"}
+    failed = [r for r in result.records if r["state"] == "fail"]
+    assert all("not accepted by activation 'tanh'" in r["error"] for r in failed)
+    assert result.best["activation"] == "leaky_relu"
