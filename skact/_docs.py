@@ -168,7 +168,12 @@ n_features_in_ : int
 
     history_ : skorch.History
         One record per epoch: 'epoch', 'train_loss', 'dur', 'lr' and, with
-        early stopping, 'valid_score'."""
+        early stopping, 'valid_score' (with diagnostics also 'dead_fraction',
+        'saturated_fraction', 'grad_norm', 'grad_ratio').
+
+    diagnostics_ : dict
+        Only with ``diagnostics=True``: the last epoch's dead and saturated
+        fractions per hidden layer, gradient norms and first/last ratio."""
 
 NOTES = """\
 The compute dtype follows the input, as in scikit-learn: float32 X trains

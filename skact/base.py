@@ -190,6 +190,13 @@ class TrainingDivergedWarning(UserWarning):
     """The loss became NaN or infinite; the last finite weights were kept."""
 
 
+def store_params(estimator, params):
+    """Set every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def _check_callbacks(callbacks):
     """The ``callbacks`` argument of fit, validated before any state changes."""
     from skorch.callbacks import Callback, EarlyStopping
@@ -300,7 +307,7 @@ class BaseNeuralNet(BaseEstimator):
         X = self._prepare_input(X)
         if not first_pass:
             self._check_sample_shape(X)
-        sample_weight = self._check_sample_weight(sample_weight, X)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         y_train, sample_weight = self._encode_targets(
             y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )
@@ -570,7 +577,7 @@ class BaseNeuralNet(BaseEstimator):
         if not all(bool(p.isfinite().all()) for p in net.module_.parameters()):
             raise ValueError(f"Training produced non-finite weights. {advice}")
 
-    def _check_sample_weight(self, sample_weight, X):
+    def _validate_sample_weight(self, sample_weight, X):
         if sample_weight is None:
             return None
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
@@ -676,8 +683,8 @@ class ClassifierNet(BaseNeuralNet):
                     f"`classes={list(classes)!r}` is not the same as on the first call to "
                     f"partial_fit ({binarizer.classes_.tolist()!r})."
                 )
-            seen = unique_labels(y)
             if self.warm_start and not incremental:
+                seen = unique_labels(y)
                 if set(seen) != set(self.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as in "

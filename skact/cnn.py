@@ -8,8 +8,7 @@ import numbers
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from . import _docs
-from .base import ClassifierNet, RegressorNet, _check_positive_ints, _invalid
-from .mlp import store_params
+from .base import ClassifierNet, RegressorNet, _check_positive_ints, _invalid, store_params
 
 __all__ = ["CNNClassifier", "CNNRegressor"]
 

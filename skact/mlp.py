@@ -5,16 +5,9 @@ from __future__ import annotations
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from . import _docs
-from .base import ClassifierNet, RegressorNet
+from .base import ClassifierNet, RegressorNet, store_params
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
-
-
-def store_params(estimator, params):
-    """Set every constructor argument as an attribute, unchanged (scikit-learn's rule)."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 class _MLPArchitecture:
