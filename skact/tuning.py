@@ -539,55 +539,105 @@ def mask_url(url: str | None) -> str | None:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
 
 
-class InterruptSafeLock:
-    """Wrap an Optuna journal file lock so Ctrl-C cannot land while it is held.
+class DeferredCtrlC:
+    """Hold Ctrl-C (SIGINT) through sections that must not be cut in half.
 
-    Optuna writes a journal entry while holding the lock, and its symlink lock's ``release``
-    turns a ``KeyboardInterrupt`` that arrives at the wrong moment into a
-    ``FileNotFoundError`` (leaving the lock behind). In the main thread this wrapper holds
-    SIGINT from ``acquire`` to ``release`` and raises the ``KeyboardInterrupt`` right after
-    the lock is released, when the journal is consistent.
+    Optuna's bookkeeping is not interrupt-safe: a ``KeyboardInterrupt`` inside its journal
+    file lock leaves the lock behind (``FileNotFoundError`` on release), and one inside
+    ``Study.tell`` makes Optuna's trial runner fail with an ``UnboundLocalError`` instead of
+    the interrupt. Sections nest with :meth:`hold` / :meth:`release`; while one is held,
+    SIGINT only marks the interrupt pending, and it is raised when the outermost section is
+    released, or earlier by :meth:`raise_if_pending` where that is safe. Signals reach only
+    the main thread, so elsewhere every method is a no-op. A SIGINT handler that is not
+    Python's default (ignored, or installed by someone else) is left alone.
     """
 
-    def __init__(self, inner):
-        self.inner = inner
-        self._saved = None
+    def __init__(self):
+        self._depth = 0
         self._pending = False
+        self._installed = False
+
+    @staticmethod
+    def _in_main_thread() -> bool:
+        return threading.current_thread() is threading.main_thread()
 
     def _on_sigint(self, signum, frame):
         self._pending = True
 
-    def acquire(self) -> bool:
+    def hold(self) -> None:
         import signal
 
-        if threading.current_thread() is threading.main_thread():
-            current = signal.getsignal(signal.SIGINT)
-            if current is signal.default_int_handler:  # not ignored, not someone else's
-                self._saved = current
-                self._pending = False
-                signal.signal(signal.SIGINT, self._on_sigint)
+        if not self._in_main_thread():
+            return
+        if self._depth == 0 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._pending = False
+            signal.signal(signal.SIGINT, self._on_sigint)
+            self._installed = True
+        self._depth += 1
+
+    def release(self) -> None:
+        import signal
+
+        if not self._in_main_thread() or self._depth == 0:
+            return
+        self._depth -= 1
+        if self._depth == 0 and self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._installed = False
+            self.raise_if_pending()
+
+    def raise_if_pending(self) -> None:
+        if self._pending and self._in_main_thread():
+            self._pending = False
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self):
+        self.hold()
+        try:
+            yield
+        finally:
+            self.release()
+
+    @contextlib.contextmanager
+    def lifted(self):
+        """Let Ctrl-C through inside a held section (e.g. while a trial trains); a pending
+        one is raised on entry."""
+        if not self._in_main_thread() or self._depth != 1:
+            yield  # not held, or held by a section that must finish first
+            return
+        try:
+            self.release()
+            yield
+        finally:
+            self.hold()
+
+
+#: The process's Ctrl-C gate: the journal lock and the Optuna search share it.
+CTRL_C = DeferredCtrlC()
+
+
+class InterruptSafeLock:
+    """Wrap an Optuna journal file lock so Ctrl-C cannot land while it is held: the
+    interrupt waits until the lock is released (see :class:`DeferredCtrlC`)."""
+
+    def __init__(self, inner, gate: DeferredCtrlC = CTRL_C):
+        self.inner = inner
+        self.gate = gate
+
+    def acquire(self) -> bool:
+        self.gate.hold()
         try:
             return self.inner.acquire()
         except BaseException:
-            self._restore()
+            self.gate.release()
             raise
 
     def release(self) -> None:
         try:
             self.inner.release()
         finally:
-            if self._restore():
-                raise KeyboardInterrupt
-
-    def _restore(self) -> bool:
-        import signal
-
-        if self._saved is None:
-            return False
-        signal.signal(signal.SIGINT, self._saved)
-        self._saved = None
-        pending, self._pending = self._pending, False
-        return pending
+            self.gate.release()
 
 
 def make_storage(storage: str | None):
@@ -722,6 +772,15 @@ class Objective:
         self.prune = prune
 
     def __call__(self, trial) -> float:
+        try:
+            # the search holds Ctrl-C through Optuna's bookkeeping; training may be cut
+            with CTRL_C.lifted():
+                return self._score(trial)
+        except KeyboardInterrupt:
+            _set_user_attr(trial, "interrupted", True)
+            raise
+
+    def _score(self, trial) -> float:
         from sklearn.model_selection import cross_validate
 
         from skact.callbacks import OptunaPruning
@@ -742,9 +801,6 @@ class Objective:
                 params=fit_params,
                 error_score="raise",
             )
-        except KeyboardInterrupt:
-            _set_user_attr(trial, "interrupted", True)
-            raise
         except ValueError as exc:
             # the estimators raise ValueError naming a bad hyperparameter: a user error when
             # the space came from a file
@@ -1049,19 +1105,28 @@ class Tuner:
                 best = None
             on_trial(rec, best)
 
+        def stop_if_interrupted(study, frozen):
+            # the trial is recorded: a Ctrl-C held through Optuna's bookkeeping ends it here
+            CTRL_C.raise_if_pending()
+
+        # One trial at a time runs in this (the main) thread: hold Ctrl-C through Optuna's
+        # own code, let it through while a trial trains. Parallel trials run in worker
+        # threads, which signals never reach.
+        gate = CTRL_C.held() if self.n_jobs == 1 else contextlib.nullcontext()
         interrupted = False
         try:
-            study.optimize(
-                self.objective(),
-                n_trials=self.n_trials,
-                timeout=self.timeout,
-                n_jobs=self.n_jobs,
-                callbacks=[callback],
-                gc_after_trial=False,
-                # one impossible combination fails its trial, not the whole run (and
-                # the trials that finished are kept); the message is in "error"
-                catch=(SpaceError,),
-            )
+            with gate:
+                study.optimize(
+                    self.objective(),
+                    n_trials=self.n_trials,
+                    timeout=self.timeout,
+                    n_jobs=self.n_jobs,
+                    callbacks=[callback, stop_if_interrupted],
+                    gc_after_trial=False,
+                    # one impossible combination fails its trial, not the whole run (and
+                    # the trials that finished are kept); the message is in "error"
+                    catch=(SpaceError,),
+                )
         except KeyboardInterrupt:
             interrupted = True
         records = records_from_study(study)

@@ -585,3 +585,84 @@ def test_a_failing_combination_fails_its_trial_not_the_run(iris_csv):
     failed = [r for r in result.records if r["state"] == "fail"]
     assert all("not accepted by activation 'tanh'" in r["error"] for r in failed)
     assert result.best["activation"] == "leaky_relu"
+
+
+def test_ctrl_c_while_optuna_records_a_trial_keeps_it_and_stops(iris_csv, fast_space, tmp_path,
+                                                               monkeypatch):
+    """A Ctrl-C that lands while Optuna writes a finished trial to the journal waits until the
+    trial is recorded, then ends the search. (Raised inside Optuna's ``tell`` it would
+    surface as an UnboundLocalError from Optuna and lose the interrupt.)"""
+    import os
+    import signal
+
+    from optuna.storages import JournalStorage
+    from optuna.trial import TrialState
+
+    write_state = JournalStorage.set_trial_state_values
+
+    def ctrl_c_while_recording(self, trial_id, state, values=None):
+        if state == TrialState.COMPLETE:
+            os.kill(os.getpid(), signal.SIGINT)
+        return write_state(self, trial_id, state, values)
+
+    monkeypatch.setattr(JournalStorage, "set_trial_state_values", ctrl_c_while_recording)
+    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
+    tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
+                  max_epochs=3, settings=settings)
+    result = tuner.run()
+    assert result.interrupted
+    assert [r["state"] for r in result.records] == ["complete"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_a_trial_is_being_created_interrupts_only_that_trial(iris_csv, fast_space,
+                                                                    tmp_path, monkeypatch):
+    """Ctrl-C inside Optuna's ``ask`` must not leave a trial RUNNING forever in the journal."""
+    import os
+    import signal
+
+    from optuna.storages import JournalStorage
+
+    create_trial = JournalStorage.create_new_trial
+    calls = []
+
+    def ctrl_c_while_creating(self, study_id, template_trial=None):
+        calls.append(study_id)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return create_trial(self, study_id, template_trial)
+
+    monkeypatch.setattr(JournalStorage, "create_new_trial", ctrl_c_while_creating)
+    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
+    tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
+                  max_epochs=3, settings=settings)
+    result = tuner.run()
+    assert result.interrupted
+    assert [r["state"] for r in result.records] == ["complete", "interrupted"]
+
+
+def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
+    import os
+    import signal
+
+    from skact.tuning import DeferredCtrlC
+
+    gate = DeferredCtrlC()
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with gate.held():
+            os.kill(os.getpid(), signal.SIGINT)  # held: only noted
+            reached.append("after held ctrl-c")
+            with gate.lifted():  # the noted one is raised on entry
+                reached.append("lifted body")
+    assert reached == ["after held ctrl-c"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with gate.held():
+        with pytest.raises(KeyboardInterrupt):
+            with gate.lifted():
+                os.kill(os.getpid(), signal.SIGINT)  # lifted: raised at once
+                reached.append("not reached")
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    assert reached == ["after held ctrl-c"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
