@@ -24,6 +24,8 @@ from typing import Annotated
 
 import typer
 
+INTERRUPTED = 130  # exit status after Ctrl-C: 128 + SIGINT, what shells report for it
+
 app = typer.Typer(
     name="skact",
     no_args_is_help=True,
@@ -98,7 +100,7 @@ def handle_errors(command):
 
                 traceback.print_exc()
             render.error("interrupted")
-            raise typer.Exit(130) from None
+            raise typer.Exit(INTERRUPTED) from None
 
     return wrapper
 
@@ -396,7 +398,7 @@ def _exit_status(render, tuner, result) -> None:
                 if storage else "in trials.csv"
             )
             render.error(f"interrupted; the trials that finished are kept {where}")
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED)
     if result.best is None:
         first = next((r["error"] for r in result.records if r.get("error")), None)
         render.error(
@@ -745,7 +747,29 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # outside a command (e.g. while importing)
         sys.stderr.write("Error: interrupted\n")
-        sys.exit(130)
+    except SystemExit as exc:
+        if exc.code != INTERRUPTED:
+            raise
+    _exit_interrupted()
+
+
+def _exit_interrupted():
+    """Leave with status 130 after a handled Ctrl-C, reliably.
+
+    CPython remembers a ``KeyboardInterrupt`` that passed through code compiled from a string
+    by ``exec`` (``dataclasses`` builds its methods that way, e.g. in a module that torch
+    imports lazily during training) and, at interpreter exit, kills the process with SIGINT
+    instead of returning the status we chose, handled or not: a caller then sees "killed by
+    SIGINT" (``-2`` from :mod:`subprocess`) instead of 130, depending on where the key press
+    landed. So run the exit handlers ourselves, flush, and end the process directly.
+    """
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(INTERRUPTED)
 
 
 if __name__ == "__main__":

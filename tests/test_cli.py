@@ -127,3 +127,26 @@ def test_an_unusable_out_directory_fails_before_any_training(iris_csv, command):
     assert "Traceback" not in result.output
     assert "Comparing" not in result.stderr and "trial" not in result.stderr.lower()
 
+
+
+def test_interrupted_exit_status_is_130_even_after_ctrl_c_in_exec_code(tmp_path):
+    """CPython turns a KeyboardInterrupt that passed through ``exec``-compiled code (as in a
+    dataclass built during a lazy import) into death by SIGINT at exit, whatever status the
+    program chose; ``skact`` must still exit 130 and run its exit handlers."""
+    marker = tmp_path / "atexit-ran"
+    (tmp_path / "driver.py").write_text(
+        "import atexit, pathlib, typer\n"
+        "import skact_cli.main as cli\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+        "def interrupted_command():\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        raise SystemExit(130)\n"
+        "cli.app = interrupted_command\n"
+        "cli.main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "driver"], cwd=tmp_path, env=skact_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 130, proc.stderr
+    assert marker.exists()
