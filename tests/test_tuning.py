@@ -649,20 +649,18 @@ def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
 
     gate = DeferredCtrlC()
     reached = []
-    with pytest.raises(KeyboardInterrupt):
-        with gate.held():
-            os.kill(os.getpid(), signal.SIGINT)  # held: only noted
-            reached.append("after held ctrl-c")
-            with gate.lifted():  # the noted one is raised on entry
-                reached.append("lifted body")
+    with pytest.raises(KeyboardInterrupt), gate.held():
+        os.kill(os.getpid(), signal.SIGINT)  # held: only noted
+        reached.append("after held ctrl-c")
+        with gate.lifted():  # the noted one is raised on entry
+            reached.append("lifted body")
     assert reached == ["after held ctrl-c"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
     with gate.held():
-        with pytest.raises(KeyboardInterrupt):
-            with gate.lifted():
-                os.kill(os.getpid(), signal.SIGINT)  # lifted: raised at once
-                reached.append("not reached")
+        with pytest.raises(KeyboardInterrupt), gate.lifted():
+            os.kill(os.getpid(), signal.SIGINT)  # lifted: raised at once
+            reached.append("not reached")
         assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
     assert reached == ["after held ctrl-c"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
