@@ -307,7 +307,17 @@ def case_startup(repeats):
 
 
 # -------------------------------------------------------------------- report --
+def _version_or_missing(dist):
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def markdown(cases, cfg, elapsed):
+    import joblib
     import sklearn
     import skorch
     import torch
@@ -322,7 +332,8 @@ def markdown(cases, cfg, elapsed):
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
         f"- python {platform.python_version()}, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), skorch {skorch.__version__}, "
-        f"scikit-learn {sklearn.__version__}",
+        f"scikit-learn {sklearn.__version__}, joblib {joblib.__version__}, "
+        f"psutil {_version_or_missing('psutil')}",
         f"- fit case: {cfg['rows']:,} x {cfg['features']}, hidden {cfg['hidden']}, relu, Adam "
         f"lr {cfg['lr']}, batch {cfg['batch']}, {cfg['epochs']} epochs, shuffled",
         f"- total run time: {elapsed:.0f} s",
