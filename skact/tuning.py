@@ -34,6 +34,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,12 @@ class Choice:
         return {"choices": list(self.choices)}
 
 
+def _decimal_places(x: float) -> int:
+    """Decimals in the shortest repr of ``x``: 0.1 -> 1, 0.25 -> 2, 2.0 -> 0."""
+    exponent = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    return max(0, -exponent)
+
+
 @dataclass(frozen=True)
 class FloatRange:
     """A float between ``low`` and ``high``, log-uniform when ``log``."""
@@ -156,7 +163,17 @@ class FloatRange:
     step: float | None = None
 
     def suggest(self, trial, name):
-        return trial.suggest_float(name, self.low, self.high, log=self.log, step=self.step)
+        value = trial.suggest_float(name, self.low, self.high, log=self.log, step=self.step)
+        return self.tidy(value)
+
+    def tidy(self, value):
+        """Round a value on a ``step`` grid to the grid's decimals: Optuna computes
+        ``low + k * step`` in floating point, so 0.0 + 3 * 0.1 arrives as 0.30000000000000004
+        (in the trial's params, trials.csv and the summary)."""
+        if self.step is None or value is None:
+            return value
+        places = max(_decimal_places(self.step), _decimal_places(self.low))
+        return round(value, places)
 
     def grid(self, name):
         raise SpaceError(
@@ -1064,11 +1081,17 @@ class Tuner:
 
     def _result(self, records, **kw) -> TuneResult:
         # Optuna records only what it sampled: put the space's fixed values back, so
-        # the best parameters, trials.csv and the refit model all carry them.
+        # the best parameters, trials.csv and the refit model all carry them; values on a
+        # step grid are shown as the grid has them (0.3, not 0.30000000000000004).
         fixed = {k: s.value for k, s in self.space.params.items() if isinstance(s, Fixed)}
+        stepped = {k: s for k, s in self.space.params.items()
+                   if isinstance(s, FloatRange) and s.step is not None}
         for record in records:
             for name, value in fixed.items():
                 record.setdefault(name, value)
+            for name, spec in stepped.items():
+                if name in record:
+                    record[name] = spec.tidy(record[name])
         complete = [
             r for r in records
             if r["state"] == "complete" and r["score"] is not None and math.isfinite(r["score"])

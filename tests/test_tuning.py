@@ -474,6 +474,22 @@ def test_fixed_values_of_a_space_reach_the_records_and_the_refit_model(iris_csv,
     assert model.learning_rate_init == 0.02
 
 
+def test_values_on_a_step_grid_are_recorded_as_the_grid_has_them(iris_csv, tmp_path):
+    """Optuna computes 0.0 + 3 * 0.1 = 0.30000000000000004; records, trials.csv and the
+    refit model show 0.3."""
+    path = tmp_path / "steps.toml"
+    path.write_text('activation = ["relu"]\nhidden_layer_sizes = "5"\nmax_iter = 3\n'
+                    "dropout = { low = 0.0, high = 0.9, step = 0.1 }\n")
+    tuner = Tuner(load_table(iris_csv), space=load_space(path), n_trials=12, cv=2,
+                  max_epochs=3)
+    result = tuner.run()
+    grid = {round(0.1 * k, 1) for k in range(10)}
+    shown = [r["dropout"] for r in result.records]
+    assert set(shown) <= grid and len(set(shown)) > 3, shown
+    assert all(len(repr(v)) == 3 for v in shown), shown
+    assert tuner.refit(result)[-1].dropout in grid
+
+
 def _codes_csv(tmp_path, with_gap=False):
     rng = np.random.RandomState(0)
     n = 60
