@@ -52,6 +52,14 @@ class ConvergenceMonitor(Callback):
         self.current_lr_ = learning_rate_init
         self.validation_scorer = None  # set by the estimator for each fit
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        # the best weights are kept for warm starts; pickled on the CPU so a model trained
+        # on a GPU loads on a machine without one (load_state_dict copies them back)
+        if self.best_state_ is not None:
+            state["best_state_"] = {k: v.cpu() for k, v in self.best_state_.items()}
+        return state
+
     def on_train_begin(self, net, **kwargs):
         self.stop_message_ = None
         if self.fallback_state_ is None:

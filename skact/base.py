@@ -238,6 +238,23 @@ class BaseNeuralNet(BaseEstimator):
     _allow_nd = False
     _accept_sparse = ("csr", "csc")
 
+    # -------------------------------------------------------------- pickling --
+    def __getstate__(self):
+        state = super().__getstate__()
+        # ``module_`` is ``net_.module_`` under scikit-learn's kind of name. skorch pickles
+        # the net's module with torch.save and loads it on the CPU when the machine has no
+        # GPU; pickled a second time here, plainly, it would come back as a separate copy
+        # and tie the file to a CUDA machine. It is restored from ``net_`` instead.
+        if "net_" in state:
+            state.pop("module_", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None and getattr(net, "module_", None) is not None:
+            self.module_ = net.module_
+
     # ------------------------------------------------------------------ fit --
     def _validate_hyperparameters(self):
         """Check every parameter; return the normalised values fit needs."""

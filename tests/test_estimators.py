@@ -135,6 +135,17 @@ def test_models_trained_with_early_stopping_and_fit_callbacks_pickle(iris):
     assert Counter.epochs == clf.n_iter_  # the fit-time callback is gone
 
 
+def test_an_unpickled_model_has_one_module_that_warm_start_keeps_training(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, early_stopping=True), X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.module_ is restored.net_.module_
+    quiet_fit(restored.set_params(warm_start=True, max_iter=5), X, y)
+    assert restored.module_ is restored.net_.module_
+    np.testing.assert_array_equal(restored.coefs_[0],
+                                  restored.module_.layers[0].weight.detach().numpy().T)
+
+
 # ---------------------------------------------------------------- determinism --
 @pytest.mark.parametrize("cls", ALL)
 def test_same_seed_same_predictions_other_seed_other_predictions(cls):
@@ -536,6 +547,23 @@ def test_cuda_training_and_prediction(cls):
     cpu = quiet_fit(small(cls, device="cpu"), X, y)
     assert est.predict(X).shape == cpu.predict(X).shape
     assert est.score(X, y) > 0.5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("cls", [MLPClassifier, CNNRegressor])
+def test_a_model_trained_on_a_gpu_loads_and_predicts_on_a_machine_without_one(cls,
+                                                                              monkeypatch):
+    X, y = data_for(cls)
+    est = quiet_fit(small(cls, device="cuda", early_stopping=True), X, y)
+    expected = est.predict(X)
+    blob = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skorch says it loads on the CPU instead
+        restored = pickle.loads(blob)
+    assert next(restored.module_.parameters()).device.type == "cpu"
+    assert restored.module_ is restored.net_.module_
+    np.testing.assert_allclose(restored.predict(X), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_parallel_fits_in_threads_match_sequential_fits(iris):
