@@ -667,18 +667,33 @@ def compare(
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         _report_dataset(render, data, dataset)
-        out_dir = _make_out_dir(out or _default_out(data, prefix="compare-"))
+        out_dir = out or _default_out(data, prefix="compare-")
+        new_dir = not out_dir.exists()
+        out_dir = _make_out_dir(out_dir)
         acts = acts or list(DEFAULT_ACTIVATIONS)
         total = runs * cv * len(acts)
         render.info(f"Comparing {', '.join(acts)}: {runs} runs x {cv} folds = {total} fits")
         with render.TrialProgress(total, "Comparing", unit="fits", scores=False) as progress:
-            result = compare_dataset(
+            result = compare_dataset(  # Ctrl-C: returns the finished fits, interrupted=True
                 dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
                 max_epochs=max_epochs, seed=seed, scoring=scorer,
                 on_fit=lambda record: progress.on_trial(record, None),
             )
-        render.out.print(render.compare_table(result.summary(), result.scoring, result.settings))
+        if result.interrupted and not result.records:
+            if new_dir:
+                with contextlib.suppress(OSError):
+                    out_dir.rmdir()  # created for this run and still empty
+            render.error("interrupted before any fit finished; nothing saved")
+            raise typer.Exit(INTERRUPTED)
+        table = render.compare_table(result.summary(), result.scoring, result.settings)
+        if result.interrupted:
+            table.title = f"INTERRUPTED after {len(result.records)} of {total} fits. {table.title}"
+        render.out.print(table)
         _report_compare_notes(render, result)
+        if result.incomplete():
+            render.info("Interrupted before every fit finished: " + ", ".join(
+                f"{act} {n} of {result.n_planned} fits" for act, n in result.incomplete().items()
+            ))
         save_comparison(result, out_dir, extra={
             "data": str(data), "target": dataset.target, "task_reason": dataset.task_reason,
             "n_rows": dataset.n_rows, "started": started,
@@ -687,6 +702,10 @@ def compare(
         render.info(
             f"Saved compare.csv, summary.json, loss.png, scores.png, diagnostics.png in {out_dir}"
         )
+    if result.interrupted:
+        render.error(f"interrupted; kept the {len(result.records)} of {total} fits that "
+                     f"finished, in {out_dir}")
+        raise typer.Exit(INTERRUPTED)
     if not any(r["status"] != "failed" for r in result.records):
         first = next((r["message"] for r in result.records if r["message"]), "unknown error")
         render.error(f"every fit failed; the first: {first}")

@@ -11,6 +11,9 @@ best validation score, the final training loss and the training diagnostics
 row per activation; :func:`save_comparison` writes ``compare.csv``, ``summary.json`` and the
 plots (:mod:`skact.plots`) atomically.
 
+Ctrl-C (``KeyboardInterrupt``) during :func:`compare` abandons the fit in progress and returns
+the fits that finished, with :attr:`Comparison.interrupted` set.
+
 Examples
 --------
 >>> from sklearn.datasets import load_iris
@@ -123,6 +126,10 @@ class Comparison:
     advice : dict
         Activation -> the diagnostics warnings its fits raised (distinct messages, first
         fit's wording).
+    interrupted : bool
+        True when Ctrl-C stopped :func:`compare` early: ``records`` and ``curves`` then hold
+        only the fits that finished (possibly none), and some activations may have fewer
+        than :attr:`n_planned` fits (see ``fits_planned`` in :meth:`summary`).
     """
 
     records: list[dict]
@@ -132,15 +139,34 @@ class Comparison:
     task: str
     settings: dict = field(default_factory=dict)
     advice: dict = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def n_planned(self) -> int | None:
+        """Fits each activation gets in a full run (``runs`` x ``cv``; None if unknown)."""
+        runs, cv = self.settings.get("runs"), self.settings.get("cv")
+        return runs * cv if runs is not None and cv is not None else None
+
+    def incomplete(self) -> dict[str, int]:
+        """Activation -> its number of fits, for the activations with fewer than
+        :attr:`n_planned` (only after an interrupted run; empty otherwise)."""
+        planned = self.n_planned
+        if planned is None:
+            return {}
+        counts = {a: 0 for a in self.activations}
+        for r in self.records:
+            counts[r["activation"]] = counts.get(r["activation"], 0) + 1
+        return {a: n for a, n in counts.items() if n < planned}
 
     def summary(self) -> list[dict]:
         """One row per activation (in the order given) with means over its fits.
 
-        Keys: ``activation``, ``fits``, ``ok``, ``diverged``, ``failed``, ``score_mean``,
-        ``score_std``, ``fit_time``, ``epochs``, ``best_epoch``, ``final_loss``,
-        ``dead_fraction``, ``saturated_fraction`` (means), ``grad_ratio`` (median, since it
-        spans orders of magnitude), ``rank`` (1 = best mean score; None without a score) and
-        ``best`` (True for rank 1).
+        Keys: ``activation``, ``fits`` (fits that finished), ``fits_planned`` (``runs`` x
+        ``cv``; more than ``fits`` only after an interrupted run), ``ok``, ``diverged``,
+        ``failed``, ``score_mean``, ``score_std``, ``fit_time``, ``epochs``, ``best_epoch``,
+        ``final_loss``, ``dead_fraction``, ``saturated_fraction`` (means), ``grad_ratio``
+        (median, since it spans orders of magnitude), ``rank`` (1 = best mean score; None
+        without a score) and ``best`` (True for rank 1).
         """
         rows = []
         for act in self.activations:
@@ -148,6 +174,7 @@ class Comparison:
             rows.append({
                 "activation": act,
                 "fits": len(mine),
+                "fits_planned": self.n_planned,
                 "ok": sum(r["status"] == "ok" for r in mine),
                 "diverged": sum(r["status"] == "diverged" for r in mine),
                 "failed": sum(r["status"] == "failed" for r in mine),
@@ -271,6 +298,17 @@ def compare(
     Returns
     -------
     Comparison
+        With ``interrupted=True`` when Ctrl-C stopped it early (see Notes).
+
+    Notes
+    -----
+    Ctrl-C (``KeyboardInterrupt``) does not propagate out of the fitting loop: the fit in
+    progress is abandoned and the fits that finished are returned, with
+    ``Comparison.interrupted`` set to True. Since the loop runs fold by fold, with every
+    activation fitted on a fold before the next fold, the activations then differ by at
+    most one fit (:meth:`Comparison.incomplete` lists those short of ``runs * cv``). When
+    nothing finished, ``records`` is empty. Check ``interrupted`` before trusting the
+    comparison as complete.
     """
     from sklearn.base import clone
     from sklearn.metrics import get_scorer
@@ -309,33 +347,43 @@ def compare(
         **dict(params or {}),
         "diagnostics": True,
     }
-    records, curves, advice = [], [], {a: [] for a in activations}
+    # One (record, curve, messages) per finished fit, added by a single append: a Ctrl-C
+    # anywhere in the loop leaves every fit either fully kept or not at all.
+    done: list[tuple[dict, dict, list[str]]] = []
+    interrupted = False
     y_arr = np.asarray(y)
-    _warm_up(estimator_cls, activations[0], shared, preprocessor, X, y, seed)
-    for run in range(runs):
-        run_seed = int(seed) + run
-        folds = _splitter(task, cv, run_seed).split(np.zeros((n_samples, 1)), y_arr)
-        for fold, (train, test) in enumerate(folds):
-            X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-            y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
-            for act in activations:
-                estimator = estimator_cls(activation=act, random_state=run_seed, **shared)
-                steps = [("model", estimator)]
-                if preprocessor is not None:
-                    steps.insert(0, ("preprocess", clone(preprocessor)))
-                pipe = Pipeline(steps)
-                record, curve, messages = _fit_one(
-                    pipe, scorer, X_train, y_train, X_test, y_test
-                )
-                record.update(activation=act, run=run, fold=fold, seed=run_seed)
-                curve.update(activation=act, run=run, fold=fold)
-                records.append({k: record.get(k) for k in CSV_COLUMNS})
-                curves.append(curve)
-                for m in messages:
-                    if m not in advice[act]:
-                        advice[act].append(m)
-                if on_fit is not None:
-                    on_fit(records[-1])
+    try:
+        _warm_up(estimator_cls, activations[0], shared, preprocessor, X, y, seed)
+        for run in range(runs):
+            run_seed = int(seed) + run
+            folds = _splitter(task, cv, run_seed).split(np.zeros((n_samples, 1)), y_arr)
+            for fold, (train, test) in enumerate(folds):
+                X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
+                y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
+                for act in activations:
+                    estimator = estimator_cls(activation=act, random_state=run_seed, **shared)
+                    steps = [("model", estimator)]
+                    if preprocessor is not None:
+                        steps.insert(0, ("preprocess", clone(preprocessor)))
+                    pipe = Pipeline(steps)
+                    record, curve, messages = _fit_one(
+                        pipe, scorer, X_train, y_train, X_test, y_test
+                    )
+                    record.update(activation=act, run=run, fold=fold, seed=run_seed)
+                    curve.update(activation=act, run=run, fold=fold)
+                    row = {k: record.get(k) for k in CSV_COLUMNS}
+                    done.append((row, curve, messages))
+                    if on_fit is not None:
+                        on_fit(row)
+    except KeyboardInterrupt:  # keep what finished; the fit in progress is dropped
+        interrupted = True
+    records = [row for row, _, _ in done]
+    curves = [curve for _, curve, _ in done]
+    advice: dict[str, list[str]] = {a: [] for a in activations}
+    for row, _, messages in done:
+        for m in messages:
+            if m not in advice[row["activation"]]:
+                advice[row["activation"]].append(m)
     settings = {
         "model": model,
         "layers": "-".join(map(str, layers)),
@@ -348,6 +396,7 @@ def compare(
     return Comparison(
         records=records, curves=curves, activations=activations, scoring=scoring,
         task=task, settings=settings, advice={a: m for a, m in advice.items() if m},
+        interrupted=interrupted,
     )
 
 
@@ -467,7 +516,10 @@ def save_comparison(comparison: Comparison, out_dir, extra: Mapping | None = Non
     """Write ``compare.csv``, ``summary.json`` and (with ``plots``) the PNG plots.
 
     Every file is written atomically (a temporary file, then a rename). ``extra`` is merged
-    into ``summary.json`` (data path, command line, ...). Returns the paths written.
+    into ``summary.json`` (data path, command line, ...). ``summary.json`` has
+    ``"interrupted"`` (:attr:`Comparison.interrupted`: the files then hold only the fits
+    that finished) and ``"n_fits_planned"`` (``runs`` x ``cv`` x activations). Returns the
+    paths written.
     """
     from skact import plots as skplots
     from skact.tuning import versions, write_atomic, write_summary
@@ -483,7 +535,10 @@ def save_comparison(comparison: Comparison, out_dir, extra: Mapping | None = Non
         **comparison.settings,
         "activations": comparison.summary(),
         "advice": comparison.advice,
+        "interrupted": comparison.interrupted,
         "n_fits": len(comparison.records),
+        "n_fits_planned": (None if comparison.n_planned is None
+                           else comparison.n_planned * len(comparison.activations)),
         "files": ["compare.csv", "summary.json", *(PLOT_FILES if plots else ())],
         "versions": versions(),
         **dict(extra or {}),

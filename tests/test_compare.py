@@ -2,16 +2,19 @@
 plots, and the command line (CliRunner for wiring, one subprocess run end to end)."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from cli_fixtures import iris_csv_fixture, run_skact  # noqa: F401
+from cli_fixtures import iris_csv_fixture, run_skact, skact_env  # noqa: F401
 from matplotlib.image import imread
 from skact_cli.main import app
 from sklearn.preprocessing import StandardScaler
 from typer.testing import CliRunner
 
+import skact.compare as compare_module
 from skact.compare import CSV_COLUMNS, compare, save_comparison
 
 runner = CliRunner()
@@ -78,6 +81,7 @@ def test_save_comparison_files(tmp_path):
                             "diagnostics.png"])
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["data"] == "iris" and summary["best_activation"] in ("relu", "sigmoid")
+    assert summary["interrupted"] is False and summary["n_fits"] == summary["n_fits_planned"]
     assert [a["activation"] for a in summary["activations"]] == ["relu", "sigmoid"]
     assert len(pd.read_csv(tmp_path / "compare.csv")) == 4
     for name in ("loss.png", "scores.png", "diagnostics.png"):
@@ -104,6 +108,152 @@ def test_cli_compare_end_to_end(iris_csv, tmp_path):
     assert np.isfinite(frame["score"]).all()
     for name in ("loss.png", "scores.png", "diagnostics.png"):
         check_png(out / name)
+
+
+def ctrl_c_on_fit(monkeypatch, n):
+    """Make the n-th fit of :func:`compare` raise KeyboardInterrupt (Ctrl-C while it
+    trains); returns the list of fit numbers started."""
+    real = compare_module._fit_one
+    started = []
+
+    def fit_one(*args, **kwargs):
+        started.append(len(started) + 1)
+        if len(started) == n:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare_module, "_fit_one", fit_one)
+    return started
+
+
+def compare_no_escape(*args, **kwargs):
+    """:func:`compare`, failing the test (not aborting the session) if Ctrl-C escapes it."""
+    try:
+        return compare(*args, **kwargs)
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped compare()")
+
+
+def test_ctrl_c_keeps_the_finished_fits(monkeypatch, tmp_path):
+    X, y = iris_arrays()
+    started = ctrl_c_on_fit(monkeypatch, 4)  # fold 0: relu, tanh; fold 1: relu, (tanh)
+    seen = []
+    result = compare_no_escape(X, y, activations=["relu", "tanh"], layers=(8,), runs=1, cv=2,
+                               max_epochs=4, preprocessor=StandardScaler(), on_fit=seen.append)
+    assert len(started) == 4
+    assert result.interrupted is True
+    assert len(result.records) == len(result.curves) == len(seen) == 3
+    assert [(r["activation"], r["fold"]) for r in result.records] == [
+        ("relu", 0), ("tanh", 0), ("relu", 1)]
+    assert [(c["activation"], c["fold"]) for c in result.curves] == [
+        ("relu", 0), ("tanh", 0), ("relu", 1)]
+    assert {r["status"] for r in result.records} == {"ok"}
+    assert result.n_planned == 2 and result.incomplete() == {"tanh": 1}
+    rows = result.summary()
+    assert [(r["fits"], r["fits_planned"]) for r in rows] == [(2, 2), (1, 2)]
+    assert result.best in ("relu", "tanh")
+
+    paths = save_comparison(result, tmp_path)
+    assert sorted(p.name for p in paths) == sorted(
+        ["compare.csv", "summary.json", "loss.png", "scores.png", "diagnostics.png"])
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    assert summary["n_fits"] == 3 and summary["n_fits_planned"] == 4
+    assert [a["fits"] for a in summary["activations"]] == [2, 1]
+    assert len(pd.read_csv(tmp_path / "compare.csv")) == 3
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_ctrl_c_before_any_fit_finished(monkeypatch, tmp_path):
+    X, y = iris_arrays()
+    ctrl_c_on_fit(monkeypatch, 1)
+    result = compare_no_escape(X, y, activations=["relu", "tanh"], layers=(8,), runs=1, cv=2,
+                               max_epochs=4)
+    assert result.interrupted is True
+    assert result.records == [] and result.curves == [] and result.advice == {}
+    assert result.best is None and result.incomplete() == {"relu": 0, "tanh": 0}
+    assert [r["fits"] for r in result.summary()] == [0, 0]
+    # an empty comparison still saves (the CLI chooses not to)
+    save_comparison(result, tmp_path)
+    assert json.loads((tmp_path / "summary.json").read_text())["n_fits"] == 0
+
+
+def test_a_full_run_is_not_interrupted():
+    X, y = iris_arrays()
+    result = compare(X, y, activations=["relu"], layers=(8,), runs=1, cv=2, max_epochs=3)
+    assert result.interrupted is False and result.incomplete() == {}
+    assert result.summary()[0]["fits_planned"] == 2
+
+
+def test_cli_compare_ctrl_c_saves_the_partial_comparison(iris_csv, tmp_path, monkeypatch):
+    out = tmp_path / "cmp"
+    ctrl_c_on_fit(monkeypatch, 5)  # run 0 fold 0: relu, tanh, sigmoid; fold 1: relu
+    result = invoke("compare", iris_csv, "--target", "species",
+                    "--activations", "relu,tanh,sigmoid", *FAST, "--out", out)
+    assert result.exit_code == 130, result.output
+    assert "Traceback" not in result.output
+    assert "INTERRUPTED after 4 of 12 fits." in " ".join(result.stdout.split())
+    for act in ("relu", "tanh", "sigmoid"):
+        assert f" {act} " in result.stdout
+    assert ("Interrupted before every fit finished: relu 2 of 4 fits, tanh 1 of 4 fits, "
+            "sigmoid 1 of 4 fits") in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"Error: interrupted; kept the 4 of 12 fits that finished, in {out}"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    assert summary["n_fits"] == 4 and summary["n_fits_planned"] == 12
+    assert [(a["activation"], a["fits"]) for a in summary["activations"]] == [
+        ("relu", 2), ("tanh", 1), ("sigmoid", 1)]
+    assert summary["command"].startswith("skact compare")
+    frame = pd.read_csv(out / "compare.csv")
+    assert list(zip(frame["activation"], frame["fold"])) == [
+        ("relu", 0), ("tanh", 0), ("sigmoid", 0), ("relu", 1)]
+    for name in ("loss.png", "scores.png", "diagnostics.png"):
+        check_png(out / name)
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_cli_compare_ctrl_c_before_any_fit_saves_nothing(iris_csv, tmp_path, monkeypatch):
+    out = tmp_path / "cmp"
+    ctrl_c_on_fit(monkeypatch, 1)
+    result = invoke("compare", iris_csv, "--activations", "relu,tanh", *FAST, "--out", out)
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: interrupted before any fit finished; nothing saved")
+    assert "Activations compared" not in result.stdout
+    assert not out.exists()  # created for this run, removed again while empty
+
+
+def test_cli_compare_sigint_end_to_end(iris_csv, tmp_path):
+    """A real SIGINT during the third fit, through the ``skact`` entry point."""
+    out = tmp_path / "cmp"
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        "import os, signal, sys\n"
+        "import skact.compare\n"
+        "import skact_cli.main as cli\n"
+        "real, calls = skact.compare._fit_one, []\n"
+        "def fit_one(*args, **kwargs):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 3:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real(*args, **kwargs)\n"
+        "skact.compare._fit_one = fit_one\n"
+        "sys.argv[0] = 'skact'\n"
+        "cli.main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(driver), "compare", str(iris_csv), "--activations", "relu,tanh",
+         *FAST, "--out", str(out)],
+        cwd=tmp_path, env=skact_env(), capture_output=True, text=True, timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "interrupted; kept the 2 of 8 fits that finished" in proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["n_fits"] == 2
+    assert len(pd.read_csv(out / "compare.csv")) == 2
 
 
 @pytest.mark.parametrize(
