@@ -3,7 +3,15 @@
 The command line reads every table through :func:`read_csv` and :func:`load_table`, so a file
 that cannot be used fails with one :class:`~skact.exceptions.DataError` naming the problem
 (missing file, empty file, header without rows, ragged rows, binary data, unknown target
-column, a target with a single class) instead of a pandas traceback.
+column, a target with a single class, stray text in a numeric column) instead of a pandas
+traceback.
+
+Files exported by spreadsheets in other locales are read as they are meant: the delimiter
+(comma, semicolon, tab or ``|``) is detected, decimal commas in semicolon-separated files are
+numbers, and in columns of numbers the usual missing-value markers (``?``, ``-``, ``n/a``,
+``missing``, ...) are missing values. A first column without a header that holds the row
+numbers (the index ``DataFrame.to_csv`` writes by default) is dropped. Whatever was guessed is
+reported in :attr:`Dataset.warnings`.
 
 :func:`make_preprocessor` builds the scikit-learn transformer that goes in front of the
 estimator in the saved pipeline: numeric columns are imputed (median) and standardised, text
@@ -14,8 +22,10 @@ estimators compute in the dtype of their input, and float32 is the fast one).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +53,21 @@ MAX_INTEGER_CLASSES = 20
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 _SNIFF_BYTES = 8192
 
+#: Delimiters tried on the start of a file, in order of preference, with their plural name.
+_DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
+
+#: Cells that mean "missing" in a column of numbers (compared stripped and lower-cased).
+#: pandas already reads "NA", "n/a", "null", "None", "nan" and empty cells as missing.
+MISSING_MARKERS = frozenset({"", "?", "-", "n/a", "na", "null", "none", "missing", "nan"})
+
+#: A column is numeric with stray text when at least this share of its values are numbers.
+NUMERIC_SHARE = 0.9
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")  # 1,5  -0,25  ,5
+_DECIMAL_POINT = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
+_NUMBER_WITH_COMMAS = re.compile(r"[+-]?[\d.]*\d,[\d.,]*\d[\d.,]*")  # 1,000  1.234,5
+_UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for a column with an empty header
+
 
 @dataclass
 class Dataset:
@@ -68,7 +93,9 @@ class Dataset:
     n_rows_dropped : int
         Rows dropped because their target was missing.
     warnings : list of str
-        Things the user should know that do not stop the run (identifier-like columns, ...).
+        Things the user should know that do not stop the run: a delimiter other than the
+        comma, decimal commas or missing-value markers read as numbers, a dropped index
+        column, columns without a header, identifier-like columns, ...
     """
 
     X: pd.DataFrame
@@ -93,10 +120,13 @@ class Dataset:
         return len(self.X)
 
 
-def _check_text_file(path: Path) -> None:
-    """Reject binary data and ragged rows with a message naming the line."""
+def _read_head(path: Path) -> str:
+    """The start of a text file, cut after its last complete line; rejects binary and
+    non-UTF-8 data."""
     with open(path, "rb") as fh:
-        head = fh.read(_SNIFF_BYTES)
+        head = fh.read(_SNIFF_BYTES + 1)
+    truncated = len(head) > _SNIFF_BYTES
+    head = head[:_SNIFF_BYTES]
     if b"\x00" in head:
         raise DataError(f"{path} looks like a binary file, not a CSV text file")
     try:
@@ -108,9 +138,48 @@ def _check_text_file(path: Path) -> None:
                 f"{path} is not UTF-8 text (byte {head[exc.start]:#04x} at offset "
                 f"{exc.start}); is it a CSV file? Save it as UTF-8 CSV"
             ) from None
+    text = head.decode("utf-8-sig", errors="ignore")
+    # a line cut by the block end would look ragged to the delimiter sniffing
+    return text[: text.rfind("\n") + 1] if truncated else text
+
+
+def _delimiter_fit(sample: str, delimiter: str) -> tuple[float, int]:
+    """How well ``delimiter`` splits ``sample``: the share of data lines with as many fields
+    as the header, and that number of fields; ``(0, 0)`` if the header has fewer than 2."""
+    try:
+        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+    except csv.Error:
+        return 0.0, 0
+    if not rows or len(rows[0]) < 2:
+        return 0.0, 0
+    width, data = len(rows[0]), rows[1:]
+    return (sum(len(row) == width for row in data) / len(data) if data else 1.0), width
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter that best splits ``sample`` into the columns of its header: most lines
+    with the header's number of fields, then the most fields, then the comma.
+
+    Unlike ``csv.Sniffer``, quoted fields are honoured and the header decides, so decimal
+    commas in a semicolon-separated file or semicolons in the text of a comma-separated one
+    do not fool it, and a ragged line still gets its "ragged rows" error. The comma is the
+    answer when no delimiter splits most lines like the header.
+
+    >>> _sniff_delimiter("a;b;c\\n1,5;2;x\\n")
+    ';'
+    >>> _sniff_delimiter("a,b\\n1;2,x\\n")
+    ','
+    """
+    fits = {delimiter: _delimiter_fit(sample, delimiter) for delimiter in _DELIMITERS}
+    best = max(fits, key=fits.get)  # the first of equals: the comma before the others
+    return best if fits[best][0] > 0.5 else ","
+
+
+def _check_rows(path: Path, delimiter: str) -> None:
+    """Reject ragged rows with a message naming the line."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, delimiter=delimiter)
             n_fields = None
             for row in reader:
                 if not row:  # blank line; pandas skips these too
@@ -131,13 +200,26 @@ def _check_text_file(path: Path) -> None:
         raise DataError(f"{path} is not a well-formed CSV file: {exc}") from None
 
 
+def _check_text_file(path: Path) -> str:
+    """Reject binary data and ragged rows; return the delimiter the file uses."""
+    delimiter = _sniff_delimiter(_read_head(path))
+    _check_rows(path, delimiter)
+    return delimiter
+
+
 def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     """Read a comma-separated file with a header row into a DataFrame.
+
+    Semicolons, tabs or ``|`` between the values are detected; in a semicolon-separated file
+    decimal commas (``1,5``) are read as numbers. In a column that holds only numbers and
+    missing-value markers (:data:`MISSING_MARKERS`: ``?``, ``-``, ``missing``, ...), the markers
+    are missing values. :func:`load_table` reports these guesses.
 
     Parameters
     ----------
     path : str or path-like
-        The CSV file. Compressed files (``.csv.gz``, ...) are read too.
+        The CSV file. Compressed files (``.csv.gz``, ...) are read too, always as
+        comma-separated.
 
     Returns
     -------
@@ -156,12 +238,28 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     >>> _ = p.write_text("a,b\\n1,x\\n2,y\\n")
     >>> read_csv(p).shape
     (2, 2)
+    >>> _ = p.write_text("a;b\\n1,5;x\\n?;y\\n")
+    >>> read_csv(p)["a"].tolist()
+    [1.5, nan]
     >>> _ = p.write_text("a,b\\n")
     >>> read_csv(p)
     Traceback (most recent call last):
     ...
     skact.exceptions.DataError: ... has a header (a, b) but no data rows
     """
+    return _read_table(path).frame
+
+
+@dataclass
+class _Table:
+    """What :func:`_read_table` read: the frame, the delimiter, and notes for the user."""
+
+    frame: pd.DataFrame
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+
+
+def _read_table(path: str | os.PathLike) -> _Table:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -170,9 +268,10 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if path.stat().st_size == 0:
             raise DataError(f"{path} is empty")
+        delimiter = ","
         if not path.name.lower().endswith(_COMPRESSED):
-            _check_text_file(path)
-        df = pd.read_csv(path)
+            delimiter = _check_text_file(path)
+        df = pd.read_csv(path, sep=delimiter)
     except DataError:
         raise
     except PermissionError:
@@ -191,7 +290,76 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     if len(df) == 0:
         cols = ", ".join(map(str, df.columns))
         raise DataError(f"{path} has a header ({cols}) but no data rows")
-    return df
+    table = _Table(df, delimiter)
+    if delimiter != ",":
+        table.notes.append(
+            f"the values are separated by {_DELIMITERS[delimiter]}, not commas; "
+            "the file is read that way"
+        )
+    table.notes.extend(_numbers_from_text(df, decimal_comma=delimiter == ";"))
+    return table
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+@dataclass
+class _TextNumbers:
+    """A text column read as numbers (see :func:`_parse_numbers`)."""
+
+    numbers: pd.Series  # float, NaN where missing, a marker or not a number
+    markers: pd.Series  # the missing-value markers, by row
+    stray: pd.Series  # the values that are neither numbers nor markers, by row
+    decimal_commas: bool  # whether "1,5" was read as 1.5
+
+
+def _parse_numbers(column: pd.Series, decimal_comma: bool) -> _TextNumbers:
+    """Read a text column as numbers, telling markers and stray text apart.
+
+    With ``decimal_comma`` (a semicolon-separated file), ``1,5`` is 1.5 unless the column also
+    holds decimal points: then ``1.500`` might be a thousands separator, so a column that
+    mixes both keeps its decimal commas as stray text instead of guessing.
+    """
+    text = column.dropna().astype(str).str.strip()
+    is_marker = text.str.lower().isin(MISSING_MARKERS)
+    markers, text = text[is_marker], text[~is_marker]
+    commas = text.str.fullmatch(_DECIMAL_COMMA)
+    use_commas = bool(decimal_comma and commas.any()
+                      and not text.str.fullmatch(_DECIMAL_POINT).any())
+    if use_commas:
+        text = text.where(~commas, text.str.replace(",", ".", regex=False))
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    stray = column.loc[numbers.index[numbers.isna()]]
+    return _TextNumbers(numbers.reindex(column.index), markers, stray, use_commas)
+
+
+def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool) -> list[str]:
+    """Turn text columns that hold only numbers and missing-value markers into numbers, in
+    place; return notes on the decimal commas and markers read."""
+    notes, comma_columns = [], []
+    for name in df.columns:
+        if not _is_text(df[name]):
+            continue
+        parsed = _parse_numbers(df[name], decimal_comma)
+        if len(parsed.stray) or parsed.numbers.isna().all():
+            continue
+        df[name] = parsed.numbers
+        if parsed.decimal_commas:
+            comma_columns.append(name)
+        if len(parsed.markers):
+            counts = parsed.markers.value_counts()
+            listed = ", ".join(f"{k!r} ({v} {_rows(v)})" for k, v in counts.items())
+            notes.append(f"column {str(name)!r}: {listed} read as missing values")
+    if comma_columns:
+        plural = "s" if len(comma_columns) > 1 else ""
+        columns = _format_columns(comma_columns)
+        notes.insert(0, f"decimal commas read as numbers (1,5 = 1.5) in column{plural} {columns}")
+    return notes
+
+
+def _rows(n: int) -> str:
+    return "row" if n == 1 else "rows"
 
 
 def infer_task(y: pd.Series) -> tuple[str, str]:
@@ -262,7 +430,66 @@ def _column_warnings(X: pd.DataFrame, categorical: list[str]) -> list[str]:
             )
     for name in X.columns[X.isna().all()]:
         warnings.append(f"column {name!r} is empty in every row and is ignored")
+    for name in X.columns[X.notna().any()]:
+        if _UNNAMED.fullmatch(name):
+            warnings.append(
+                f"column {name!r} has no header and is used as a feature; give it a name in "
+                "the CSV header (or delete it if it is not a feature)"
+            )
     return warnings
+
+
+def _are_row_numbers(column: pd.Series) -> bool:
+    if not pd.api.types.is_integer_dtype(column):
+        return False
+    values = column.to_numpy()
+    return bool(np.array_equal(values, np.arange(len(values)))
+                or np.array_equal(values, np.arange(1, len(values) + 1)))
+
+
+def _drop_row_numbers(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, list[str]]:
+    """Drop a first column without a header holding 0..n-1 or 1..n: the index that
+    ``DataFrame.to_csv`` writes unless ``index=False``, which is no feature."""
+    first = df.columns[0]
+    if first == target or not _UNNAMED.fullmatch(first) or not _are_row_numbers(df[first]):
+        return df, []
+    values = df[first]
+    note = (
+        f"dropped the first column ({first!r}): it has no header and holds the row numbers "
+        f"{values.iloc[0]}..{values.iloc[-1]} (the index pandas' DataFrame.to_csv writes "
+        "unless given index=False)"
+    )
+    return df.drop(columns=first), [note]
+
+
+def _check_numeric_text(X: pd.DataFrame, decimal_comma: bool, path) -> None:
+    """Fail on text columns that are numbers but for a few values (typos, stray text):
+    one-hot encoding them would silently throw the numbers away."""
+    for name in X.columns:
+        if _is_text(X[name]):
+            _check_stray_text(name, _parse_numbers(X[name], decimal_comma), path)
+
+
+def _check_stray_text(name: str, parsed: _TextNumbers, path) -> None:
+    stray = parsed.stray
+    n_numbers = int(parsed.numbers.notna().sum())
+    # 1,000 and 1.234,5 are numbers to the user even where skact cannot read them as such
+    with_commas = stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS)
+    n_values = n_numbers + len(stray)
+    if not len(stray) or n_numbers + with_commas.sum() < NUMERIC_SHARE * n_values:
+        return
+    listed = ", ".join(f"{value!r} (line {row + 2})" for row, value in stray.head(3).items())
+    if len(stray) > 3:
+        listed += f" and {len(stray) - 3} more"
+    fix = (
+        "write them as plain numbers (one decimal separator, no thousands separators)"
+        if with_commas.any()
+        else "correct them, or leave the cells empty (or write NA) where a value is missing"
+    )
+    raise DataError(
+        f"column {name!r} of {path} holds numbers, but {len(stray)} of its {n_values} values "
+        f"are not numbers: {listed}; {fix}"
+    )
 
 
 def _format_columns(columns) -> str:
@@ -318,7 +545,8 @@ def load_table(
     """
     if task not in ("auto", *TASKS):
         raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
-    df = read_csv(path)
+    table = _read_table(path)
+    df = table.frame
     columns = [str(c) for c in df.columns]
     df.columns = columns
     if target is None:
@@ -327,11 +555,14 @@ def load_table(
         raise DataError(
             f"{path} has no column {target!r}; the columns are: {_format_columns(columns)}"
         )
-    if len(columns) < 2:
+    df, notes = _drop_row_numbers(df, target)
+    if len(df.columns) < 2:
         raise DataError(
-            f"{path} has a single column ({columns[0]!r}); skact needs feature columns and a "
-            "target column separated by commas"
+            f"{path} has a single column ({df.columns[0]!r}); skact needs feature columns and "
+            "a target column separated by commas (or semicolons, tabs, '|')"
         )
+    # before rows are dropped, so that the error names the file's line numbers
+    _check_numeric_text(df.drop(columns=[target]), table.delimiter == ";", path)
     n_read = len(df)
     missing = df[target].isna()
     n_dropped = int(missing.sum())
@@ -390,7 +621,7 @@ def load_table(
         categorical_columns=categorical,
         n_rows_read=n_read,
         n_rows_dropped=n_dropped,
-        warnings=_column_warnings(X, categorical),
+        warnings=[*table.notes, *notes, *_column_warnings(X, categorical)],
     )
 
 

@@ -150,3 +150,37 @@ def test_interrupted_exit_status_is_130_even_after_ctrl_c_in_exec_code(tmp_path)
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 130, proc.stderr
     assert marker.exists()
+
+
+def test_tune_and_predict_a_european_csv_with_an_index_column(fast_space, tmp_path):
+    """A semicolon-separated file with decimal commas, '?' for missing values and the index
+    pandas writes by default trains on the 4 measurements, and says what it guessed."""
+    from cli_fixtures import iris_frame
+
+    frame = iris_frame()
+    frame["sepal_width"] = frame["sepal_width"].astype(object)
+    frame.loc[[2, 9], "sepal_width"] = "?"
+    path = tmp_path / "iris-de.csv"
+    frame.to_csv(path, sep=";", decimal=",")  # with the index, as df.to_csv() does
+    out = tmp_path / "o"
+    result = invoke("tune", path, *FAST_TUNE, "--space", fast_space, "--out", out)
+    assert result.exit_code == 0, result.output
+    err = " ".join(result.stderr.split())
+    assert "4 feature columns (4 numeric, 0 text)" in err
+    assert "separated by semicolons" in err and "decimal commas read as numbers" in err
+    assert "'?' (2 rows) read as missing values" in err
+    assert "dropped the first column ('Unnamed: 0')" in err
+    preds = out / "predictions.csv"
+    result = invoke("predict", out / "model.joblib", path, "--out", preds)
+    assert result.exit_code == 0, result.output
+    assert len(preds.read_text().splitlines()) == len(frame) + 1
+
+
+def test_stray_text_in_a_numeric_column_is_one_line_exit_1(tmp_path):
+    values = [*(f"{i / 4}" for i in range(30)), "1.2.3"]
+    path = tmp_path / "typo.csv"
+    path.write_text("x,label\n" + "".join(f"{v},{'ab'[i % 2]}\n" for i, v in enumerate(values)))
+    result = runner.invoke(app, ["tune", str(path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "column 'x'" in lines[0] and "'1.2.3' (line 32)" in lines[0]

@@ -116,9 +116,129 @@ def test_rare_class_versus_folds(tmp_path):
 
 
 def test_single_column_file(tmp_path):
-    path = write(tmp_path, "a;b;c\n1;2;3\n")
+    path = write(tmp_path, "a b c\n1 2 3\n4 5 6\n")
     with pytest.raises(DataError, match="single column"):
         load_table(path)
+
+
+@pytest.mark.parametrize(
+    "sep, name",
+    [(";", "semicolons"), ("\t", "tabs"), ("|", "'|'")],
+    ids=["semicolon", "tab", "pipe"],
+)
+def test_other_delimiters_are_detected_and_reported(tmp_path, sep, name):
+    rows = ["x", "colour", "label"], ["1", "red", "a"], ["2", "blue", "b"], ["3", "red", "a"]
+    path = write(tmp_path, "".join(sep.join(row) + "\n" for row in rows))
+    assert read_csv(path).shape == (3, 3)
+    ds = load_table(path)
+    assert ds.feature_columns == ["x", "colour"] and ds.target == "label"
+    assert ds.numeric_columns == ["x"]
+    assert any(f"separated by {name}" in w for w in ds.warnings), ds.warnings
+
+
+def test_comma_file_with_semicolons_in_text_stays_comma_separated(tmp_path):
+    path = write(tmp_path, "note,x,label\na;b,1,p\nc;d;e,2,q\n\"f,g\",3,p\n")
+    ds = load_table(path)
+    assert ds.feature_columns == ["note", "x"]
+    assert ds.X["note"].tolist() == ["a;b", "c;d;e", "f,g"]
+    assert not any("separated" in w for w in ds.warnings)
+
+
+def test_semicolon_header_with_a_comma_in_a_name(tmp_path):
+    path = write(tmp_path, "size, cm;weight;label\n1;2;a\n3;4;b\n5;6;a\n")
+    assert load_table(path).feature_columns == ["size, cm", "weight"]
+
+
+def test_ragged_rows_in_a_semicolon_file(tmp_path):
+    path = write(tmp_path, "a;b;c\n1;2;3\n4;5;6\n7;8\n")
+    with pytest.raises(DataError, match="line 4 has 2 fields but the header has 3"):
+        read_csv(path)
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers(tmp_path):
+    path = write(tmp_path, "a;b;label\n1,5;2;x\n-2,25;3;y\n3;;x\n0,5;4,0;y\n")
+    ds = load_table(path)
+    assert ds.numeric_columns == ["a", "b"] and ds.categorical_columns == []
+    assert ds.X["a"].tolist() == [1.5, -2.25, 3.0, 0.5]
+    assert ds.X["b"].tolist()[:2] == [2.0, 3.0] and np.isnan(ds.X["b"][2])
+    assert any("decimal commas" in w and "'a', 'b'" in w for w in ds.warnings), ds.warnings
+    # the same file at prediction time (read_csv) gives the same numbers
+    assert read_csv(path)["a"].tolist() == [1.5, -2.25, 3.0, 0.5]
+
+
+def test_decimal_commas_mixed_with_points_are_an_error_not_text(tmp_path):
+    rows = "".join(f"{v};{i % 2}\n" for i, v in enumerate(["1,5", "2.5", "3,5", "4.25"] * 3))
+    path = write(tmp_path, "a;label\n" + rows)
+    with pytest.raises(DataError, match=r"column 'a' .*'1,5' \(line 2\).*one decimal separator"):
+        load_table(path)
+
+
+def test_commas_in_numbers_outside_semicolon_files_are_an_error_not_text(tmp_path):
+    rows = "".join(f"{v}\t{i % 2}\n" for i, v in enumerate(["1,000", "2,500", "300"] * 4))
+    path = write(tmp_path, "price\tlabel\n" + rows)
+    with pytest.raises(DataError, match=r"column 'price' .*'1,000' \(line 2\)"):
+        load_table(path)
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_pandas_index_column_is_dropped(tmp_path, start):
+    frame = pd.DataFrame({"x": [0.5, 1.5, 2.5, 3.5], "label": ["a", "b", "a", "b"]})
+    frame.index += start
+    path = tmp_path / "indexed.csv"
+    frame.to_csv(path)  # index=True: a first column without a header
+    ds = load_table(path)
+    assert ds.feature_columns == ["x"]
+    assert any("'Unnamed: 0'" in w and "row numbers" in w for w in ds.warnings), ds.warnings
+
+
+def test_unnamed_column_with_other_values_is_kept_with_a_warning(tmp_path):
+    path = write(tmp_path, ",x,label\n7,1,a\n3,2,b\n9,3,a\n4,4,b\n")
+    ds = load_table(path)
+    assert ds.feature_columns == ["Unnamed: 0", "x"]
+    assert any("'Unnamed: 0' has no header" in w for w in ds.warnings), ds.warnings
+    assert not any("row numbers" in w for w in ds.warnings)
+
+
+def test_a_named_row_number_column_is_kept(tmp_path):
+    path = write(tmp_path, "id,x,label\n0,1,a\n1,2,b\n2,3,a\n")
+    assert load_table(path).feature_columns == ["id", "x"]
+
+
+def test_missing_value_markers_in_a_numeric_column_are_missing(tmp_path):
+    values = ["1.5", "?", "2", "n/a", "-", "missing", "3", "NA", "none", " ", "4", "null"]
+    path = write(tmp_path, "x,label\n" + "".join(f"{v},{'ab'[i % 2]}\n"
+                                                  for i, v in enumerate(values)))
+    ds = load_table(path)
+    assert ds.numeric_columns == ["x"] and ds.categorical_columns == []
+    assert ds.X["x"].notna().tolist() == [v in ("1.5", "2", "3", "4") for v in values]
+    assert any("'x'" in w and "'?'" in w and "missing" in w for w in ds.warnings), ds.warnings
+    Xt = make_preprocessor(ds.numeric_columns, ds.categorical_columns).fit_transform(ds.X)
+    assert Xt.shape == (12, 1) and np.isfinite(Xt).all()  # imputed, not one-hot encoded
+    assert read_csv(path)["x"].dtype.kind == "f"  # prediction files are read the same way
+
+
+def test_stray_text_in_a_numeric_column_is_an_error(tmp_path):
+    values = [str(i / 2) for i in range(40)]
+    values[3], values[10], values[21], values[30] = "1.2.3", "abc", "?", "x"
+    path = write(tmp_path, "x,label\n" + "".join(f"{v},{'ab'[i % 2]}\n"
+                                                  for i, v in enumerate(values)))
+    with pytest.raises(DataError) as info:
+        load_table(path)
+    message = str(info.value)
+    assert "column 'x'" in message and str(path) in message
+    assert "'1.2.3' (line 5), 'abc' (line 12), 'x' (line 32)" in message
+    assert "'?'" not in message  # a missing-value marker, not an error
+    assert "missing" in message  # the fix names the way to mark missing values
+    assert "\n" not in message
+
+
+def test_text_columns_that_hold_some_numbers_stay_categorical(tmp_path):
+    grades = ["1", "2", "A", "3", "B", "1", "2", "C", "-", "1"]
+    path = write(tmp_path, "grade,colour,label\n" + "".join(
+        f"{g},{c},{'ab'[i % 2]}\n" for i, (g, c) in enumerate(zip(grades, ["red", "-"] * 5))))
+    ds = load_table(path)
+    assert ds.categorical_columns == ["grade", "colour"]
+    assert ds.X["colour"].tolist() == ["red", "-"] * 5  # '-' is a category here, not missing
 
 
 def test_identifier_column_warning(tmp_path):
