@@ -766,10 +766,11 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # outside a command (e.g. while importing)
         sys.stderr.write("Error: interrupted\n")
+        _exit_interrupted()
     except SystemExit as exc:
-        if exc.code != INTERRUPTED:
-            raise
-    _exit_interrupted()
+        if exc.code == INTERRUPTED:
+            _exit_interrupted()
+        raise
 
 
 def _exit_interrupted():

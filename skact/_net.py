@@ -137,6 +137,16 @@ class SkactNet(NeuralNet):
     def _default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
 
+    def initialize(self):
+        super().initialize()
+        # skorch pickles the attributes named here with torch's device mapping (a GPU model
+        # loads on a CPU-only machine) and keeps their shared tensors shared. ``module`` is
+        # the instance the estimator passed in (module_ itself) and ``_penalised`` holds its
+        # weights: pickled plainly they would be second copies, tied to the GPU.
+        extra = [n for n in ("module", "_penalised") if n not in self.cuda_dependent_attributes_]
+        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, *extra]
+        return self
+
     # -- loss ---------------------------------------------------------------
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """scikit-learn's objective: the (weighted) mean loss plus the L2 penalty."""

@@ -240,7 +240,7 @@ class BaseNeuralNet(BaseEstimator):
 
     # -------------------------------------------------------------- pickling --
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # may be the live __dict__: never edit that
         # ``module_`` is ``net_.module_`` under scikit-learn's kind of name. skorch pickles
         # the net's module with torch.save and loads it on the CPU when the machine has no
         # GPU; pickled a second time here, plainly, it would come back as a separate copy

@@ -139,7 +139,12 @@ def test_an_unpickled_model_has_one_module_that_warm_start_keeps_training(iris):
     X, y = iris
     clf = quiet_fit(small(MLPClassifier, early_stopping=True), X, y)
     restored = pickle.loads(pickle.dumps(clf))
-    assert restored.module_ is restored.net_.module_
+    joblib.dump(clf, io.BytesIO())
+    assert clf.module_ is clf.net_.module_  # pickling leaves the model itself alone
+    # one network, not copies: the module skorch was given, the weights the L2 term
+    # penalises and the module the estimator exposes are the same objects
+    assert restored.module_ is restored.net_.module_ is restored.net_.module
+    assert restored.net_._penalised[0] is restored.module_.layers[0].weight
     quiet_fit(restored.set_params(warm_start=True, max_iter=5), X, y)
     assert restored.module_ is restored.net_.module_
     np.testing.assert_array_equal(restored.coefs_[0],
