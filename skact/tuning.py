@@ -566,7 +566,9 @@ class DeferredCtrlC:
     SIGINT only marks the interrupt pending, and it is raised when the outermost section is
     released, or earlier by :meth:`raise_if_pending` where that is safe. Signals reach only
     the main thread, so elsewhere every method is a no-op. A SIGINT handler that is not
-    Python's default (ignored, or installed by someone else) is left alone.
+    Python's default (ignored, or installed by someone else) is left alone. A second Ctrl-C
+    while one is pending is raised at once (the held code may be stalled, e.g. on a database
+    over the network).
     """
 
     def __init__(self):
@@ -579,7 +581,17 @@ class DeferredCtrlC:
         return threading.current_thread() is threading.main_thread()
 
     def _on_sigint(self, signum, frame):
-        self._pending = True
+        if not self._pending:
+            self._pending = True
+            return
+        # A second press: the user will not wait (a storage call may be stalled on the
+        # network). Give up holding and interrupt now, at whatever cost to Optuna's records.
+        import signal
+
+        self._pending = False
+        self._installed = False
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
 
     def hold(self) -> None:
         import signal
@@ -1151,6 +1163,12 @@ class Tuner:
                     catch=(SpaceError,),
                 )
         except KeyboardInterrupt:
+            interrupted = True
+        except UnboundLocalError as exc:
+            # what Optuna's trial runner raises when a Ctrl-C (a forced second press) lands
+            # inside Study.tell
+            if not isinstance(exc.__context__, KeyboardInterrupt):
+                raise
             interrupted = True
         records = records_from_study(study)
         return self._result(

@@ -680,3 +680,47 @@ def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
         assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
     assert reached == ["after held ctrl-c"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_second_ctrl_c_while_held_interrupts_at_once():
+    """A held section may be stalled (a database over the network): pressing Ctrl-C again
+    must not be ignored."""
+    import os
+    import signal
+
+    from skact.tuning import DeferredCtrlC
+
+    gate = DeferredCtrlC()
+    reached = []
+    with pytest.raises(KeyboardInterrupt), gate.held():
+        os.kill(os.getpid(), signal.SIGINT)
+        reached.append("first press held")
+        os.kill(os.getpid(), signal.SIGINT)
+        reached.append("second press held too")
+    assert reached == ["first press held"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_forced_ctrl_c_inside_optunas_bookkeeping_still_ends_the_search(
+        iris_csv, fast_space, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from optuna.storages import JournalStorage
+    from optuna.trial import TrialState
+
+    write_state = JournalStorage.set_trial_state_values
+
+    def two_presses_while_recording(self, trial_id, state, values=None):
+        if state == TrialState.COMPLETE:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        return write_state(self, trial_id, state, values)
+
+    monkeypatch.setattr(JournalStorage, "set_trial_state_values", two_presses_while_recording)
+    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
+    tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
+                  max_epochs=3, settings=settings)
+    result = tuner.run()
+    assert result.interrupted and len(result.records) == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
