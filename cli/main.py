@@ -562,11 +562,12 @@ def predict(
     from skact_cli import render
 
     from skact.data import read_csv
-    from skact.tuning import load_model, predict_frame, write_atomic
+    from skact.tuning import load_model, numeric_columns, predict_frame, write_atomic
 
     with _quiet(not debug):
         bundle = load_model(model)
-        df = read_csv(data)
+        # numbers where the model learnt numbers; every other column as the file has it
+        df = read_csv(data, numeric=numeric_columns(bundle))
         preds = predict_frame(bundle, df, proba=proba, source=str(data))
     if out is None:
         preds.to_csv(sys.stdout, index=False)

@@ -3,15 +3,15 @@
 The command line reads every table through :func:`read_csv` and :func:`load_table`, so a file
 that cannot be used fails with one :class:`~skact.exceptions.DataError` naming the problem
 (missing file, empty file, header without rows, ragged rows, binary data, unknown target
-column, a target with a single class, stray text in a numeric column) instead of a pandas
-traceback.
+column, a target with a single class) instead of a pandas traceback.
 
 Files exported by spreadsheets in other locales are read as they are meant: the delimiter
 (comma, semicolon, tab or ``|``) is detected, decimal commas in semicolon-separated files are
 numbers, and in columns of numbers the usual missing-value markers (``?``, ``-``, ``n/a``,
 ``missing``, ...) are missing values. A first column without a header that holds the row
-numbers (the index ``DataFrame.to_csv`` writes by default) is dropped. Whatever was guessed is
-reported in :attr:`Dataset.warnings`.
+numbers (the index ``DataFrame.to_csv`` writes by default) is dropped. A column of numbers
+with a few stray texts is used as text, with a warning naming the values. Whatever was
+guessed is reported in :attr:`Dataset.warnings`.
 
 :func:`make_preprocessor` builds the scikit-learn transformer that goes in front of the
 estimator in the saved pipeline: numeric columns are imputed (median) and standardised, text
@@ -64,7 +64,6 @@ MISSING_MARKERS = frozenset({"", "?", "-", "n/a", "na", "null", "none", "missing
 NUMERIC_SHARE = 0.9
 
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")  # 1,5  -0,25  ,5
-_DECIMAL_POINT = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
 _NUMBER_WITH_COMMAS = re.compile(r"[+-]?[\d.]*\d,[\d.,]*\d[\d.,]*")  # 1,000  1.234,5
 _UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for a column with an empty header
 
@@ -207,7 +206,7 @@ def _check_text_file(path: Path) -> str:
     return delimiter
 
 
-def read_csv(path: str | os.PathLike) -> pd.DataFrame:
+def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd.DataFrame:
     """Read a comma-separated file with a header row into a DataFrame.
 
     Semicolons, tabs or ``|`` between the values are detected; in a semicolon-separated file
@@ -220,6 +219,12 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     path : str or path-like
         The CSV file. Compressed files (``.csv.gz``, ...) are read too, always as
         comma-separated.
+    numeric : list of str, optional
+        Read markers and decimal commas as numbers in these columns only, leaving every other
+        column as it is in the file: what prediction does with the columns a model was
+        trained on as numbers (a column the model saw as categories keeps its ``-`` or ``1``
+        as the categories it learnt). Stray text in them is left for the caller to report.
+        ``None`` (the default): guess from the values, as :func:`load_table` does.
 
     Returns
     -------
@@ -247,19 +252,21 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     ...
     skact.exceptions.DataError: ... has a header (a, b) but no data rows
     """
-    return _read_table(path).frame
+    return _read_table(path, numeric=numeric).frame
 
 
 @dataclass
 class _Table:
-    """What :func:`_read_table` read: the frame, the delimiter, and notes for the user."""
+    """What :func:`_read_table` read: the frame, the delimiter, notes for the user, and the
+    text columns that are mostly numbers (kept as text because of some stray values)."""
 
     frame: pd.DataFrame
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
+    mostly_numbers: dict[str, _TextNumbers] = field(default_factory=dict)
 
 
-def _read_table(path: str | os.PathLike) -> _Table:
+def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _Table:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -296,7 +303,8 @@ def _read_table(path: str | os.PathLike) -> _Table:
             f"the values are separated by {_DELIMITERS[delimiter]}, not commas; "
             "the file is read that way"
         )
-    table.notes.extend(_numbers_from_text(df, decimal_comma=delimiter == ";"))
+    notes, table.mostly_numbers = _numbers_from_text(df, delimiter == ";", columns=numeric)
+    table.notes.extend(notes)
     return table
 
 
@@ -313,6 +321,14 @@ class _TextNumbers:
     stray: pd.Series  # the values that are neither numbers nor markers, by row
     decimal_commas: bool  # whether "1,5" was read as 1.5
 
+    def numeric_share(self) -> float:
+        """Share of the values (markers aside) that are numbers, counting 1,000 and 1.234,5
+        as numbers: to the user they are, even where skact cannot read them."""
+        with_commas = self.stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS)
+        n_numbers = int(self.numbers.notna().sum())
+        n_values = n_numbers + len(self.stray)
+        return (n_numbers + int(with_commas.sum())) / n_values if n_values else 0.0
+
 
 def _parse_numbers(column: pd.Series, decimal_comma: bool) -> _TextNumbers:
     """Read a text column as numbers, telling markers and stray text apart.
@@ -324,27 +340,48 @@ def _parse_numbers(column: pd.Series, decimal_comma: bool) -> _TextNumbers:
     text = column.dropna().astype(str).str.strip()
     is_marker = text.str.lower().isin(MISSING_MARKERS)
     markers, text = text[is_marker], text[~is_marker]
-    commas = text.str.fullmatch(_DECIMAL_COMMA)
-    use_commas = bool(decimal_comma and commas.any()
-                      and not text.str.fullmatch(_DECIMAL_POINT).any())
-    if use_commas:
-        text = text.where(~commas, text.str.replace(",", ".", regex=False))
     numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    use_commas = False
+    if decimal_comma:
+        rejected = text[numbers.isna()]
+        commas = rejected[rejected.str.fullmatch(_DECIMAL_COMMA)]
+        points = text[numbers.notna()].str.contains(".", regex=False).any()
+        if len(commas) and not points:
+            use_commas = True
+            numbers[commas.index] = pd.to_numeric(commas.str.replace(",", ".", regex=False))
     stray = column.loc[numbers.index[numbers.isna()]]
     return _TextNumbers(numbers.reindex(column.index), markers, stray, use_commas)
 
 
-def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool) -> list[str]:
+def _may_be_numbers(column: pd.Series, decimal_comma: bool, sample: int = 1000) -> bool:
+    """Whether a text column could be mostly numbers, judged on its first values: parsing
+    all of a million-row text column to find out would cost seconds per column."""
+    head = column.dropna().head(sample)
+    return _parse_numbers(head, decimal_comma).numeric_share() >= 0.5
+
+
+def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool, columns=None):
     """Turn text columns that hold only numbers and missing-value markers into numbers, in
-    place; return notes on the decimal commas and markers read."""
-    notes, comma_columns = [], []
-    for name in df.columns:
-        if not _is_text(df[name]):
+    place (only ``columns``, if given; those keep their stray text for the caller to
+    report). Returns notes on the decimal commas and markers read, and the parse of each
+    text column that is mostly numbers but holds stray text."""
+    notes, comma_columns, mostly_numbers = [], [], {}
+    for name in df.columns if columns is None else [c for c in columns if c in df.columns]:
+        column = df[name]
+        if not _is_text(column) or not _may_be_numbers(column, decimal_comma):
             continue
-        parsed = _parse_numbers(df[name], decimal_comma)
-        if len(parsed.stray) or parsed.numbers.isna().all():
+        parsed = _parse_numbers(column, decimal_comma)
+        if parsed.numbers.isna().all():
             continue
-        df[name] = parsed.numbers
+        if len(parsed.stray):
+            mostly_numbers[name] = parsed
+            if columns is None:
+                continue  # stays text; load_table warns when it is mostly numbers
+            values = parsed.numbers.astype(object)
+            values[parsed.stray.index] = parsed.stray
+            df[name] = values
+        else:
+            df[name] = parsed.numbers
         if parsed.decimal_commas:
             comma_columns.append(name)
         if len(parsed.markers):
@@ -355,7 +392,7 @@ def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool) -> list[str]:
         plural = "s" if len(comma_columns) > 1 else ""
         columns = _format_columns(comma_columns)
         notes.insert(0, f"decimal commas read as numbers (1,5 = 1.5) in column{plural} {columns}")
-    return notes
+    return notes, mostly_numbers
 
 
 def _rows(n: int) -> str:
@@ -462,34 +499,32 @@ def _drop_row_numbers(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, list
     return df.drop(columns=first), [note]
 
 
-def _check_numeric_text(X: pd.DataFrame, decimal_comma: bool, path) -> None:
-    """Fail on text columns that are numbers but for a few values (typos, stray text):
-    one-hot encoding them would silently throw the numbers away."""
-    for name in X.columns:
-        if _is_text(X[name]):
-            _check_stray_text(name, _parse_numbers(X[name], decimal_comma), path)
-
-
-def _check_stray_text(name: str, parsed: _TextNumbers, path) -> None:
-    stray = parsed.stray
-    n_numbers = int(parsed.numbers.notna().sum())
-    # 1,000 and 1.234,5 are numbers to the user even where skact cannot read them as such
-    with_commas = stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS)
-    n_values = n_numbers + len(stray)
-    if not len(stray) or n_numbers + with_commas.sum() < NUMERIC_SHARE * n_values:
-        return
-    listed = ", ".join(f"{value!r} (line {row + 2})" for row, value in stray.head(3).items())
-    if len(stray) > 3:
-        listed += f" and {len(stray) - 3} more"
-    fix = (
-        "write them as plain numbers (one decimal separator, no thousands separators)"
-        if with_commas.any()
-        else "correct them, or leave the cells empty (or write NA) where a value is missing"
-    )
-    raise DataError(
-        f"column {name!r} of {path} holds numbers, but {len(stray)} of its {n_values} values "
-        f"are not numbers: {listed}; {fix}"
-    )
+def _stray_text_warnings(table: _Table, features: list[str]) -> list[str]:
+    """Warn about feature columns of numbers with a few stray texts (typos, notes): they are
+    used as text, one category per distinct value, which throws the numbers away. Not an
+    error: columns of codes (ICD-9 ``250.83``, ``V57``) are like that on purpose."""
+    warnings = []
+    for name, parsed in table.mostly_numbers.items():
+        if name not in features or parsed.numeric_share() < NUMERIC_SHARE:
+            continue
+        stray = parsed.stray
+        listed = ", ".join(f"{value!r} (row {row + 1})" for row, value in stray.head(3).items())
+        if len(stray) > 3:
+            listed += f" and {len(stray) - 3} more"
+        n_values = int(parsed.numbers.notna().sum()) + len(stray)
+        with_commas = stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS).any()
+        fix = (
+            "write numbers plainly (one decimal separator, no thousands separators)"
+            if with_commas
+            else "correct typos, or leave the cells empty (or write NA) where a value is "
+            "missing"
+        )
+        warnings.append(
+            f"column {name!r} holds numbers, but {len(stray)} of its {n_values} values are "
+            f"not numbers: {listed}; it is used as text (one category per value). If it is "
+            f"a column of numbers, {fix}"
+        )
+    return warnings
 
 
 def _format_columns(columns) -> str:
@@ -561,8 +596,7 @@ def load_table(
             f"{path} has a single column ({df.columns[0]!r}); skact needs feature columns and "
             "a target column separated by commas (or semicolons, tabs, '|')"
         )
-    # before rows are dropped, so that the error names the file's line numbers
-    _check_numeric_text(df.drop(columns=[target]), table.delimiter == ";", path)
+    notes += _stray_text_warnings(table, [c for c in df.columns if c != target])
     n_read = len(df)
     missing = df[target].isna()
     n_dropped = int(missing.sum())

@@ -67,6 +67,7 @@ __all__ = [
     "load_space",
     "make_pipeline",
     "mask_url",
+    "numeric_columns",
     "open_study",
     "parse_layers",
     "predict_frame",
@@ -1476,15 +1477,24 @@ def load_model(path) -> dict:
     return bundle
 
 
+def numeric_columns(bundle: Mapping) -> list[str]:
+    """The feature columns a saved model was trained on as numbers (the others are text
+    categories); read a prediction file with ``read_csv(path, numeric=...)`` of these."""
+    return _numeric_columns(bundle["pipeline"])
+
+
+def _numeric_columns(pipe) -> list[str]:
+    columns = pipe[0].named_steps["columns"]
+    return list(next((cols for name, _, cols in columns.transformers if name == "numeric"), []))
+
+
 def _check_numeric_columns(pipe, X, source):
     """Text in a column the model saw as numeric is a DataError naming column and value."""
     import pandas as pd
 
     from skact.exceptions import DataError
 
-    columns = pipe[0].named_steps["columns"]
-    numeric = next((cols for name, _, cols in columns.transformers if name == "numeric"), [])
-    for column in numeric:
+    for column in _numeric_columns(pipe):
         values = X[column]
         bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
         if bad.any():

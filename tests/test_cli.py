@@ -4,6 +4,9 @@ import json
 import subprocess
 import sys
 
+import joblib
+import numpy as np
+import pandas as pd
 import pytest
 from cli_fixtures import FAST_TUNE, fast_space_fixture, iris_csv_fixture, skact_env  # noqa: F401
 from skact_cli.main import app
@@ -176,11 +179,27 @@ def test_tune_and_predict_a_european_csv_with_an_index_column(fast_space, tmp_pa
     assert len(preds.read_text().splitlines()) == len(frame) + 1
 
 
-def test_stray_text_in_a_numeric_column_is_one_line_exit_1(tmp_path):
-    values = [*(f"{i / 4}" for i in range(30)), "1.2.3"]
-    path = tmp_path / "typo.csv"
-    path.write_text("x,label\n" + "".join(f"{v},{'ab'[i % 2]}\n" for i, v in enumerate(values)))
-    result = runner.invoke(app, ["tune", str(path)])
-    assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "column 'x'" in lines[0] and "'1.2.3' (line 32)" in lines[0]
+def test_predict_reads_a_categorical_column_as_the_model_learnt_it(tmp_path):
+    """'-' is a category in training; a later file whose column holds only 1, 2 and '-'
+    must not be read as numbers with '-' missing."""
+    rng = np.random.RandomState(0)
+    grade = rng.choice(["1", "2", "-", "A"], 200)
+    x = rng.randn(200)
+    label = np.where(grade == "-", "yes", "no")
+    pd.DataFrame({"grade": grade, "x": x, "label": label}).to_csv(tmp_path / "train.csv",
+                                                                   index=False)
+    out = tmp_path / "run"
+    space = tmp_path / "space.toml"
+    space.write_text('activation = "relu"\nhidden_layer_sizes = "16"\n'
+                     "learning_rate_init = 0.02\nbatch_size = 32\n")
+    result = invoke("tune", tmp_path / "train.csv", "--space", space, "--n-trials", "1",
+                    "--cv", "2", "--max-epochs", "60", "--out", out)
+    assert result.exit_code == 0, result.output
+    new = pd.DataFrame({"grade": ["1", "-", "2", "-"], "x": [0.1, 0.2, -0.3, 1.0]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    result = invoke("predict", out, tmp_path / "new.csv", "--out", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    pipe = joblib.load(out / "model.joblib")["pipeline"]
+    expected = pipe.predict(new.astype({"grade": object}))
+    assert pd.read_csv(tmp_path / "p.csv")["prediction"].tolist() == list(expected)
+    assert list(expected) == ["no", "yes", "no", "yes"]
