@@ -52,6 +52,7 @@ MAX_INTEGER_CLASSES = 20
 
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 _SNIFF_BYTES = 8192
+_MAX_HEADER_BYTES = 1 << 20
 
 #: Delimiters tried on the start of a file, in order of preference, with their plural name.
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
@@ -63,8 +64,9 @@ MISSING_MARKERS = frozenset({"", "?", "-", "n/a", "na", "null", "none", "missing
 #: A column is numeric with stray text when at least this share of its values are numbers.
 NUMERIC_SHARE = 0.9
 
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")  # 1,5  -0,25  ,5
-_NUMBER_WITH_COMMAS = re.compile(r"[+-]?[\d.]*\d,[\d.,]*\d[\d.,]*")  # 1,000  1.234,5
+_EXPONENT = r"(?:[eE][+-]?\d+)?"
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+" + _EXPONENT)  # 1,5  -0,25  ,5  1,2E-05
+_NUMBER_WITH_COMMAS = re.compile(r"[+-]?[\d.]*\d,[\d.,]*\d[\d.,]*" + _EXPONENT)  # 1,000
 _UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for a column with an empty header
 
 
@@ -124,8 +126,15 @@ def _read_head(path: Path) -> str:
     non-UTF-8 data."""
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES + 1)
-    truncated = len(head) > _SNIFF_BYTES
-    head = head[:_SNIFF_BYTES]
+        # a wide file's header line can be longer than the block: read on to its end
+        while b"\n" not in head[:-1] and len(head) < _MAX_HEADER_BYTES:
+            more = fh.read(_SNIFF_BYTES)
+            if not more:
+                break
+            head += more
+    limit = max(_SNIFF_BYTES, head.find(b"\n", 0, len(head) - 1) + 1)
+    truncated = len(head) > limit
+    head = head[:limit]
     if b"\x00" in head:
         raise DataError(f"{path} looks like a binary file, not a CSV text file")
     try:
@@ -354,10 +363,12 @@ def _parse_numbers(column: pd.Series, decimal_comma: bool) -> _TextNumbers:
 
 
 def _may_be_numbers(column: pd.Series, decimal_comma: bool, sample: int = 1000) -> bool:
-    """Whether a text column could be mostly numbers, judged on its first values: parsing
-    all of a million-row text column to find out would cost seconds per column."""
-    head = column.dropna().head(sample)
-    return _parse_numbers(head, decimal_comma).numeric_share() >= 0.5
+    """Whether a text column could be mostly numbers, judged on up to ``sample`` of its
+    distinct values other than missing-value markers (a column may start with a thousand
+    ``?``): parsing all of a million-row text column to find out costs seconds."""
+    values = pd.Series(column.dropna().unique())
+    values = values[~values.astype(str).str.strip().str.lower().isin(MISSING_MARKERS)]
+    return _parse_numbers(values.head(sample), decimal_comma).numeric_share() >= 0.5
 
 
 def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool, columns=None):
@@ -366,16 +377,17 @@ def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool, columns=None):
     report). Returns notes on the decimal commas and markers read, and the parse of each
     text column that is mostly numbers but holds stray text."""
     notes, comma_columns, mostly_numbers = [], [], {}
-    for name in df.columns if columns is None else [c for c in columns if c in df.columns]:
+    guess = columns is None
+    for name in df.columns if guess else [c for c in columns if c in df.columns]:
         column = df[name]
-        if not _is_text(column) or not _may_be_numbers(column, decimal_comma):
+        if not _is_text(column) or (guess and not _may_be_numbers(column, decimal_comma)):
             continue
         parsed = _parse_numbers(column, decimal_comma)
-        if parsed.numbers.isna().all():
-            continue
+        if guess and parsed.numbers.isna().all():
+            continue  # no numbers at all: text (or an empty column of markers)
         if len(parsed.stray):
             mostly_numbers[name] = parsed
-            if columns is None:
+            if guess:
                 continue  # stays text; load_table warns when it is mostly numbers
             values = parsed.numbers.astype(object)
             values[parsed.stray.index] = parsed.stray
@@ -613,7 +625,8 @@ def load_table(
         reason = "given with --task"
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            example = y.iloc[0]
+            not_numbers = y[pd.to_numeric(y, errors="coerce").isna()]
+            example = (not_numbers if len(not_numbers) else y).iloc[0]
             raise DataError(
                 f"target column {target!r} holds text ({example!r}, ...); regression needs a "
                 "numeric target (use --task classification for labels)"

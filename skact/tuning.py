@@ -568,21 +568,23 @@ class DeferredCtrlC:
     released, or earlier by :meth:`raise_if_pending` where that is safe. Signals reach only
     the main thread, so elsewhere every method is a no-op. A SIGINT handler that is not
     Python's default (ignored, or installed by someone else) is left alone. A second Ctrl-C
-    while one is pending is raised at once (the held code may be stalled, e.g. on a database
-    over the network).
+    (one pending, or one already raised and being unwound) is raised at once: the held code
+    may be stalled, e.g. on a database over the network.
     """
 
     def __init__(self):
         self._depth = 0
         self._pending = False
         self._installed = False
+        # an interrupt was raised and is unwinding through held code: the next press forces
+        self._interrupting = False
 
     @staticmethod
     def _in_main_thread() -> bool:
         return threading.current_thread() is threading.main_thread()
 
     def _on_sigint(self, signum, frame):
-        if not self._pending:
+        if not (self._pending or self._interrupting):
             self._pending = True
             return
         # A second press: the user will not wait (a storage call may be stalled on the
@@ -595,14 +597,20 @@ class DeferredCtrlC:
         raise KeyboardInterrupt
 
     def hold(self) -> None:
+        self._hold(fresh=True)
+
+    def _hold(self, fresh: bool) -> None:
         import signal
 
         if not self._in_main_thread():
             return
-        if self._depth == 0 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._pending = False
-            signal.signal(signal.SIGINT, self._on_sigint)
-            self._installed = True
+        if self._depth == 0:
+            if fresh:  # not the re-hold after a lifted section
+                self._interrupting = False
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self._pending = False
+                signal.signal(signal.SIGINT, self._on_sigint)
+                self._installed = True
         self._depth += 1
 
     def release(self) -> None:
@@ -619,6 +627,7 @@ class DeferredCtrlC:
     def raise_if_pending(self) -> None:
         if self._pending and self._in_main_thread():
             self._pending = False
+            self._interrupting = True
             raise KeyboardInterrupt
 
     @contextlib.contextmanager
@@ -639,8 +648,11 @@ class DeferredCtrlC:
         try:
             self.release()
             yield
+        except KeyboardInterrupt:
+            self._interrupting = True
+            raise
         finally:
-            self.hold()
+            self._hold(fresh=False)
 
 
 #: The process's Ctrl-C gate: the journal lock and the Optuna search share it.
@@ -845,6 +857,22 @@ class Objective:
         _set_user_attr(trial, "score_std", float(scores.std()))
         _set_user_attr(trial, "fit_time", float(np.mean(result["fit_time"])))
         return float(scores.mean())
+
+
+def _fail_abandoned_trials(study, numbers):
+    """Mark FAIL the trials this run started that a forced Ctrl-C left RUNNING (cut inside
+    Optuna's bookkeeping), so the study does not show them running forever. Other workers'
+    running trials are theirs."""
+    from optuna.trial import TrialState
+
+    mine = set(numbers)
+    try:
+        with CTRL_C.held():
+            for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                if trial.number in mine:
+                    study.tell(trial.number, state=TrialState.FAIL)
+    except Exception:  # noqa: BLE001 - best effort: the storage itself may be what failed
+        pass
 
 
 def _set_user_attr(trial, key, value):
@@ -1149,11 +1177,17 @@ class Tuner:
         # own code, let it through while a trial trains. Parallel trials run in worker
         # threads, which signals never reach.
         gate = CTRL_C.held() if self.n_jobs == 1 else contextlib.nullcontext()
+        objective, started = self.objective(), []
+
+        def run_trial(trial):
+            started.append(trial.number)
+            return objective(trial)
+
         interrupted = False
         try:
             with gate:
                 study.optimize(
-                    self.objective(),
+                    run_trial,
                     n_trials=self.n_trials,
                     timeout=self.timeout,
                     n_jobs=self.n_jobs,
@@ -1171,6 +1205,8 @@ class Tuner:
             if not isinstance(exc.__context__, KeyboardInterrupt):
                 raise
             interrupted = True
+        if interrupted:
+            _fail_abandoned_trials(study, started)
         records = records_from_study(study)
         return self._result(
             records, study_name=name, interrupted=interrupted, n_new=len(records) - n_before

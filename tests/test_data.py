@@ -338,3 +338,44 @@ def test_each_class_keeps_an_early_stopping_split_in_every_training_fold(tmp_pat
     with pytest.raises(DataError, match=r"'b' \(3 rows\).*at least 4 rows"):
         load_table(path, min_class_count=class_rows_needed(2))
     assert load_table(path, min_class_count=class_rows_needed(3)).n_rows == 9
+
+
+def test_a_column_that_starts_with_many_markers_is_still_numbers(tmp_path):
+    x = ["?"] * 1200 + [str(i / 3) for i in range(1800)]
+    y = ["?"] * 1100 + [str(i * 1.7) for i in range(1900)]
+    path = write(tmp_path, "x,z,y\n" + "".join(f"{a},{i % 7},{b}\n"
+                                                for i, (a, b) in enumerate(zip(x, y))))
+    ds = load_table(path)
+    assert ds.numeric_columns == ["x", "z"] and ds.task == "regression"
+    assert ds.n_rows_dropped == 1100  # '?' targets are missing targets
+    assert any("'x'" in w and "'?' (1200 rows)" in w for w in ds.warnings), ds.warnings
+
+
+def test_prediction_reads_markers_in_a_numeric_column_as_missing_even_alone(tmp_path):
+    path = write(tmp_path, "x;c\n?;a\n-;b\n")
+    frame = read_csv(path, numeric=["x"])
+    assert frame["x"].dtype.kind == "f" and frame["x"].isna().all()
+    assert frame["c"].tolist() == ["a", "b"]
+
+
+def test_decimal_commas_with_exponents(tmp_path):
+    path = write(tmp_path, "conc;label\n1,2E-05;a\n3,5e-4;b\n0,25;a\n2;b\n")
+    ds = load_table(path)
+    assert ds.numeric_columns == ["conc"]
+    np.testing.assert_allclose(ds.X["conc"], [1.2e-5, 3.5e-4, 0.25, 2.0])
+
+
+def test_a_semicolon_file_with_a_header_longer_than_the_sniffed_block(tmp_path):
+    n = 1500  # a header of ~9 KB: spectra with one column per wavelength
+    header = ";".join(f"w{i:05d}" for i in range(n)) + ";label"
+    rows = "".join(";".join(["0,5"] * n) + f";{c}\n" for c in "abab")
+    ds = load_table(write(tmp_path, header + "\n" + rows))
+    assert len(ds.numeric_columns) == n and ds.X.iloc[0, 0] == 0.5
+
+
+def test_a_text_regression_target_names_a_value_that_is_not_a_number(tmp_path):
+    values = [str(i * 1.5) for i in range(30)]
+    values[17] = "1.2.3"
+    path = write(tmp_path, "x,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
+    with pytest.raises(DataError, match=r"holds text \('1\.2\.3', \.\.\.\)"):
+        load_table(path, task="regression")

@@ -722,5 +722,31 @@ def test_a_forced_ctrl_c_inside_optunas_bookkeeping_still_ends_the_search(
     tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
                   max_epochs=3, settings=settings)
     result = tuner.run()
-    assert result.interrupted and len(result.records) == 1
+    assert result.interrupted
+    # forced: the trial was cut before it was recorded, and is not left running
+    assert [r["state"] for r in result.records] == ["fail"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_second_ctrl_c_after_one_that_stopped_training_is_not_held():
+    """The usual case: the first press stops the trial's training; while Optuna records the
+    failed trial (perhaps stalled), the next press must act at once."""
+    import os
+    import signal
+
+    from skact.tuning import DeferredCtrlC
+
+    gate = DeferredCtrlC()
+    reached = []
+    with pytest.raises(KeyboardInterrupt), gate.held():
+        with pytest.raises(KeyboardInterrupt), gate.lifted():
+            os.kill(os.getpid(), signal.SIGINT)  # first press: training stops
+        reached.append("recording the interrupted trial")
+        os.kill(os.getpid(), signal.SIGINT)  # second press while held: at once
+        reached.append("not reached")
+    assert reached == ["recording the interrupted trial"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt), gate.held():  # a new section starts afresh:
+        os.kill(os.getpid(), signal.SIGINT)  # one press is held again, raised on leaving
+        reached.append("held again")
+    assert reached[-1] == "held again"
