@@ -402,8 +402,8 @@ def _numbers_from_text(df: pd.DataFrame, decimal_comma: bool, columns=None):
             notes.append(f"column {str(name)!r}: {listed} read as missing values")
     if comma_columns:
         plural = "s" if len(comma_columns) > 1 else ""
-        columns = _format_columns(comma_columns)
-        notes.insert(0, f"decimal commas read as numbers (1,5 = 1.5) in column{plural} {columns}")
+        names = _format_columns(comma_columns)
+        notes.insert(0, f"decimal commas read as numbers (1,5 = 1.5) in column{plural} {names}")
     return notes, mostly_numbers
 
 
