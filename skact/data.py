@@ -321,6 +321,17 @@ def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
 
 
+def _is_marker(text: pd.Series) -> pd.Series:
+    """Which values (already stripped text) are missing-value markers."""
+    return text.str.lower().isin(MISSING_MARKERS)
+
+
+def _first_few(items: pd.Series, describe, limit: int) -> str:
+    """``describe(key, value)`` of the first ``limit`` items, then "and N more"."""
+    listed = ", ".join(describe(k, v) for k, v in items.head(limit).items())
+    return listed + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 @dataclass
 class _TextNumbers:
     """A text column read as numbers (see :func:`_parse_numbers`)."""
@@ -330,13 +341,21 @@ class _TextNumbers:
     stray: pd.Series  # the values that are neither numbers nor markers, by row
     decimal_commas: bool  # whether "1,5" was read as 1.5
 
+    @property
+    def n_values(self) -> int:
+        """Values other than missing cells and markers."""
+        return int(self.numbers.notna().sum()) + len(self.stray)
+
+    def stray_with_commas(self) -> pd.Series:
+        """Which stray values are numbers written with commas (1,000 or 1.234,5)."""
+        return self.stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS)
+
     def numeric_share(self) -> float:
         """Share of the values (markers aside) that are numbers, counting 1,000 and 1.234,5
         as numbers: to the user they are, even where skact cannot read them."""
-        with_commas = self.stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS)
         n_numbers = int(self.numbers.notna().sum())
-        n_values = n_numbers + len(self.stray)
-        return (n_numbers + int(with_commas.sum())) / n_values if n_values else 0.0
+        n_readable = n_numbers + int(self.stray_with_commas().sum())
+        return n_readable / self.n_values if self.n_values else 0.0
 
 
 def _parse_numbers(column: pd.Series, decimal_comma: bool) -> _TextNumbers:
@@ -347,7 +366,7 @@ def _parse_numbers(column: pd.Series, decimal_comma: bool) -> _TextNumbers:
     mixes both keeps its decimal commas as stray text instead of guessing.
     """
     text = column.dropna().astype(str).str.strip()
-    is_marker = text.str.lower().isin(MISSING_MARKERS)
+    is_marker = _is_marker(text)
     markers, text = text[is_marker], text[~is_marker]
     numbers = pd.to_numeric(text, errors="coerce").astype(float)
     use_commas = False
@@ -367,7 +386,7 @@ def _may_be_numbers(column: pd.Series, decimal_comma: bool, sample: int = 1000) 
     distinct values other than missing-value markers (a column may start with a thousand
     ``?``): parsing all of a million-row text column to find out costs seconds."""
     values = pd.Series(column.dropna().unique())
-    values = values[~values.astype(str).str.strip().str.lower().isin(MISSING_MARKERS)]
+    values = values[~_is_marker(values.astype(str).str.strip())]
     return _parse_numbers(values.head(sample), decimal_comma).numeric_share() >= 0.5
 
 
@@ -520,19 +539,15 @@ def _stray_text_warnings(table: _Table, features: list[str]) -> list[str]:
         if name not in features or parsed.numeric_share() < NUMERIC_SHARE:
             continue
         stray = parsed.stray
-        listed = ", ".join(f"{value!r} (row {row + 1})" for row, value in stray.head(3).items())
-        if len(stray) > 3:
-            listed += f" and {len(stray) - 3} more"
-        n_values = int(parsed.numbers.notna().sum()) + len(stray)
-        with_commas = stray.astype(str).str.strip().str.fullmatch(_NUMBER_WITH_COMMAS).any()
+        listed = _first_few(stray, lambda row, value: f"{value!r} (row {row + 1})", 3)
         fix = (
             "write numbers plainly (one decimal separator, no thousands separators)"
-            if with_commas
+            if parsed.stray_with_commas().any()
             else "correct typos, or leave the cells empty (or write NA) where a value is "
             "missing"
         )
         warnings.append(
-            f"column {name!r} holds numbers, but {len(stray)} of its {n_values} values are "
+            f"column {name!r} holds numbers, but {len(stray)} of its {parsed.n_values} values are "
             f"not numbers: {listed}; it is used as text (one category per value). If it is "
             f"a column of numbers, {fix}"
         )
@@ -646,9 +661,7 @@ def load_table(
         counts = y.value_counts()
         rare = counts[counts < min_class_count]
         if len(rare):
-            listed = ", ".join(f"{k!r} ({v} rows)" for k, v in rare.head(5).items())
-            if len(rare) > 5:
-                listed += f" and {len(rare) - 5} more"
+            listed = _first_few(rare, lambda label, n: f"{label!r} ({n} rows)", 5)
             noun = "class" if len(rare) == 1 else "classes"
             raise DataError(
                 f"{noun} {listed} of target {target!r}: every class needs at least "
