@@ -307,20 +307,13 @@ def case_startup(repeats):
 
 
 # -------------------------------------------------------------------- report --
-def _version_or_missing(dist):
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
-
 def markdown(cases, cfg, elapsed):
-    import joblib
-    import sklearn
-    import skorch
     import torch
+
+    from skact.tuning import versions
+
+    v = {k: "not installed" if ver is None else ver for k, ver in
+         versions(("torch", "skorch", "scikit-learn", "joblib", "psutil")).items()}
 
     lines = [
         "# skact benchmarks",
@@ -330,10 +323,9 @@ def markdown(cases, cfg, elapsed):
         "",
         f"- date: {dt.date.today().isoformat()}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        f"- python {platform.python_version()}, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), skorch {skorch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, joblib {joblib.__version__}, "
-        f"psutil {_version_or_missing('psutil')}",
+        f"- python {platform.python_version()}, torch {v['torch']} "
+        f"({torch.get_num_threads()} threads), skorch {v['skorch']}, "
+        f"scikit-learn {v['scikit-learn']}, joblib {v['joblib']}, psutil {v['psutil']}",
         f"- fit case: {cfg['rows']:,} x {cfg['features']}, hidden {cfg['hidden']}, relu, Adam "
         f"lr {cfg['lr']}, batch {cfg['batch']}, {cfg['epochs']} epochs, shuffled",
         f"- total run time: {elapsed:.0f} s",

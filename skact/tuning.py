@@ -1387,12 +1387,16 @@ def write_summary(path, summary: Mapping):
     return write_atomic(path, lambda fh: fh.write(text))
 
 
-def versions() -> dict:
-    """Versions of skact and the libraries that decide its numbers."""
+_VERSIONED = ("skact", "torch", "scikit-learn", "skorch", "optuna", "pandas", "numpy")
+
+
+def versions(dists=_VERSIONED) -> dict:
+    """Versions of Python and of ``dists`` (by default skact and the libraries that decide
+    its numbers); ``None`` for one that is not installed."""
     import importlib.metadata as md
 
     out = {"python": sys.version.split()[0]}
-    for dist in ("skact", "torch", "scikit-learn", "skorch", "optuna", "pandas", "numpy"):
+    for dist in dists:
         try:
             out[dist] = md.version(dist)
         except md.PackageNotFoundError:
