@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import signal
 
 import numpy as np
 import optuna
@@ -14,13 +16,17 @@ from cli_fixtures import (  # noqa: F401
     iris_frame,
     messy_csv_fixture,
 )
+from optuna.storages import JournalStorage
+from optuna.trial import TrialState
 
 from skact.callbacks import OptunaPruning
 from skact.data import load_table
 from skact.exceptions import ModelFileError, ScoringError, SpaceError, StudyError
 from skact.tuning import (
     Choice,
+    DeferredCtrlC,
     FloatRange,
+    InterruptSafeLock,
     IntRange,
     Objective,
     OptunaSettings,
@@ -431,34 +437,6 @@ def test_parallel_trials(iris_csv, fast_space):
     assert len(result.records) == 2 and result.best is not None
 
 
-def test_journal_lock_holds_ctrl_c_until_released():
-    """Optuna's symlink lock turns a badly timed Ctrl-C into FileNotFoundError; ours defers
-    it to just after the release."""
-    import os
-    import signal
-
-    from skact.tuning import InterruptSafeLock
-
-    events = []
-
-    class Inner:
-        def acquire(self):
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while taking the lock
-            events.append("acquired")
-            return True
-
-        def release(self):
-            events.append("released")
-
-    lock = InterruptSafeLock(Inner())
-    lock.acquire()
-    events.append("wrote")
-    with pytest.raises(KeyboardInterrupt):
-        lock.release()
-    assert events == ["acquired", "wrote", "released"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-
 def test_fixed_values_of_a_space_reach_the_records_and_the_refit_model(iris_csv, tmp_path):
     path = tmp_path / "fixed.toml"
     path.write_text('activation = ["tanh", "gelu"]\nhidden_layer_sizes = "7-5"\n'
@@ -603,70 +581,99 @@ def test_a_failing_combination_fails_its_trial_not_the_run(iris_csv):
     assert result.best["activation"] == "leaky_relu"
 
 
+# ------------------------------------------------------------------ Ctrl-C --
+def press_ctrl_c(times=1):
+    for _ in range(times):
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def journal_tuner(iris_csv, fast_space, tmp_path):
+    """A 5-trial search stored in a journal file: the storage whose writes the tests cut."""
+    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
+    return Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
+                 max_epochs=3, settings=settings)
+
+
+def ctrl_c_while_recording(monkeypatch, presses):
+    """Press Ctrl-C ``presses`` times as Optuna starts writing a completed trial."""
+    write_state = JournalStorage.set_trial_state_values
+
+    def write(self, trial_id, state, values=None):
+        if state == TrialState.COMPLETE:
+            press_ctrl_c(presses)
+        return write_state(self, trial_id, state, values)
+
+    monkeypatch.setattr(JournalStorage, "set_trial_state_values", write)
+
+
+def test_journal_lock_holds_ctrl_c_until_released():
+    """Optuna's symlink lock turns a badly timed Ctrl-C into FileNotFoundError; ours defers
+    it to just after the release."""
+    events = []
+
+    class Inner:
+        def acquire(self):
+            press_ctrl_c()  # while taking the lock
+            events.append("acquired")
+            return True
+
+        def release(self):
+            events.append("released")
+
+    lock = InterruptSafeLock(Inner())
+    lock.acquire()
+    events.append("wrote")
+    with pytest.raises(KeyboardInterrupt):
+        lock.release()
+    assert events == ["acquired", "wrote", "released"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_ctrl_c_while_optuna_records_a_trial_keeps_it_and_stops(iris_csv, fast_space, tmp_path,
                                                                monkeypatch):
     """A Ctrl-C that lands while Optuna writes a finished trial to the journal waits until the
     trial is recorded, then ends the search. (Raised inside Optuna's ``tell`` it would
     surface as an UnboundLocalError from Optuna and lose the interrupt.)"""
-    import os
-    import signal
-
-    from optuna.storages import JournalStorage
-    from optuna.trial import TrialState
-
-    write_state = JournalStorage.set_trial_state_values
-
-    def ctrl_c_while_recording(self, trial_id, state, values=None):
-        if state == TrialState.COMPLETE:
-            os.kill(os.getpid(), signal.SIGINT)
-        return write_state(self, trial_id, state, values)
-
-    monkeypatch.setattr(JournalStorage, "set_trial_state_values", ctrl_c_while_recording)
-    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
-    tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
-                  max_epochs=3, settings=settings)
-    result = tuner.run()
+    ctrl_c_while_recording(monkeypatch, presses=1)
+    result = journal_tuner(iris_csv, fast_space, tmp_path).run()
     assert result.interrupted
     assert [r["state"] for r in result.records] == ["complete"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_forced_ctrl_c_inside_optunas_bookkeeping_still_ends_the_search(
+        iris_csv, fast_space, tmp_path, monkeypatch):
+    ctrl_c_while_recording(monkeypatch, presses=2)
+    result = journal_tuner(iris_csv, fast_space, tmp_path).run()
+    assert result.interrupted
+    # forced: the trial was cut before it was recorded, and is not left running
+    assert [r["state"] for r in result.records] == ["fail"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_ctrl_c_while_a_trial_is_being_created_interrupts_only_that_trial(iris_csv, fast_space,
                                                                     tmp_path, monkeypatch):
     """Ctrl-C inside Optuna's ``ask`` must not leave a trial RUNNING forever in the journal."""
-    import os
-    import signal
-
-    from optuna.storages import JournalStorage
-
     create_trial = JournalStorage.create_new_trial
     calls = []
 
     def ctrl_c_while_creating(self, study_id, template_trial=None):
         calls.append(study_id)
         if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGINT)
+            press_ctrl_c()
         return create_trial(self, study_id, template_trial)
 
     monkeypatch.setattr(JournalStorage, "create_new_trial", ctrl_c_while_creating)
-    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
-    tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
-                  max_epochs=3, settings=settings)
-    result = tuner.run()
+    result = journal_tuner(iris_csv, fast_space, tmp_path).run()
     assert result.interrupted
     assert [r["state"] for r in result.records] == ["complete", "interrupted"]
 
 
 def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
-    import os
-    import signal
-
-    from skact.tuning import DeferredCtrlC
-
     gate = DeferredCtrlC()
     reached = []
     with pytest.raises(KeyboardInterrupt), gate.held():
-        os.kill(os.getpid(), signal.SIGINT)  # held: only noted
+        press_ctrl_c()  # held: only noted
         reached.append("after held ctrl-c")
         with gate.lifted():  # the noted one is raised on entry
             reached.append("lifted body")
@@ -675,7 +682,7 @@ def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
 
     with gate.held():
         with pytest.raises(KeyboardInterrupt), gate.lifted():
-            os.kill(os.getpid(), signal.SIGINT)  # lifted: raised at once
+            press_ctrl_c()  # lifted: raised at once
             reached.append("not reached")
         assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
     assert reached == ["after held ctrl-c"]
@@ -685,68 +692,31 @@ def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
 def test_a_second_ctrl_c_while_held_interrupts_at_once():
     """A held section may be stalled (a database over the network): pressing Ctrl-C again
     must not be ignored."""
-    import os
-    import signal
-
-    from skact.tuning import DeferredCtrlC
-
     gate = DeferredCtrlC()
     reached = []
     with pytest.raises(KeyboardInterrupt), gate.held():
-        os.kill(os.getpid(), signal.SIGINT)
+        press_ctrl_c()
         reached.append("first press held")
-        os.kill(os.getpid(), signal.SIGINT)
+        press_ctrl_c()
         reached.append("second press held too")
     assert reached == ["first press held"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-
-def test_a_forced_ctrl_c_inside_optunas_bookkeeping_still_ends_the_search(
-        iris_csv, fast_space, tmp_path, monkeypatch):
-    import os
-    import signal
-
-    from optuna.storages import JournalStorage
-    from optuna.trial import TrialState
-
-    write_state = JournalStorage.set_trial_state_values
-
-    def two_presses_while_recording(self, trial_id, state, values=None):
-        if state == TrialState.COMPLETE:
-            os.kill(os.getpid(), signal.SIGINT)
-            os.kill(os.getpid(), signal.SIGINT)
-        return write_state(self, trial_id, state, values)
-
-    monkeypatch.setattr(JournalStorage, "set_trial_state_values", two_presses_while_recording)
-    settings = OptunaSettings(storage=str(tmp_path / "study.journal"), study_name="s")
-    tuner = Tuner(load_table(iris_csv), space=load_space(fast_space), n_trials=5, cv=2,
-                  max_epochs=3, settings=settings)
-    result = tuner.run()
-    assert result.interrupted
-    # forced: the trial was cut before it was recorded, and is not left running
-    assert [r["state"] for r in result.records] == ["fail"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_a_second_ctrl_c_after_one_that_stopped_training_is_not_held():
     """The usual case: the first press stops the trial's training; while Optuna records the
     failed trial (perhaps stalled), the next press must act at once."""
-    import os
-    import signal
-
-    from skact.tuning import DeferredCtrlC
-
     gate = DeferredCtrlC()
     reached = []
     with pytest.raises(KeyboardInterrupt), gate.held():
         with pytest.raises(KeyboardInterrupt), gate.lifted():
-            os.kill(os.getpid(), signal.SIGINT)  # first press: training stops
+            press_ctrl_c()  # first press: training stops
         reached.append("recording the interrupted trial")
-        os.kill(os.getpid(), signal.SIGINT)  # second press while held: at once
+        press_ctrl_c()  # second press while held: at once
         reached.append("not reached")
     assert reached == ["recording the interrupted trial"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     with pytest.raises(KeyboardInterrupt), gate.held():  # a new section starts afresh:
-        os.kill(os.getpid(), signal.SIGINT)  # one press is held again, raised on leaving
+        press_ctrl_c()  # one press is held again, raised on leaving
         reached.append("held again")
     assert reached[-1] == "held again"
