@@ -55,7 +55,7 @@ def _colours(names):
 
 def save_figure(fig, path):
     """Write ``fig`` as a PNG at ``path`` atomically; returns the path."""
-    from skact.tuning import write_atomic
+    from skact._files import write_atomic
 
     return write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=_DPI), mode="wb")
 

@@ -1,0 +1,132 @@
+"""Search spaces, the Optuna objective, grid search, trial records and result files.
+
+This is the library behind ``skact tune`` and ``skact predict``; the command line only parses
+options and renders what these functions return. Import the names from here; the modules
+below are how the package is organised, one concern each:
+
+- :mod:`~skact.tuning.space`: :class:`SearchSpace` declares the hyperparameters in one place
+  (:func:`default_space`, or a TOML/JSON file read by :func:`load_space`). Layer sizes are
+  stored in the study as strings such as ``"128-64"`` so persistent storages accept them.
+- :mod:`~skact.tuning.study`: storages, creating or joining a study (:func:`open_study`), and
+  holding Ctrl-C through Optuna's bookkeeping (:data:`CTRL_C`).
+- :mod:`~skact.tuning.objective`: :class:`Objective` is a callable class for
+  ``study.optimize``: it samples parameters, cross-validates a preprocessing + estimator
+  pipeline on the training rows, and reports per-epoch validation scores for pruning through
+  :class:`skact.callbacks.OptunaPruning`. It works with ``optuna.trial.FixedTrial`` for
+  testing.
+- :mod:`~skact.tuning.tuner`: :class:`Tuner` runs a whole search (Optuna or
+  ``GridSearchCV``) and refits the best pipeline on all rows.
+- :mod:`~skact.tuning.records`: trials as plain records, :func:`leaderboard`,
+  :func:`activation_summary`.
+- :mod:`~skact.tuning.results`: :func:`write_trials_csv` and :func:`write_summary` write
+  files atomically (a temporary file in the same directory, then ``os.replace``), so an
+  interrupted run never leaves a half-written file.
+
+Model files (:func:`save_model`, :func:`load_model`, :func:`predict_frame`) live in
+:mod:`skact.model_files` and :func:`write_atomic` in :mod:`skact._files`; both are
+re-exported here.
+"""
+
+from skact._files import write_atomic
+from skact.model_files import (
+    MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
+    MODEL_STEP,
+    load_model,
+    numeric_columns,
+    predict_frame,
+    save_model,
+)
+from skact.tuning.objective import (
+    Objective,
+    base_params,
+    check_activations,
+    check_scoring,
+    check_space,
+    default_scoring,
+    estimator_class,
+    make_pipeline,
+)
+from skact.tuning.records import (
+    activation_summary,
+    leaderboard,
+    records_from_grid,
+    records_from_study,
+    records_from_study_trial,
+)
+from skact.tuning.results import make_summary, versions, write_summary, write_trials_csv
+from skact.tuning.space import (
+    DEFAULT_ACTIVATIONS,
+    LAYER_PARAMS,
+    MODELS,
+    Choice,
+    Fixed,
+    FloatRange,
+    IntRange,
+    SearchSpace,
+    default_space,
+    format_layers,
+    grid_space,
+    load_space,
+    parse_layers,
+)
+from skact.tuning.study import (
+    CTRL_C,
+    DeferredCtrlC,
+    InterruptSafeLock,
+    OptunaSettings,
+    make_storage,
+    mask_url,
+    open_study,
+)
+from skact.tuning.tuner import Tuner, TuneResult
+
+__all__ = [
+    "CTRL_C",
+    "DEFAULT_ACTIVATIONS",
+    "LAYER_PARAMS",
+    "MODELS",
+    "MODEL_FORMAT",
+    "MODEL_FORMAT_VERSION",
+    "MODEL_STEP",
+    "Choice",
+    "DeferredCtrlC",
+    "Fixed",
+    "FloatRange",
+    "IntRange",
+    "InterruptSafeLock",
+    "Objective",
+    "OptunaSettings",
+    "SearchSpace",
+    "TuneResult",
+    "Tuner",
+    "activation_summary",
+    "base_params",
+    "check_activations",
+    "check_scoring",
+    "check_space",
+    "default_scoring",
+    "default_space",
+    "estimator_class",
+    "format_layers",
+    "grid_space",
+    "leaderboard",
+    "load_model",
+    "load_space",
+    "make_pipeline",
+    "make_storage",
+    "make_summary",
+    "mask_url",
+    "numeric_columns",
+    "open_study",
+    "parse_layers",
+    "predict_frame",
+    "records_from_grid",
+    "records_from_study",
+    "records_from_study_trial",
+    "save_model",
+    "versions",
+    "write_atomic",
+    "write_summary",
+    "write_trials_csv",
+]

@@ -1,0 +1,247 @@
+"""One trial: check its inputs, build the pipeline, cross-validate it, report for pruning.
+
+:class:`Objective` is the callable ``study.optimize`` runs (it also works with
+``optuna.trial.FixedTrial`` for testing); :func:`make_pipeline` builds the preprocessing +
+estimator pipeline every search and refit uses, and the ``check_*`` functions refuse unknown
+activations, scorers and estimator parameters with a message that lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+import numpy as np
+
+from skact.exceptions import ScoringError, SpaceError
+from skact.model_files import MODEL_STEP
+from skact.tuning.space import SearchSpace
+from skact.tuning.study import CTRL_C
+
+
+# --------------------------------------------------------------------------- checks
+def _closest(name, valid):
+    match = difflib.get_close_matches(name, valid, n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def check_activations(names) -> list[str]:
+    """Check activation names against the registry; return them unchanged.
+
+    Raises
+    ------
+    SpaceError
+        For an unknown name, listing the registered activations.
+    """
+    from skact import activations as registry
+
+    valid = registry.names()
+    known = sorted(registry.names(include_aliases=True))
+    names = list(names)
+    if not names:
+        raise SpaceError("no activations given; valid activations: " + ", ".join(valid))
+    for name in names:
+        if not isinstance(name, str) or name not in known:
+            raise SpaceError(
+                f"unknown activation {name!r}{_closest(str(name), known)}; valid "
+                f"activations: {', '.join(valid)}"
+            )
+    return names
+
+
+def default_scoring(task: str) -> str:
+    """``"balanced_accuracy"`` (UAR) for classification, ``"r2"`` for regression."""
+    return "balanced_accuracy" if task == "classification" else "r2"
+
+
+def check_scoring(name: str) -> str:
+    """Check a scikit-learn scorer name; return it.
+
+    Raises
+    ------
+    ScoringError
+        For an unknown name, listing the valid ones.
+
+    Examples
+    --------
+    >>> check_scoring("f1_macro")
+    'f1_macro'
+    >>> check_scoring("acuracy")
+    Traceback (most recent call last):
+    ...
+    skact.exceptions.ScoringError: unknown scorer 'acuracy' (did you mean 'accuracy'?); ...
+    """
+    from sklearn.metrics import get_scorer_names
+
+    valid = sorted(get_scorer_names())
+    if name not in valid:
+        raise ScoringError(
+            f"unknown scorer {name!r}{_closest(name, valid)}; valid scorers: {', '.join(valid)}"
+        )
+    return name
+
+
+# --------------------------------------------------------------------------- estimators
+def estimator_class(model: str, task: str):
+    """The skact estimator class for ``model`` ("mlp" or "cnn") and ``task``."""
+    import skact
+
+    classes = {
+        ("mlp", "classification"): "MLPClassifier",
+        ("mlp", "regression"): "MLPRegressor",
+        ("cnn", "classification"): "CNNClassifier",
+        ("cnn", "regression"): "CNNRegressor",
+    }
+    try:
+        return getattr(skact, classes[(model, task)])
+    except KeyError:
+        raise ValueError(f"unknown model/task {model!r}/{task!r}") from None
+
+
+def check_space(space: SearchSpace, model: str, task: str) -> SearchSpace:
+    """Check that every parameter of ``space`` is a parameter of the estimator.
+
+    Raises
+    ------
+    SpaceError
+        For an unknown parameter (listing the valid ones) or unknown activation.
+    """
+    valid = sorted(estimator_class(model, task)().get_params())
+    for name in space.params:
+        if name not in valid:
+            raise SpaceError(
+                f"search space parameter {name!r} is not a parameter of the {model} "
+                f"estimator{_closest(name, valid)}; valid parameters: {', '.join(valid)}"
+            )
+    if "activation" in space.params:
+        check_activations([a for a in space.activations if isinstance(a, str)])
+    return space
+
+
+def make_pipeline(dataset, model: str, params: Mapping, base_params: Mapping):
+    """Preprocessing + estimator pipeline for ``dataset`` with stored-form ``params``.
+
+    The estimator step is named ``"model"``; pass fit-time callbacks as
+    ``pipe.fit(X, y, model__callbacks=[cb])``.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from skact.data import make_preprocessor
+
+    kwargs = dict(base_params)
+    kwargs.update(SearchSpace.to_estimator_params(params))
+    estimator = estimator_class(model, dataset.task)(**kwargs)
+    return Pipeline(
+        [
+            ("preprocess", make_preprocessor(dataset.numeric_columns, dataset.categorical_columns)),
+            (MODEL_STEP, estimator),
+        ]
+    )
+
+
+def base_params(dataset, max_epochs: int, seed: int | None, cv: int) -> dict:
+    """Estimator parameters shared by every trial: epochs, early stopping, seed.
+
+    Early stopping is on, so every epoch has a validation score for pruning; the validation
+    fraction grows on small data so that the held-out rows can hold every class.
+    """
+    n_train = max(1, len(dataset.X) * (cv - 1) // cv)
+    fraction = 0.1
+    if dataset.task == "classification":
+        n_classes = int(dataset.y.nunique())
+        fraction = max(fraction, (2 * n_classes) / n_train)
+    fraction = min(fraction, 0.3)
+    return {
+        "max_iter": int(max_epochs),
+        "early_stopping": True,
+        "validation_fraction": round(fraction, 3),
+        "random_state": seed,
+    }
+
+
+# --------------------------------------------------------------------------- the trial
+class Objective:
+    """Optuna objective: cross-validated score of a pipeline with sampled parameters.
+
+    Parameters
+    ----------
+    dataset : skact.data.Dataset
+        The training rows (all of them: hyperparameters are chosen by cross-validation on the
+        training data, never on a test split).
+    space : SearchSpace
+    model : {"mlp", "cnn"}
+    cv : cross-validation splitter
+        E.g. ``StratifiedKFold(5, shuffle=True, random_state=seed)``.
+    scoring : str
+        A scikit-learn scorer name; greater is better.
+    base_params : dict
+        Estimator parameters shared by all trials (see :func:`base_params`).
+    prune : bool, default=True
+        Report per-epoch validation scores and stop when the pruner says so.
+
+    Returns (when called)
+    ---------------------
+    float
+        The mean cross-validated score. The trial's user attributes get ``score_std``,
+        ``cv_scores`` and ``fit_time`` (mean seconds per fold).
+    """
+
+    def __init__(self, dataset, space, model, cv, scoring, base_params, prune=True):
+        self.dataset = dataset
+        self.space = space
+        self.model = model
+        self.cv = cv
+        self.scoring = scoring
+        self.base_params = dict(base_params)
+        self.prune = prune
+
+    def __call__(self, trial) -> float:
+        try:
+            # the search holds Ctrl-C through Optuna's bookkeeping; training may be cut
+            with CTRL_C.lifted():
+                return self._score(trial)
+        except KeyboardInterrupt:
+            _set_user_attr(trial, "interrupted", True)
+            raise
+
+    def _score(self, trial) -> float:
+        from sklearn.model_selection import cross_validate
+
+        from skact.callbacks import OptunaPruning
+
+        params = self.space.suggest(trial)
+        pipe = make_pipeline(self.dataset, self.model, params, self.base_params)
+        fit_params = {}
+        if self.prune:
+            steps = int(self.base_params.get("max_iter", 1000))
+            fit_params[f"{MODEL_STEP}__callbacks"] = [OptunaPruning(trial, steps_per_fit=steps)]
+        try:
+            result = cross_validate(
+                pipe,
+                self.dataset.X,
+                self.dataset.y,
+                cv=self.cv,
+                scoring=self.scoring,
+                params=fit_params,
+                error_score="raise",
+            )
+        except ValueError as exc:
+            # the estimators raise ValueError naming a bad hyperparameter: a user error when
+            # the space came from a file
+            if type(exc) is ValueError:
+                shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+                message = f"trial with {shown} failed: {exc}"
+                _set_user_attr(trial, "error", message)
+                raise SpaceError(message) from exc
+            raise
+        scores = np.asarray(result["test_score"], dtype=float)
+        _set_user_attr(trial, "cv_scores", [float(s) for s in scores])
+        _set_user_attr(trial, "score_std", float(scores.std()))
+        _set_user_attr(trial, "fit_time", float(np.mean(result["fit_time"])))
+        return float(scores.mean())
+
+
+def _set_user_attr(trial, key, value):
+    setter = getattr(trial, "set_user_attr", None)
+    if setter is not None:
+        setter(key, value)

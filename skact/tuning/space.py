@@ -1,0 +1,345 @@
+"""The search-space language: what ``skact tune`` searches, and its TOML/JSON file format.
+
+:class:`SearchSpace` maps estimator parameter names to a :class:`Choice`, a
+:class:`FloatRange` or :class:`IntRange`, or a :class:`Fixed` value. :func:`default_space` and
+:func:`grid_space` are the built-in spaces, :func:`load_space` reads a file. Layer sizes are
+stored as strings such as ``"128-64"`` (:func:`format_layers`, :func:`parse_layers`) so
+persistent Optuna storages accept them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from skact.exceptions import SpaceError
+
+#: Activations searched when ``--activations`` is not given.
+DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu")
+
+#: Parameters holding layer widths, stored in studies and files as strings like ``"128-64"``.
+LAYER_PARAMS = ("hidden_layer_sizes", "conv_channels")
+
+#: The networks ``skact tune --model`` builds.
+MODELS = ("mlp", "cnn")
+
+
+# --------------------------------------------------------------------------- layer strings
+def parse_layers(value) -> tuple[int, ...]:
+    """Turn ``"128-64"`` (or ``128``, ``[128, 64]``) into ``(128, 64)``.
+
+    Examples
+    --------
+    >>> parse_layers("128-64")
+    (128, 64)
+    >>> parse_layers(32)
+    (32,)
+    """
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*\d+(\s*[-,x]\s*\d+)*\s*", value):
+            raise SpaceError(
+                f"layer sizes {value!r} are not whole numbers joined by '-', like '128-64'"
+            )
+        sizes = tuple(int(p) for p in re.split(r"\s*[-,x]\s*", value.strip()))
+    elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        sizes = (int(value),)
+    elif isinstance(value, (list, tuple)):
+        sizes = tuple(int(v) for v in value)
+    else:
+        raise SpaceError(f"layer sizes {value!r} must look like '128-64'")
+    if not sizes or any(s < 1 for s in sizes):
+        raise SpaceError(f"layer sizes {value!r} must be positive whole numbers, like '128-64'")
+    return sizes
+
+
+def format_layers(value) -> str:
+    """Turn ``(128, 64)`` (or ``"128-64"``, ``128``) into ``"128-64"``.
+
+    Examples
+    --------
+    >>> format_layers((128, 64))
+    '128-64'
+    """
+    return "-".join(str(s) for s in parse_layers(value))
+
+
+# --------------------------------------------------------------------------- search space
+@dataclass(frozen=True)
+class Choice:
+    """One of a list of values (categorical)."""
+
+    choices: tuple
+
+    def suggest(self, trial, name):
+        return trial.suggest_categorical(name, list(self.choices))
+
+    def grid(self, name):
+        return list(self.choices)
+
+    def describe(self):
+        return {"choices": list(self.choices)}
+
+
+def _decimal_places(x: float) -> int:
+    """Decimals in the shortest repr of ``x``: 0.1 -> 1, 0.25 -> 2, 2.0 -> 0."""
+    exponent = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    return max(0, -exponent)
+
+
+@dataclass(frozen=True)
+class FloatRange:
+    """A float between ``low`` and ``high``, log-uniform when ``log``."""
+
+    low: float
+    high: float
+    log: bool = False
+    step: float | None = None
+
+    def suggest(self, trial, name):
+        value = trial.suggest_float(name, self.low, self.high, log=self.log, step=self.step)
+        return self.tidy(value)
+
+    def tidy(self, value):
+        """Round a value on a ``step`` grid to the grid's decimals: Optuna computes
+        ``low + k * step`` in floating point, so 0.0 + 3 * 0.1 arrives as 0.30000000000000004
+        (in the trial's params, trials.csv and the summary)."""
+        if self.step is None or value is None:
+            return value
+        places = max(_decimal_places(self.step), _decimal_places(self.low))
+        return round(value, places)
+
+    def grid(self, name):
+        raise SpaceError(
+            f"grid search needs a list of values for {name!r}, not a range "
+            f"({self.low}..{self.high}); write {name} = [..] in the space file"
+        )
+
+    def describe(self):
+        d = {"low": self.low, "high": self.high, "log": self.log}
+        if self.step is not None:
+            d["step"] = self.step
+        return d
+
+
+@dataclass(frozen=True)
+class IntRange:
+    """A whole number between ``low`` and ``high``."""
+
+    low: int
+    high: int
+    log: bool = False
+    step: int = 1
+
+    def suggest(self, trial, name):
+        return trial.suggest_int(name, self.low, self.high, log=self.log, step=self.step)
+
+    def grid(self, name):
+        if self.log:
+            return FloatRange(self.low, self.high).grid(name)
+        return list(range(self.low, self.high + 1, self.step))
+
+    def describe(self):
+        return {"low": self.low, "high": self.high, "log": self.log, "step": self.step}
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A value that is set, not searched."""
+
+    value: Any
+
+    def grid(self, name):
+        return [self.value]
+
+    def describe(self):
+        return {"value": self.value}
+
+
+@dataclass
+class SearchSpace:
+    """Hyperparameters to search, by estimator parameter name.
+
+    Layer parameters (``hidden_layer_sizes``, ``conv_channels``) hold strings such as
+    ``"128-64"``; :meth:`to_estimator_params` turns them into tuples.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> space = SearchSpace({"activation": Choice(("relu", "tanh")),
+    ...                      "hidden_layer_sizes": Choice(("64", "128-64")),
+    ...                      "batch_size": Fixed(32)})
+    >>> params = space.suggest(optuna.trial.FixedTrial(
+    ...     {"activation": "tanh", "hidden_layer_sizes": "128-64"}))
+    >>> params
+    {'activation': 'tanh', 'hidden_layer_sizes': '128-64', 'batch_size': 32}
+    >>> space.to_estimator_params(params)["hidden_layer_sizes"]
+    (128, 64)
+    """
+
+    params: dict[str, Choice | FloatRange | IntRange | Fixed]
+
+    def suggest(self, trial) -> dict:
+        """Sample one value per parameter from an Optuna trial (fixed values pass through)."""
+        out = {}
+        for name, spec in self.params.items():
+            out[name] = spec.value if isinstance(spec, Fixed) else spec.suggest(trial, name)
+        return out
+
+    def grid(self) -> dict[str, list]:
+        """The parameter grid for ``GridSearchCV`` (ranges are an error)."""
+        return {name: spec.grid(name) for name, spec in self.params.items()}
+
+    def n_grid_points(self) -> int:
+        return math.prod(len(v) for v in self.grid().values())
+
+    @property
+    def activations(self) -> list[str]:
+        spec = self.params.get("activation")
+        if spec is None:
+            return []
+        return [spec.value] if isinstance(spec, Fixed) else list(spec.choices)
+
+    def with_activations(self, activations) -> SearchSpace:
+        """A copy whose activation choices are ``activations``."""
+        params = dict(self.params)
+        params["activation"] = Choice(tuple(activations))
+        return SearchSpace(params)
+
+    @staticmethod
+    def to_estimator_params(params: Mapping) -> dict:
+        """Stored parameters → estimator keyword arguments (layer strings become tuples)."""
+        return {k: parse_layers(v) if k in LAYER_PARAMS else v for k, v in params.items()}
+
+    def describe(self) -> dict:
+        """A JSON-serialisable description (stored in the study to detect mismatches)."""
+        return {name: spec.describe() for name, spec in self.params.items()}
+
+
+def default_space(model: str = "mlp") -> SearchSpace:
+    """The search space ``skact tune`` uses unless ``--space`` is given.
+
+    Examples
+    --------
+    >>> sorted(default_space("mlp").params)
+    ['activation', 'alpha', 'batch_size', 'dropout', 'hidden_layer_sizes', 'learning_rate_init']
+    """
+    params: dict[str, Any] = {"activation": Choice(DEFAULT_ACTIVATIONS)}
+    if model == "cnn":
+        params["conv_channels"] = Choice(("8-16", "16-32", "32-64"))
+        params["kernel_size"] = Choice((3, 5))
+        params["hidden_layer_sizes"] = Choice(("32", "64", "128"))
+    else:
+        params["hidden_layer_sizes"] = Choice(("32", "64", "128", "64-32", "128-64", "128-64-32"))
+    params["learning_rate_init"] = FloatRange(1e-4, 3e-2, log=True)
+    params["alpha"] = FloatRange(1e-6, 1e-2, log=True)
+    params["dropout"] = FloatRange(0.0, 0.5, step=0.1)
+    params["batch_size"] = Choice((32, 64, 128, 256))
+    return SearchSpace(params)
+
+
+def grid_space(model: str = "mlp", activations=DEFAULT_ACTIVATIONS) -> SearchSpace:
+    """The grid ``skact tune --search grid`` runs: every activation times a few shapes."""
+    params: dict[str, Any] = {"activation": Choice(tuple(activations))}
+    if model == "cnn":
+        params["conv_channels"] = Choice(("8-16", "16-32"))
+    else:
+        params["hidden_layer_sizes"] = Choice(("64", "128-64"))
+    return SearchSpace(params)
+
+
+def _spec_from_value(name, value):
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"low", "high", "log", "step", "choices", "value"}
+        if unknown:
+            raise SpaceError(
+                f"search space entry {name!r} has unknown keys {sorted(unknown)}; use "
+                "low/high/log/step for a range, choices for a list, value for a fixed value"
+            )
+        if "choices" in value:
+            return _spec_from_value(name, list(value["choices"]))
+        if "value" in value:
+            return _spec_from_value(name, value["value"])
+        if "low" not in value or "high" not in value:
+            raise SpaceError(f"search space range {name!r} needs both 'low' and 'high'")
+        low, high = value["low"], value["high"]
+        log = bool(value.get("log", False))
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+            raise SpaceError(f"search space range {name!r} needs numbers for low and high")
+        if low > high or (log and low <= 0):
+            raise SpaceError(
+                f"search space range {name!r} needs low <= high"
+                + (" and low > 0 with log = true" if log else "")
+                + f", got low={low}, high={high}"
+            )
+        step = value.get("step")
+        if isinstance(low, int) and isinstance(high, int) and not isinstance(step, float):
+            return IntRange(low, high, log=log, step=int(step or 1))
+        return FloatRange(float(low), float(high), log=log, step=step)
+    if isinstance(value, list):
+        if not value:
+            raise SpaceError(f"search space entry {name!r} is an empty list")
+        if name in LAYER_PARAMS:
+            value = [format_layers(v) for v in value]
+        elif any(isinstance(v, (list, dict)) for v in value):
+            raise SpaceError(
+                f"search space entry {name!r}: choices must be strings, numbers or booleans"
+            )
+        return Choice(tuple(value))
+    if name in LAYER_PARAMS:
+        return Fixed(format_layers(value))
+    return Fixed(value)
+
+
+def load_space(path: str | os.PathLike) -> SearchSpace:
+    """Read a search space from a TOML or JSON file.
+
+    Each key is an estimator parameter. A list means "choose one of these", a table with
+    ``low``/``high`` (and optionally ``log``, ``step``) a range (whole numbers give an integer
+    range), and a plain value is fixed. Layer sizes are written as strings such as
+    ``"128-64"``::
+
+        activation = ["relu", "gelu", "silu"]
+        hidden_layer_sizes = ["64", "128-64"]
+        learning_rate_init = { low = 1e-4, high = 1e-2, log = true }
+        dropout = { low = 0.0, high = 0.5, step = 0.1 }
+        batch_size = 64
+
+    Raises
+    ------
+    SpaceError
+        The file is missing, does not parse, or has an entry of the wrong shape.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpaceError(f"search space file {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpaceError(f"search space file {path} cannot be read: {exc}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpaceError(f"search space file {path} is not valid JSON: {exc}") from None
+    else:
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SpaceError(
+                f"search space file {path} is not valid TOML: {exc} (use a .json suffix for "
+                "JSON)"
+            ) from None
+    if not isinstance(data, dict) or not data:
+        raise SpaceError(f"search space file {path} must hold a table of parameters")
+    return SearchSpace({str(k): _spec_from_value(str(k), v) for k, v in data.items()})

@@ -1,0 +1,357 @@
+"""The search loop behind ``skact tune``: Optuna trials or a ``GridSearchCV``, then the refit.
+
+:class:`Tuner` checks its inputs before anything runs, runs the search (stopping cleanly on
+Ctrl-C), turns the trials into records and refits the best pipeline on all rows; a run's
+outcome is a :class:`TuneResult`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from skact.exceptions import SkactError, SpaceError
+from skact.model_files import MODEL_STEP
+from skact.tuning.objective import (
+    Objective,
+    base_params,
+    check_activations,
+    check_scoring,
+    check_space,
+    default_scoring,
+    make_pipeline,
+)
+from skact.tuning.records import records_from_grid, records_from_study, records_from_study_trial
+from skact.tuning.space import (
+    DEFAULT_ACTIVATIONS,
+    LAYER_PARAMS,
+    MODELS,
+    Fixed,
+    FloatRange,
+    default_space,
+    grid_space,
+    parse_layers,
+)
+from skact.tuning.study import CTRL_C, OptunaSettings, _fail_abandoned_trials, open_study
+
+
+@dataclass
+class TuneResult:
+    """What a search produced.
+
+    ``records`` covers every trial in the study (including those of earlier runs and other
+    workers); ``best`` is the best completed record or ``None``; ``pipeline`` the best
+    pipeline refit on all rows (``None`` until :meth:`Tuner.refit`, or when interrupted).
+    """
+
+    records: list[dict]
+    best: dict | None
+    study_name: str | None = None
+    interrupted: bool = False
+    n_new: int = 0
+    pipeline: Any = None
+    param_names: list[str] = field(default_factory=list)
+
+    @property
+    def best_params(self) -> dict | None:
+        if self.best is None:
+            return None
+        return {k: self.best[k] for k in self.param_names if k in self.best}
+
+
+class Tuner:
+    """Run ``skact tune``: check the inputs, search, refit the best pipeline.
+
+    Parameters
+    ----------
+    dataset : skact.data.Dataset
+    model : {"mlp", "cnn"}
+    search : {"optuna", "grid"}
+    space : SearchSpace, default=None
+        ``None``: :func:`default_space` (Optuna) or :func:`grid_space` (grid).
+    activations : list of str, default=None
+        Narrow the activation choices.
+    n_trials, timeout : Optuna budget (per run; every worker runs its own ``n_trials``).
+    cv : int
+        Folds; stratified and shuffled for classification.
+    scoring : str, default=None
+        A scikit-learn scorer name; ``None``: :func:`default_scoring`.
+    max_epochs : int
+    n_jobs : int
+        Parallel trials (Optuna) or parallel fits (grid), in threads.
+    settings : OptunaSettings
+    """
+
+    def __init__(
+        self,
+        dataset,
+        *,
+        model="mlp",
+        search="optuna",
+        space=None,
+        activations=None,
+        n_trials=20,
+        timeout=None,
+        cv=5,
+        scoring=None,
+        max_epochs=100,
+        n_jobs=1,
+        settings=None,
+        prune=True,
+    ):
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        if search not in ("optuna", "grid"):
+            raise ValueError(f"search must be 'optuna' or 'grid', got {search!r}")
+        self.dataset = dataset
+        self.model = model
+        self.search = search
+        self.n_trials = n_trials
+        self.timeout = timeout
+        self.n_folds = cv
+        self.scoring = check_scoring(scoring or default_scoring(dataset.task))
+        self.max_epochs = max_epochs
+        self.n_jobs = n_jobs
+        self.settings = settings or OptunaSettings()
+        self.prune = prune
+        if activations is not None:
+            activations = check_activations(activations)
+        if space is None:
+            if search == "grid":
+                space = grid_space(model, activations or DEFAULT_ACTIVATIONS)
+            else:
+                space = default_space(model)
+        if activations is not None:
+            space = space.with_activations(activations)
+        self.space = check_space(space, model, dataset.task)
+        if search == "grid":
+            self.space.grid()  # ranges are an error before anything runs
+        self.base_params = base_params(dataset, max_epochs, self.settings.seed, cv)
+        self.study_name = self.settings.study_name
+        self.study = None
+
+    def splitter(self):
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        seed = self.settings.seed
+        if self.dataset.task == "classification":
+            return StratifiedKFold(self.n_folds, shuffle=True, random_state=seed)
+        return KFold(self.n_folds, shuffle=True, random_state=seed)
+
+    def study_attrs(self) -> dict:
+        ds = self.dataset
+        return {
+            "task": ds.task,
+            "target": ds.target,
+            "model": self.model,
+            "scoring": self.scoring,
+            "cv": self.n_folds,
+            "max_epochs": self.max_epochs,
+            "features": ds.feature_columns,
+            "space": self.space.describe(),
+        }
+
+    def objective(self) -> Objective:
+        return Objective(
+            self.dataset,
+            self.space,
+            self.model,
+            self.splitter(),
+            self.scoring,
+            self.base_params,
+            prune=self.prune,
+        )
+
+    # -- runs --------------------------------------------------------------------------
+    def run(self, on_trial: Callable[[dict, dict | None], None] | None = None) -> TuneResult:
+        """Search. ``on_trial(record, best_record)`` is called after each finished trial
+        (Optuna) or fit (grid, ``n_jobs=1``). Ctrl-C ends the search early: the result has
+        ``interrupted=True`` and holds what finished."""
+        with _torch_threads_for(self.n_jobs):
+            if self.search == "grid":
+                return self._run_grid(on_trial)
+            return self._run_optuna(on_trial)
+
+    def _result(self, records, **kw) -> TuneResult:
+        # Optuna records only what it sampled: put the space's fixed values back, so
+        # the best parameters, trials.csv and the refit model all carry them; values on a
+        # step grid are shown as the grid has them (0.3, not 0.30000000000000004).
+        fixed = {k: s.value for k, s in self.space.params.items() if isinstance(s, Fixed)}
+        stepped = {k: s for k, s in self.space.params.items()
+                   if isinstance(s, FloatRange) and s.step is not None}
+        for record in records:
+            for name, value in fixed.items():
+                record.setdefault(name, value)
+            for name, spec in stepped.items():
+                if name in record:
+                    record[name] = spec.tidy(record[name])
+        complete = [
+            r for r in records
+            if r["state"] == "complete" and r["score"] is not None and math.isfinite(r["score"])
+        ]
+        best = max(complete, key=lambda r: (r["score"], -r["number"])) if complete else None
+        return TuneResult(
+            records=records, best=best, param_names=list(self.space.params), **kw
+        )
+
+    def open(self):
+        """Create or join the Optuna study (see :func:`open_study`); returns it.
+
+        :meth:`run` calls this when needed; calling it first surfaces storage errors before
+        any progress display starts.
+        """
+        if self.study is None:
+            self.study_name = self.study_name or "skact"
+            self.study = open_study(self.settings, self.study_name, self.study_attrs())
+        return self.study
+
+    def _run_optuna(self, on_trial) -> TuneResult:
+        study = self.open()
+        name = self.study_name
+        n_before = len(study.get_trials(deepcopy=False))
+
+        def callback(study, frozen):
+            if on_trial is None:
+                return
+            rec = records_from_study_trial(frozen)
+            try:
+                best_t = study.best_trial
+                best = {"number": best_t.number, "score": best_t.value}
+            except ValueError:
+                best = None
+            on_trial(rec, best)
+
+        def stop_if_interrupted(study, frozen):
+            # the trial is recorded: a Ctrl-C held through Optuna's bookkeeping ends it here
+            CTRL_C.raise_if_pending()
+
+        # One trial at a time runs in this (the main) thread: hold Ctrl-C through Optuna's
+        # own code, let it through while a trial trains. Parallel trials run in worker
+        # threads, which signals never reach.
+        gate = CTRL_C.held() if self.n_jobs == 1 else contextlib.nullcontext()
+        objective, started = self.objective(), []
+
+        def run_trial(trial):
+            started.append(trial.number)
+            return objective(trial)
+
+        interrupted = False
+        try:
+            with gate:
+                study.optimize(
+                    run_trial,
+                    n_trials=self.n_trials,
+                    timeout=self.timeout,
+                    n_jobs=self.n_jobs,
+                    callbacks=[callback, stop_if_interrupted],
+                    gc_after_trial=False,
+                    # one impossible combination fails its trial, not the whole run (and
+                    # the trials that finished are kept); the message is in "error"
+                    catch=(SpaceError,),
+                )
+        except KeyboardInterrupt:
+            interrupted = True
+        except UnboundLocalError as exc:
+            # what Optuna's trial runner raises when a Ctrl-C (a forced second press) lands
+            # inside Study.tell
+            if not isinstance(exc.__context__, KeyboardInterrupt):
+                raise
+            interrupted = True
+        if interrupted:
+            _fail_abandoned_trials(study, started)
+        records = records_from_study(study)
+        return self._result(
+            records, study_name=name, interrupted=interrupted, n_new=len(records) - n_before
+        )
+
+    def _run_grid(self, on_trial) -> TuneResult:
+        import joblib
+        from sklearn.metrics import get_scorer
+        from sklearn.model_selection import GridSearchCV
+
+        template = make_pipeline(self.dataset, self.model, {}, self.base_params)
+        grid = {
+            f"{MODEL_STEP}__{k}": [parse_layers(v) for v in vals] if k in LAYER_PARAMS else vals
+            for k, vals in self.space.grid().items()
+        }
+        scorer = get_scorer(self.scoring)
+        if on_trial is not None:
+            scorer = _CountingScorer(scorer, on_trial)
+        search = GridSearchCV(
+            template,
+            grid,
+            scoring=scorer,
+            cv=self.splitter(),
+            n_jobs=self.n_jobs,
+            refit=True,
+            error_score="raise",
+        )
+        try:
+            # threads, not processes: torch releases the GIL in its kernels, workers need no
+            # start-up (a process pays seconds to import torch), and progress can be counted
+            with joblib.parallel_backend("threading", n_jobs=self.n_jobs):
+                search.fit(self.dataset.X, self.dataset.y)
+        except KeyboardInterrupt:
+            return self._result([], interrupted=True)
+        except (ValueError, TypeError) as exc:
+            if isinstance(exc, SkactError):
+                raise
+            # a fit or the scorer failed (e.g. roc_auc on three classes): say so in one line
+            raise SpaceError(
+                f"grid search failed with scoring {self.scoring!r}: {exc}"
+            ) from exc
+        if isinstance(scorer, _CountingScorer):
+            search.scoring = scorer.scorer  # keep the saved search picklable
+        self.grid_search = search
+        records = records_from_grid(search)
+        result = self._result(records, n_new=len(records))
+        result.pipeline = search.best_estimator_
+        return result
+
+    def refit(self, result: TuneResult):
+        """Fit the best parameters on all rows; sets and returns ``result.pipeline``."""
+        if result.pipeline is not None or result.best is None:
+            return result.pipeline
+        pipe = make_pipeline(self.dataset, self.model, result.best_params, self.base_params)
+        pipe.fit(self.dataset.X, self.dataset.y)
+        result.pipeline = pipe
+        return pipe
+
+
+@contextlib.contextmanager
+def _torch_threads_for(n_jobs: int):
+    """Share the CPU cores between ``n_jobs`` parallel fits instead of letting each fit's
+    torch thread pool claim every core (tiny networks then run many times slower)."""
+    if n_jobs <= 1:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, before // n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class _CountingScorer:
+    """Wrap a scorer to call ``on_fit(record, None)`` after each fold is scored (the grid
+    runs in threads, so the calls arrive in this process)."""
+
+    def __init__(self, scorer, on_fit):
+        self.scorer = scorer
+        self.on_fit = on_fit
+        self._lock = threading.Lock()
+        self.n_ = 0
+
+    def __call__(self, estimator, X, y, **kwargs):
+        score = self.scorer(estimator, X, y, **kwargs)
+        with self._lock:
+            self.n_ += 1
+            self.on_fit({"number": self.n_, "state": "complete", "score": None}, None)
+        return score
