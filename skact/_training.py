@@ -1,6 +1,8 @@
-"""scikit-learn's MLP stopping rules and learning-rate schedules as skorch callbacks.
+"""scikit-learn's MLP training rules for skorch: stopping, learning-rate schedules, output.
 
-Internal: the estimators add these to every net they build. The state that
+Internal: the estimators add these callbacks to every net they build, hold out
+rows for early stopping with :func:`hold_out`, and print ``verbose`` output
+with :func:`print_fit_start` and :class:`EpochPrinter`. The state that
 scikit-learn keeps on the estimator (``n_iter_``, ``t_``, ``loss_curve_``,
 ``best_loss_``, ...) lives on :class:`ConvergenceMonitor` between
 ``partial_fit`` calls and is copied onto the estimator after each fit.
@@ -11,9 +13,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
-__all__ = ["ConvergenceMonitor", "EpochPrinter"]
+__all__ = ["ConvergenceMonitor", "EpochPrinter", "hold_out", "print_fit_start"]
 
 
 class ConvergenceMonitor(Callback):
@@ -144,6 +149,17 @@ def _set_lr(net, lr):
         group["lr"] = lr
 
 
+def print_fit_start(estimator, config, n_samples, dtype, device):
+    """``verbose`` output: the line before training starts (what runs, on what)."""
+    sizes = "-".join(map(str, config["hidden"])) or "none"
+    print(
+        f"{type(estimator).__name__}: activation={config['activation_label']}, "
+        f"hidden layers={sizes}, solver={estimator.solver}, {n_samples} samples, "
+        f"{str(dtype).replace('torch.', '')} on {device}",
+        flush=True,
+    )
+
+
 class EpochPrinter(Callback):
     """``verbose`` output: one line per epoch (loss, validation score, time)."""
 
@@ -170,3 +186,36 @@ class EpochPrinter(Callback):
             print(self.monitor.stop_message_, flush=True)
             if not net.stop_training_:
                 self.monitor.stop_message_ = None
+
+
+def hold_out(X, y, w, *, fraction, stratify, rng):
+    """Split off ``fraction`` of the rows for early stopping, as scikit-learn does.
+
+    X is a tensor or a scipy sparse matrix, y and w tensors (w may be None).
+    Returns ``(X, y, w)`` to train on and ``(X, y, w)`` held out.
+    """
+    n = X.shape[0]
+    try:
+        train_idx, val_idx = train_test_split(
+            np.arange(n), random_state=rng, test_size=fraction, stratify=stratify,
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"Could not hold out validation_fraction={fraction} of "
+            f"{n} samples for early_stopping: {exc} Use more samples, a larger "
+            "validation_fraction, or early_stopping=False."
+        ) from None
+    if len(val_idx) < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            "size of your dataset."
+        )
+
+    def take(a, idx):
+        if a is None:
+            return None
+        if sp.issparse(a):
+            return a[idx]
+        return a[torch.as_tensor(idx, device=a.device)]
+
+    return tuple(take(a, train_idx) for a in (X, y, w)), tuple(take(a, val_idx) for a in (X, y, w))

@@ -8,7 +8,8 @@ import numbers
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from . import _docs
-from .base import ClassifierNet, RegressorNet, _check_positive_ints, _invalid, store_params
+from ._validation import _check_positive_ints, _invalid
+from .base import ClassifierNet, RegressorNet, store_params
 
 __all__ = ["CNNClassifier", "CNNRegressor"]
 

@@ -1,0 +1,95 @@
+"""An estimator's parameters as a skorch net, a torch optimizer and a convergence monitor.
+
+Internal; imported inside ``fit`` (it imports torch and skorch). It builds the
+net for a first fit and, on a warm start, points the existing net and monitor
+at the current parameter values. ``skact.base.BaseNeuralNet`` decides which,
+and keeps the results.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ._net import PerSampleLoss, SkactNet
+from ._training import ConvergenceMonitor
+from .modules import init_weights
+
+__all__ = ["make_monitor", "make_net", "optimizer_args", "refresh_training_params"]
+
+
+def make_net(estimator, config, X, n_outputs, dtype, device):
+    """A new, initialised net around the module the estimator's architecture builds."""
+    module = estimator._build_module(
+        tuple(X.shape[1:]), n_outputs, config["make_activation"], config
+    )
+    init_weights(module, config["init"], config["activation_label"])
+    module = module.to(dtype=dtype)
+
+    args = optimizer_args(estimator)
+    net = SkactNet(
+        module,
+        criterion=PerSampleLoss(estimator._loss_kind),
+        optimizer=args.pop("optimizer"),
+        lr=args.pop("lr"),
+        alpha=estimator.alpha,
+        train_split=None,
+        device=device,
+        verbose=0,
+        **{f"optimizer__{k}": v for k, v in args.items()},
+    )
+    return net.initialize()
+
+
+def optimizer_args(estimator):
+    """scikit-learn's solver parameters as a torch optimizer class and its arguments."""
+    if estimator.solver == "adam":
+        return {"optimizer": torch.optim.Adam, "lr": estimator.learning_rate_init,
+                "betas": (estimator.beta_1, estimator.beta_2), "eps": estimator.epsilon}
+    if estimator.solver == "sgd":
+        nesterov = bool(estimator.nesterovs_momentum and estimator.momentum > 0)
+        return {"optimizer": torch.optim.SGD, "lr": estimator.learning_rate_init,
+                "momentum": estimator.momentum, "nesterov": nesterov}
+    return {"optimizer": torch.optim.LBFGS, "lr": 1.0, "max_iter": estimator.max_iter,
+            "max_eval": estimator.max_fun, "tolerance_grad": estimator.tol,
+            "tolerance_change": 1e-9, "history_size": 10,
+            "line_search_fn": "strong_wolfe"}
+
+
+def make_monitor(estimator):
+    """A new monitor for scikit-learn's stopping rules and learning-rate schedules."""
+    return ConvergenceMonitor(
+        tol=estimator.tol, n_iter_no_change=estimator.n_iter_no_change,
+        early_stopping=estimator.early_stopping and estimator.solver != "lbfgs",
+        learning_rate=estimator.learning_rate,
+        learning_rate_init=estimator.learning_rate_init,
+        power_t=estimator.power_t, solver=estimator.solver,
+    )
+
+
+def refresh_training_params(estimator):
+    """Point the estimator's existing net and monitor at its current parameter values.
+
+    A warm start keeps the weights and builds a fresh optimizer from the current
+    parameters (``set_params`` between fits counts, as in scikit-learn).
+    """
+    monitor = estimator._monitor
+    early_stopping = estimator.early_stopping and estimator.solver != "lbfgs"
+    if early_stopping != monitor.early_stopping:
+        raise ValueError(
+            f"warm_start=True cannot switch early_stopping to {estimator.early_stopping} "
+            "after a fit without it (or back). Fit without warm_start, or clone the "
+            "estimator, to start over."
+        )
+    net = estimator.net_
+    for name in [k for k in vars(net) if k.startswith("optimizer__")]:
+        delattr(net, name)
+    args = optimizer_args(estimator)
+    net.optimizer, net.lr = args.pop("optimizer"), args.pop("lr")
+    for name, value in args.items():
+        setattr(net, f"optimizer__{name}", value)
+    net.alpha = estimator.alpha
+    net._initialize_optimizer()
+    for name in ("tol", "n_iter_no_change", "learning_rate", "learning_rate_init",
+                 "power_t", "solver"):
+        setattr(monitor, name, getattr(estimator, name))
+    monitor.current_lr_ = estimator.learning_rate_init
