@@ -1,0 +1,153 @@
+"""What every ``skact`` command shares: option declarations, option-value parsers, and the
+handling of errors, Ctrl-C and ``--debug``.
+
+Imported by each command module when the app is built, so nothing heavy at module level: the
+parsers import :mod:`skact.tuning` only when they are given a value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import warnings
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+INTERRUPTED = 130  # exit status after Ctrl-C: 128 + SIGINT, what shells report for it
+
+
+class Task(str, Enum):
+    auto = "auto"
+    classification = "classification"
+    regression = "regression"
+
+
+class Model(str, Enum):
+    mlp = "mlp"
+    cnn = "cnn"
+
+
+class Search(str, Enum):
+    optuna = "optuna"
+    grid = "grid"
+
+
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show the full traceback of an error.")
+]
+
+# Arguments and options that `tune` and `compare` share.
+DataArgument = Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", "-t", help="Target column.", show_default="the last column"),
+]
+TaskOption = Annotated[Task, typer.Option(help="Inferred from the target's values with 'auto'.")]
+ModelOption = Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")]
+ScoringOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Any scikit-learn scorer name.",
+        show_default="balanced_accuracy (UAR) for classification, r2 for regression",
+    ),
+]
+
+
+def parse_activations(value: str | None) -> list[str] | None:
+    """``--activations relu,tanh`` as a checked list of names; ``None`` for the default."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise typer.BadParameter("give at least one activation, e.g. relu,tanh")
+    from skact.exceptions import SpaceError
+    from skact.tuning import check_activations
+
+    try:
+        return check_activations(names)
+    except SpaceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--activations'") from None
+
+
+def parse_scoring(value: str | None) -> str | None:
+    """``--scoring``, checked against scikit-learn's scorer names; ``None`` for the default."""
+    if value is None:
+        return None
+    from skact.exceptions import ScoringError
+    from skact.tuning import check_scoring
+
+    try:
+        return check_scoring(value)
+    except ScoringError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--scoring'") from None
+
+
+def parse_n_jobs(value: int) -> int:
+    """``--n-jobs``: a positive count, or -1 for every CPU."""
+    if value == 0 or value < -1:
+        raise typer.BadParameter("use a positive number of jobs, or -1 for all CPUs",
+                                 param_hint="'--n-jobs'")
+    return (os.cpu_count() or 1) if value == -1 else value
+
+
+def _traceback_wanted(debug: bool) -> bool:
+    return debug or os.environ.get("SKACT_DEBUG", "") not in ("", "0")
+
+
+def handle_errors(command):
+    """Turn :class:`SkactError` into one line on stderr and exit 1; Ctrl-C into exit 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from skact.exceptions import SkactError
+
+        debug = _traceback_wanted(kwargs.get("debug", False))
+        try:
+            return command(*args, **kwargs)
+        except SkactError as exc:
+            from skact_cli import render
+
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            render.error(str(exc))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            from skact_cli import render
+
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            render.error("interrupted")
+            raise typer.Exit(INTERRUPTED) from None
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def quiet(enabled: bool, optuna_logs: bool = False):
+    """Silence library warnings (convergence, batch clipping) and, with ``optuna_logs``,
+    Optuna's log lines, unless --debug. Failures surface as SkactErrors or in the state
+    column; Optuna would log a traceback for the trial that Ctrl-C interrupts."""
+    if not enabled:
+        yield
+        return
+    level = None
+    if optuna_logs:
+        import optuna
+
+        level = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if level is not None:
+            optuna.logging.set_verbosity(level)

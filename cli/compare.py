@@ -1,0 +1,182 @@
+"""``skact compare``: the same network, data and settings, once per activation.
+
+The comparison itself is :func:`skact.compare.compare_dataset` (and
+:func:`skact.compare.save_comparison` for its files); this module turns the options into its
+arguments, shows its progress, table and notes, and chooses the exit status, keeping the
+finished fits after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from skact_cli.common import (
+    INTERRUPTED,
+    DataArgument,
+    DebugOption,
+    Model,
+    ModelOption,
+    ScoringOption,
+    TargetOption,
+    Task,
+    TaskOption,
+    handle_errors,
+    parse_activations,
+    parse_scoring,
+    quiet,
+)
+from skact_cli.runs import command_line, default_out, make_out_dir, report_dataset
+
+HELP = (
+    "Compare activations on the same network, data and settings.\n\n"
+    "Trains one network per activation, repeated over --runs seeds and --cv folds, with the "
+    "CSV preprocessing of 'skact tune' and early stopping. Prints a table per activation "
+    "(score, fit time, epoch of the best validation score, final loss, dead and saturated "
+    "units, first/last layer gradient ratio) with the best highlighted, and writes "
+    "compare.csv, summary.json, loss.png, scores.png and diagnostics.png to the output "
+    "directory."
+)
+
+EPILOG = """[bold]Examples[/bold]
+
+  Every default activation, 3 seeds x 3 folds, a 128-64 MLP:
+
+    skact compare data.csv --target species
+
+  Three activations on a deeper network:
+
+    skact compare data.csv -t y --activations relu,tanh,sigmoid --layers 64-64-64-64
+
+  5 seeds x 5 folds, results in runs/cmp:
+
+    skact compare data.csv --runs 5 --cv 5 --out runs/cmp
+
+  A 1-D CNN over the feature columns (spectra, signals):
+
+    skact compare spectra.csv --model cnn --layers 64
+"""
+
+
+def _parse_layers(value: str) -> tuple[int, ...]:
+    from skact.exceptions import SpaceError
+    from skact.tuning import parse_layers
+
+    try:
+        return parse_layers(value)
+    except SpaceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--layers'") from None
+
+
+@handle_errors
+def compare(
+    ctx: typer.Context,
+    data: DataArgument,
+    target: TargetOption = None,
+    task: TaskOption = Task.auto,
+    activations: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated activations to compare. See 'skact activations'.",
+            show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
+        ),
+    ] = None,
+    model: ModelOption = Model.mlp,
+    layers: Annotated[
+        str, typer.Option(help="Hidden layer sizes (the dense layers for a CNN).")
+    ] = "128-64",
+    runs: Annotated[int, typer.Option(min=1, help="Repeats with seeds seed, seed+1, ...")] = 3,
+    cv: Annotated[
+        int, typer.Option(min=2, help="Cross-validation folds per run (stratified for "
+                          "classification).")
+    ] = 3,
+    max_epochs: Annotated[
+        int, typer.Option(min=1, help="Epochs per fit, at most (early stopping).")
+    ] = 100,
+    scoring: ScoringOption = None,
+    seed: Annotated[int, typer.Option(help="Seeds the folds and the networks.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output directory.",
+            show_default="skact-runs/compare-<data name>-<timestamp>",
+            file_okay=False,
+        ),
+    ] = None,
+    debug: DebugOption = False,
+):
+    from skact_cli import render
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    acts = parse_activations(activations)
+    sizes = _parse_layers(layers)
+    scorer = parse_scoring(scoring)
+    with quiet(not debug):
+        from skact.compare import compare_dataset, save_comparison
+        from skact.data import class_rows_needed, load_table
+        from skact.tuning import DEFAULT_ACTIVATIONS
+
+        dataset = load_table(data, target=target, task=task.value,
+                             min_class_count=class_rows_needed(cv))
+        report_dataset(render, data, dataset)
+        out_dir = out or default_out(data, prefix="compare-")
+        new_dir = not out_dir.exists()
+        out_dir = make_out_dir(out_dir)
+        acts = acts or list(DEFAULT_ACTIVATIONS)
+        total = runs * cv * len(acts)
+        render.info(f"Comparing {', '.join(acts)}: {runs} runs x {cv} folds = {total} fits")
+        with render.TrialProgress(total, "Comparing", unit="fits", scores=False) as progress:
+            result = compare_dataset(  # Ctrl-C: returns the finished fits, interrupted=True
+                dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
+                max_epochs=max_epochs, seed=seed, scoring=scorer,
+                on_fit=lambda record: progress.on_trial(record, None),
+            )
+        if result.interrupted and not result.records:
+            if new_dir:
+                with contextlib.suppress(OSError):
+                    out_dir.rmdir()  # created for this run and still empty
+            render.error("interrupted before any fit finished; nothing saved")
+            raise typer.Exit(INTERRUPTED)
+        table = render.compare_table(result.summary(), result.scoring, result.settings)
+        if result.interrupted:
+            table.title = f"INTERRUPTED after {len(result.records)} of {total} fits. {table.title}"
+        render.out.print(table)
+        _report_compare_notes(render, result)
+        if result.incomplete():
+            render.info("Interrupted before every fit finished: " + ", ".join(
+                f"{act} {n} of {result.n_planned} fits" for act, n in result.incomplete().items()
+            ))
+        save_comparison(result, out_dir, extra={
+            "data": str(data), "target": dataset.target, "task_reason": dataset.task_reason,
+            "n_rows": dataset.n_rows, "started": started,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": command_line(ctx),
+        })
+        render.info(
+            f"Saved compare.csv, summary.json, loss.png, scores.png, diagnostics.png in {out_dir}"
+        )
+    if result.interrupted:
+        render.error(f"interrupted; kept the {len(result.records)} of {total} fits that "
+                     f"finished, in {out_dir}")
+        raise typer.Exit(INTERRUPTED)
+    if not any(r["status"] != "failed" for r in result.records):
+        first = next((r["message"] for r in result.records if r["message"]), "unknown error")
+        render.error(f"every fit failed; the first: {first}")
+        raise typer.Exit(1)
+
+
+def _report_compare_notes(render, result) -> None:
+    """Best activation, diverged or failed fits, and the diagnostics' advice."""
+    if result.best is not None:
+        render.info(f"Best: {result.best} (highest mean {result.scoring})")
+    for r in result.records:
+        if r["status"] in ("diverged", "failed"):
+            render.info(
+                f"{r['activation']} run {r['run']} fold {r['fold']} {r['status']}: "
+                f"{r['message']}"
+            )
+    for act, messages in result.advice.items():
+        for message in messages[:2]:
+            render.info(f"{act}: {message}")

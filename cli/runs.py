@@ -1,0 +1,83 @@
+"""What ``skact tune`` and ``skact compare`` share about a run: its output directory (default
+name, created before any work), the command line recorded in summary.json, and the report on
+the data set read.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+
+def stem(path: Path) -> str:
+    """The data file's name without its suffixes, for run directories and study names."""
+    return path.name.split(".")[0] or "data"
+
+
+def default_out(data: Path, prefix: str = "") -> Path:
+    """``skact-runs/<prefix><data name>-<timestamp>``, numbered if it already exists."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path("skact-runs") / f"{prefix}{stem(data)}-{stamp}"
+    out, i = base, 1
+    while out.exists():
+        i += 1
+        out = base.with_name(f"{base.name}-{i}")
+    return out
+
+
+def make_out_dir(path) -> Path:
+    """Create the output directory up front, so a bad --out fails before any work."""
+    from skact.exceptions import SkactError
+
+    out_dir = Path(path)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SkactError(f"cannot create the output directory {out_dir}: "
+                         f"{exc.strerror or exc}") from None
+    return out_dir
+
+
+def command_line(ctx: typer.Context | None) -> str:
+    """The command as typed, rebuilt from the parsed options (passwords in URLs masked)."""
+    from skact.tuning import mask_url
+
+    if ctx is None:
+        return "skact " + shlex.join(mask_url(a) for a in sys.argv[1:])
+    parts = ["skact", ctx.info_name or "tune"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(value, Enum):
+            value = value.value
+        if param.param_type_name == "argument":
+            parts.append(str(value))
+        elif value is not None and value is not False and value != param.default and \
+                getattr(param.default, "value", param.default) != value:
+            parts.append(param.opts[0])
+            if value is not True:
+                parts.append(mask_url(str(value)))
+    return shlex.join(parts)
+
+
+def report_dataset(render, path, ds) -> None:
+    """What was read: rows, feature columns, target, task and the reader's warnings."""
+    n_num, n_cat = len(ds.numeric_columns), len(ds.categorical_columns)
+    render.info(
+        f"Read {path}: {ds.n_rows_read} rows, {len(ds.feature_columns)} feature columns "
+        f"({n_num} numeric, {n_cat} text); target {ds.target!r}"
+    )
+    if ds.n_rows_dropped:
+        render.info(
+            f"Dropped {ds.n_rows_dropped} rows whose target is missing; {ds.n_rows} remain"
+        )
+    detail = ""
+    if ds.task == "classification":
+        detail = f", {ds.y.nunique()} classes"
+    render.info(f"Task: {ds.task} ({ds.task_reason}{detail})")
+    for w in ds.warnings:
+        render.info(f"Warning: {w}")

@@ -1,0 +1,278 @@
+"""``skact tune``: search activations and architectures on a CSV, report, refit and save.
+
+The search itself is :class:`skact.tuning.Tuner`; this module turns the options into its
+arguments, shows its progress and results through :mod:`skact_cli.render`, writes model.joblib,
+trials.csv and summary.json, and chooses the exit status.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from skact_cli.common import (
+    INTERRUPTED,
+    DataArgument,
+    DebugOption,
+    Model,
+    ModelOption,
+    ScoringOption,
+    Search,
+    TargetOption,
+    Task,
+    TaskOption,
+    handle_errors,
+    parse_activations,
+    parse_n_jobs,
+    parse_scoring,
+    quiet,
+)
+from skact_cli.runs import command_line, default_out, make_out_dir, report_dataset, stem
+
+HELP = (
+    "Find the best activation and architecture for a CSV feature table.\n\n"
+    "Cross-validates pipelines (imputation, scaling, one-hot encoding, network) on all rows, "
+    "prints a leaderboard and a per-activation comparison, refits the best pipeline on all "
+    "rows and saves it as model.joblib with trials.csv and summary.json in the output "
+    "directory."
+)
+
+EPILOG = """[bold]Examples[/bold]
+
+  Tune on a CSV whose last column is the label:
+
+    skact tune data.csv
+
+  Compare three activations with 10-fold cross-validation and 50 trials:
+
+    skact tune data.csv -t species --activations relu,gelu,tanh --cv 10 --n-trials 50
+
+  The full grid of activations x a few layer shapes, 4 fits in parallel:
+
+    skact tune data.csv --search grid --n-jobs 4
+
+  Resumable, and shared by several workers on one host (run the same line in more
+  terminals; use a postgresql:// URL across hosts):
+
+    skact tune data.csv --storage runs.journal --study-name my-study --n-trials 25
+"""
+
+
+@handle_errors
+def tune(
+    ctx: typer.Context,
+    data: DataArgument,
+    target: TargetOption = None,
+    task: TaskOption = Task.auto,
+    model: ModelOption = Model.mlp,
+    search: Annotated[
+        Search, typer.Option(help="Optuna (TPE + pruning) or a full GridSearchCV grid.")
+    ] = Search.optuna,
+    activations: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated activations to compare, e.g. relu,gelu,tanh. "
+            "See 'skact activations'.",
+            show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
+        ),
+    ] = None,
+    n_trials: Annotated[
+        int, typer.Option(min=1, help="Trials this run adds to the study (Optuna).")
+    ] = 20,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Stop starting new trials after this many seconds."),
+    ] = None,
+    cv: Annotated[
+        int, typer.Option(min=2, help="Cross-validation folds (stratified for classification).")
+    ] = 5,
+    scoring: ScoringOption = None,
+    max_epochs: Annotated[int, typer.Option(min=1, help="Epochs per fit, at most.")] = 100,
+    n_jobs: Annotated[
+        int,
+        typer.Option(help="Parallel trials (Optuna) or fits (grid); -1 for all CPUs."),
+    ] = 1,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage: a journal file path (one host, many processes) or a "
+            "database URL such as postgresql://user:pw@host/db (many hosts).",
+            show_default="in memory",
+        ),
+    ] = None,
+    study_name: Annotated[
+        str | None,
+        typer.Option(help="Study to create or join.", show_default="skact-<data name>"),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seeds the sampler, the folds and the networks.")
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output directory.",
+            show_default="skact-runs/<data name>-<timestamp>",
+            file_okay=False,
+        ),
+    ] = None,
+    space: Annotated[
+        Path | None,
+        typer.Option(help="Search space file (TOML or JSON) replacing the default space."),
+    ] = None,
+    debug: DebugOption = False,
+):
+    from skact_cli import render
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    acts = parse_activations(activations)
+    scorer = parse_scoring(scoring)
+    jobs = parse_n_jobs(n_jobs)
+    with quiet(not debug, optuna_logs=True):
+        from skact.data import class_rows_needed, load_table
+        from skact.tuning import OptunaSettings, Tuner, load_space
+
+        dataset = load_table(data, target=target, task=task.value,
+                             min_class_count=class_rows_needed(cv))
+        report_dataset(render, data, dataset)
+        tuner = Tuner(
+            dataset,
+            model=model.value,
+            search=search.value,
+            space=load_space(space) if space is not None else None,
+            activations=acts,
+            n_trials=n_trials,
+            timeout=timeout,
+            cv=cv,
+            scoring=scorer,
+            max_epochs=max_epochs,
+            n_jobs=jobs,
+            settings=OptunaSettings(
+                storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
+            ),
+        )
+        out_dir = make_out_dir(out or default_out(data))  # before the search, not after
+        _report_setup(render, tuner)
+        result = _run_search(render, tuner)
+        _show_results(render, tuner, result)
+        _save_results(render, tuner, result, data, out_dir, started, command_line(ctx))
+    _exit_status(render, tuner, result)
+
+
+def _report_setup(render, tuner) -> None:
+    folds = "stratified " if tuner.dataset.task == "classification" else ""
+    render.info(
+        f"Scoring: {tuner.scoring}, {tuner.n_folds}-fold {folds}cross-validation; "
+        f"activations: {', '.join(map(str, tuner.space.activations))}"
+    )
+
+
+def _exit_status(render, tuner, result) -> None:
+    """Exit 130 after Ctrl-C, 1 when no trial completed; return normally otherwise."""
+    from skact.tuning import mask_url
+
+    if result.interrupted:
+        if tuner.search == "grid":
+            render.error("interrupted; a grid search keeps no partial results")
+        else:
+            storage = tuner.settings.storage
+            where = (
+                f"in study {result.study_name!r} ({mask_url(storage)}) and trials.csv"
+                if storage else "in trials.csv"
+            )
+            render.error(f"interrupted; the trials that finished are kept {where}")
+        raise typer.Exit(INTERRUPTED)
+    if result.best is None:
+        first = next((r["error"] for r in result.records if r.get("error")), None)
+        render.error(
+            f"no trial completed; the first failure: {first}" if first else
+            "no trial completed (see the state column); try more --max-epochs or a different "
+            "--space"
+        )
+        raise typer.Exit(1)
+
+
+def _run_search(render, tuner):
+    if tuner.search == "grid":
+        n_fits = tuner.space.n_grid_points() * tuner.n_folds
+        render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {tuner.n_folds} folds")
+        with render.TrialProgress(n_fits, "Grid search", unit="fits", scores=False) as progress:
+            return tuner.run(on_trial=progress.on_trial)
+    study = tuner.open()
+    n_old = len(study.get_trials(deepcopy=False))
+    if n_old:
+        render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {tuner.n_trials}")
+    with render.TrialProgress(tuner.n_trials, "Tuning") as progress:
+        return tuner.run(on_trial=progress.on_trial)
+
+
+def _show_results(render, tuner, result) -> None:
+    from skact.tuning import activation_summary, leaderboard
+
+    if result.study_name and tuner.search == "optuna":
+        n_old = len(result.records) - result.n_new
+        extra = f" ({n_old} from earlier runs or other workers)" if n_old else ""
+        render.info(f"Study {result.study_name!r}: {len(result.records)} trials{extra}")
+    if not result.records:
+        return
+    render.out.print(render.leaderboard_table(leaderboard(result.records), tuner.scoring))
+    render.out.print(render.activation_table(activation_summary(result.records), tuner.scoring))
+    if result.best is not None:
+        render.out.print(
+            render.params_table(
+                result.best_params, result.best["score"], result.best.get("score_std"),
+                tuner.scoring,
+            )
+        )
+
+
+def _save_results(render, tuner, result, data, out_dir, started, command) -> None:
+    from skact.exceptions import SkactError
+
+    try:
+        _write_results(render, tuner, result, data, Path(out_dir), started, command)
+    except OSError as exc:
+        raise SkactError(f"cannot write the results to {out_dir}: {exc.strerror or exc}") from None
+
+
+def _write_results(render, tuner, result, data, out_dir, started, command) -> None:
+    from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
+
+    def summarise(model_file):
+        summary = make_summary(
+            tuner, result, data_path=data, command=command, started=started,
+            model_file=model_file,
+        )
+        write_summary(out_dir / "summary.json", summary)
+
+    # The trials and summary first: a Ctrl-C during the refit must not lose them.
+    write_trials_csv(out_dir / "trials.csv", result.records)
+    summarise(None)
+    model_file = None
+    if not result.interrupted and result.best is not None:
+        render.info("Refitting the best pipeline on all rows...")
+        try:
+            pipe = tuner.refit(result)
+        except KeyboardInterrupt:
+            render.info(f"Interrupted while refitting: saved trials.csv and summary.json in "
+                        f"{out_dir}, no model.")
+            raise
+        ds = tuner.dataset
+        save_model(
+            out_dir / "model.joblib",
+            pipe,
+            {
+                "feature_columns": ds.feature_columns,
+                "target": ds.target,
+                "task": ds.task,
+                "classes": [str(c) for c in getattr(pipe, "classes_", [])] or None,
+                "best_params": result.best_params,
+                "scoring": tuner.scoring,
+                "best_score": result.best["score"],
+            },
+        )
+        model_file = "model.joblib"
+        summarise(model_file)
+    files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
+    render.info(f"Saved {files} in {out_dir}")
