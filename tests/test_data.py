@@ -259,7 +259,7 @@ def test_read_csv_with_the_models_numeric_columns_leaves_the_others_as_text(tmp_
 
 
 def test_a_text_column_of_a_million_rows_is_not_parsed_as_numbers(tmp_path, monkeypatch):
-    import skact.data as data
+    import skact.data.text_numbers as data
 
     calls = []
     parse = data._parse_numbers

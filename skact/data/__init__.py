@@ -1,0 +1,61 @@
+"""CSV feature tables in, ``X`` / ``y`` and a preprocessing transformer out, with clear errors.
+
+The command line reads every table through :func:`read_csv` and :func:`load_table`, so a file
+that cannot be used fails with one :class:`~skact.exceptions.DataError` naming the problem
+(missing file, empty file, header without rows, ragged rows, binary data, unknown target
+column, a target with a single class) instead of a pandas traceback.
+
+Files exported by spreadsheets in other locales are read as they are meant: the delimiter
+(comma, semicolon, tab or ``|``) is detected, decimal commas in semicolon-separated files are
+numbers, and in columns of numbers the usual missing-value markers (``?``, ``-``, ``n/a``,
+``missing``, ...) are missing values. A first column without a header that holds the row
+numbers (the index ``DataFrame.to_csv`` writes by default) is dropped. A column of numbers
+with a few stray texts is used as text, with a warning naming the values. Whatever was
+guessed is reported in :attr:`Dataset.warnings`.
+
+:func:`make_preprocessor` builds the scikit-learn transformer that goes in front of the
+estimator in the saved pipeline.
+
+Import the names from here; the modules below are how the package is organised:
+
+- :mod:`~skact.data.reading`: :func:`read_csv`, a file into a DataFrame: file checks, the
+  delimiter (:class:`csv.Sniffer`), ragged rows, then pandas.
+- :mod:`~skact.data.text_numbers`: which text columns are numbers, read again by pandas with
+  their missing-value markers and decimal mark; stray text in them.
+- :mod:`~skact.data.table`: :func:`load_table`, :class:`Dataset`, :func:`infer_task`,
+  :func:`split_columns`, :func:`select_features`, :func:`class_rows_needed`.
+- :mod:`~skact.data.preprocess`: :func:`make_preprocessor`.
+"""
+
+# Model files saved before this was a package name skact.data._as_text and _as_float32 (the
+# preprocessing's functions, pickled by name): re-exported so that those files still load.
+from .preprocess import _as_float32 as _as_float32
+from .preprocess import _as_text as _as_text
+from .preprocess import make_preprocessor
+from .reading import read_csv
+from .table import (
+    MAX_INTEGER_CLASSES,
+    TASKS,
+    Dataset,
+    class_rows_needed,
+    infer_task,
+    load_table,
+    select_features,
+    split_columns,
+)
+from .text_numbers import MISSING_MARKERS, NUMERIC_SHARE
+
+__all__ = [
+    "MAX_INTEGER_CLASSES",
+    "MISSING_MARKERS",
+    "NUMERIC_SHARE",
+    "TASKS",
+    "Dataset",
+    "class_rows_needed",
+    "infer_task",
+    "load_table",
+    "make_preprocessor",
+    "read_csv",
+    "select_features",
+    "split_columns",
+]

@@ -1,0 +1,259 @@
+"""Reading a CSV file into a DataFrame, with one clear :class:`~skact.exceptions.DataError`
+per problem: missing file, empty file, binary or non-UTF-8 data, ragged rows, a header without
+rows.
+
+pandas reads the file; what is done by hand here is what it does not do: reject binary data
+and short rows (its C parser fills a short row with missing values without a word), and say
+what went wrong in terms of the file. :class:`csv.Sniffer` detects the delimiter (comma,
+semicolon, tab or ``|``); in columns of numbers, :mod:`skact.data.text_numbers` reads
+missing-value markers and decimal commas.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from skact.exceptions import DataError
+
+from .text_numbers import _TextNumbers, numbers_from_text
+
+_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
+_SNIFF_BYTES = 8192
+_MAX_HEADER_BYTES = 1 << 20
+
+#: The delimiters skact detects, with their plural name.
+_DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
+
+#: What pandas reads as missing in every column, text columns too: ``None`` is pandas' default
+#: list (empty cells, ``NA``, ``None``, ``n/a``, ``null``, ``nan``, ...); ``[""]`` would be
+#: empty cells only, leaving ``NA`` and ``None`` as text in text columns. In columns of
+#: numbers, pandas' defaults and :data:`~skact.data.MISSING_MARKERS` are missing in any case.
+TEXT_NA_VALUES: list[str] | None = None
+
+
+def _read_head(path: Path) -> str:
+    """The start of a text file, cut after its last complete line; rejects binary and
+    non-UTF-8 data."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES + 1)
+        # a wide file's header line can be longer than the block: read on to its end
+        while b"\n" not in head[:-1] and len(head) < _MAX_HEADER_BYTES:
+            more = fh.read(_SNIFF_BYTES)
+            if not more:
+                break
+            head += more
+    limit = max(_SNIFF_BYTES, head.find(b"\n", 0, len(head) - 1) + 1)
+    truncated = len(head) > limit
+    head = head[:limit]
+    if b"\x00" in head:
+        raise DataError(f"{path} looks like a binary file, not a CSV text file")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the sniffed block is not an error
+        if exc.start < len(head) - 4:
+            raise DataError(
+                f"{path} is not UTF-8 text (byte {head[exc.start]:#04x} at offset "
+                f"{exc.start}); is it a CSV file? Save it as UTF-8 CSV"
+            ) from None
+    text = head.decode("utf-8-sig", errors="ignore")
+    # a line cut by the block end would look ragged to the delimiter sniffing
+    return text[: text.rfind("\n") + 1] if truncated else text
+
+
+def _header_width(sample: str, delimiter: str) -> int:
+    """How many fields ``delimiter`` splits the first line of ``sample`` into."""
+    try:
+        return len(next(filter(None, csv.reader(io.StringIO(sample), delimiter=delimiter)), []))
+    except csv.Error:
+        return 0
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter of a file that starts with ``sample``, found by :class:`csv.Sniffer`.
+
+    The sniffer's fixed preference (the comma first) is switched off: of the delimiters that
+    split every line evenly, the one that splits lines into the most fields wins, so a
+    semicolon-separated file with a comma in a column name and a column of decimal commas
+    stays semicolon-separated. Where the sniffer finds none (it wants 90% of the lines to
+    agree, which one ragged row in a short file defeats), the delimiter that splits the header
+    into the most fields is taken, so that the row gets its "ragged rows" error; the comma if
+    none splits it.
+
+    >>> _sniff_delimiter("a;b;c\\n1,5;2;x\\n")
+    ';'
+    >>> _sniff_delimiter("a,b\\n1;2,x\\n")
+    ','
+    """
+    sniffer = csv.Sniffer()
+    sniffer.preferred = []
+    try:
+        return sniffer.sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        widths = {delimiter: _header_width(sample, delimiter) for delimiter in _DELIMITERS}
+        best = max(widths, key=widths.get)  # the first of equals: the comma
+        return best if widths[best] > 1 else ","
+
+
+def _check_rows(path: Path, delimiter: str) -> None:
+    """Reject ragged rows with a message naming the line."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        # the widths in one pass at the csv module's speed; blank lines (width 0) are
+        # skipped, by pandas too
+        widths = set(map(len, csv.reader(fh, delimiter=delimiter))) - {0}
+    if len(widths) < 2:
+        return
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        rows = filter(None, reader)
+        n_fields = len(next(rows))
+        for row in rows:
+            if len(row) != n_fields:
+                raise DataError(
+                    f"{path} line {reader.line_num} has {len(row)} fields but the header "
+                    f"has {n_fields}; every row needs one value per column (ragged rows)"
+                )
+
+
+def _check_text_file(path: Path) -> str:
+    """Reject binary data and ragged rows; return the delimiter the file uses."""
+    delimiter = _sniff_delimiter(_read_head(path))
+    try:
+        _check_rows(path, delimiter)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} after the first "
+            f"{_SNIFF_BYTES} bytes); is it a CSV file? Save it as UTF-8 CSV"
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"{path} is not a well-formed CSV file: {exc}") from None
+    return delimiter
+
+
+@contextmanager
+def _read_errors(path: Path):
+    """Turn what reading ``path`` raises into a :class:`DataError` naming the problem."""
+    try:
+        yield
+    except DataError:
+        raise
+    except PermissionError:
+        raise DataError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise DataError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty (no header row)") from None
+    except pd.errors.ParserError as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
+        raise DataError(f"{path} is not a well-formed CSV file: {msg}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file?") from None
+    except (ValueError, EOFError) as exc:  # e.g. a corrupt compressed file
+        raise DataError(f"{path} cannot be read as CSV: {exc}") from None
+
+
+def _read_columns(path: Path, delimiter: str, names: list, decimal: str, na_values: dict):
+    """Columns ``names`` of the file read again, with this decimal mark and these markers
+    (a dict: column -> markers) added to pandas' default ones."""
+    with _read_errors(path):
+        return pd.read_csv(path, sep=delimiter, usecols=names, decimal=decimal,
+                           na_values=na_values)
+
+
+def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd.DataFrame:
+    """Read a comma-separated file with a header row into a DataFrame.
+
+    Semicolons, tabs or ``|`` between the values are detected; in a semicolon-separated file
+    decimal commas (``1,5``) are read as numbers. In a column that holds only numbers and
+    missing-value markers (:data:`MISSING_MARKERS`: ``?``, ``-``, ``missing``, ...), the markers
+    are missing values. :func:`load_table` reports these guesses.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file. Compressed files (``.csv.gz``, ...) are read too, always as
+        comma-separated.
+    numeric : list of str, optional
+        Read markers and decimal commas as numbers in these columns only, leaving every other
+        column as it is in the file: what prediction does with the columns a model was
+        trained on as numbers (a column the model saw as categories keeps its ``-`` or ``1``
+        as the categories it learnt). Stray text in them is left for the caller to report.
+        ``None`` (the default): guess from the values, as :func:`load_table` does.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At least one data row and one column.
+
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable, empty, binary, ragged, or has a header but no rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,x\\n2,y\\n")
+    >>> read_csv(p).shape
+    (2, 2)
+    >>> _ = p.write_text("a;b\\n1,5;x\\n?;y\\n")
+    >>> read_csv(p)["a"].tolist()
+    [1.5, nan]
+    >>> _ = p.write_text("a,b\\n")
+    >>> read_csv(p)
+    Traceback (most recent call last):
+    ...
+    skact.exceptions.DataError: ... has a header (a, b) but no data rows
+    """
+    return _read_table(path, numeric=numeric).frame
+
+
+@dataclass
+class _Table:
+    """What :func:`_read_table` read: the frame, the delimiter, notes for the user, and the
+    text columns that are mostly numbers (kept as text because of some stray values)."""
+
+    frame: pd.DataFrame
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+    mostly_numbers: dict[str, _TextNumbers] = field(default_factory=dict)
+
+
+def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _Table:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path} is a directory, not a CSV file")
+    with _read_errors(path):
+        if path.stat().st_size == 0:
+            raise DataError(f"{path} is empty")
+        delimiter = ","
+        if not path.name.lower().endswith(_COMPRESSED):
+            delimiter = _check_text_file(path)
+        df = pd.read_csv(path, sep=delimiter, keep_default_na=TEXT_NA_VALUES is None,
+                         na_values=TEXT_NA_VALUES)
+    if len(df) == 0:
+        cols = ", ".join(map(str, df.columns))
+        raise DataError(f"{path} has a header ({cols}) but no data rows")
+    table = _Table(df, delimiter)
+    if delimiter != ",":
+        table.notes.append(
+            f"the values are separated by {_DELIMITERS[delimiter]}, not commas; "
+            "the file is read that way"
+        )
+    read_columns = functools.partial(_read_columns, path, delimiter)
+    notes, table.mostly_numbers = numbers_from_text(
+        df, delimiter == ";", read_columns, columns=numeric
+    )
+    table.notes.extend(notes)
+    return table
