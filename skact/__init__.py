@@ -17,11 +17,14 @@ _LAZY = {
     "MLPRegressor": "skact.mlp",
     "CNNClassifier": "skact.cnn",
     "CNNRegressor": "skact.cnn",
+    "TabularMLPClassifier": "skact.tabular",
+    "TabularMLPRegressor": "skact.tabular",
     "TrainingDivergedWarning": "skact.base",
 }
 
 __all__ = ["CNNClassifier", "CNNRegressor", "MLPClassifier", "MLPRegressor",
-           "TrainingDivergedWarning", "__version__", "activations"]
+           "TabularMLPClassifier", "TabularMLPRegressor", "TrainingDivergedWarning",
+           "__version__", "activations"]
 
 
 def __getattr__(name):

@@ -20,7 +20,7 @@ __all__ = ["make_monitor", "make_net", "optimizer_args", "refresh_training_param
 def make_net(estimator, config, X, n_outputs, dtype, device):
     """A new, initialised net around the module the estimator's architecture builds."""
     module = estimator._build_module(
-        tuple(X.shape[1:]), n_outputs, config["make_activation"], config
+        tuple(X.shape[1:]), n_outputs, config["make_activation"], config, X
     )
     init_weights(module, config["init"], config["activation_label"])
     module = module.to(dtype=dtype)
@@ -28,7 +28,8 @@ def make_net(estimator, config, X, n_outputs, dtype, device):
     args = optimizer_args(estimator)
     net = SkactNet(
         module,
-        criterion=PerSampleLoss(estimator._loss_kind),
+        criterion=PerSampleLoss(estimator._loss_kind,
+                                getattr(estimator, "label_smoothing", 0.0)),
         optimizer=args.pop("optimizer"),
         lr=args.pop("lr"),
         alpha=estimator.alpha,
@@ -41,14 +42,24 @@ def make_net(estimator, config, X, n_outputs, dtype, device):
 
 
 def optimizer_args(estimator):
-    """scikit-learn's solver parameters as a torch optimizer class and its arguments."""
+    """scikit-learn's solver parameters as a torch optimizer class and its arguments.
+
+    ``weight_decay`` > 0 makes adam decoupled (torch's AdamW: the weights shrink by
+    ``lr * weight_decay`` each step, apart from the gradient's moments); for sgd it is
+    torch's weight decay, which plain SGD cannot tell apart from an L2 penalty.
+    """
+    decay = estimator.weight_decay
     if estimator.solver == "adam":
-        return {"optimizer": torch.optim.Adam, "lr": estimator.learning_rate_init,
-                "betas": (estimator.beta_1, estimator.beta_2), "eps": estimator.epsilon}
+        optimizer = torch.optim.AdamW if decay else torch.optim.Adam
+        extra = {"weight_decay": decay} if decay else {}
+        return {"optimizer": optimizer, "lr": estimator.learning_rate_init,
+                "betas": (estimator.beta_1, estimator.beta_2), "eps": estimator.epsilon,
+                **extra}
     if estimator.solver == "sgd":
         nesterov = bool(estimator.nesterovs_momentum and estimator.momentum > 0)
+        extra = {"weight_decay": decay} if decay else {}
         return {"optimizer": torch.optim.SGD, "lr": estimator.learning_rate_init,
-                "momentum": estimator.momentum, "nesterov": nesterov}
+                "momentum": estimator.momentum, "nesterov": nesterov, **extra}
     return {"optimizer": torch.optim.LBFGS, "lr": 1.0, "max_iter": estimator.max_iter,
             "max_eval": estimator.max_fun, "tolerance_grad": estimator.tol,
             "tolerance_change": 1e-9, "history_size": 10,
@@ -57,13 +68,15 @@ def optimizer_args(estimator):
 
 def make_monitor(estimator):
     """A new monitor for scikit-learn's stopping rules and learning-rate schedules."""
-    return ConvergenceMonitor(
+    monitor = ConvergenceMonitor(
         tol=estimator.tol, n_iter_no_change=estimator.n_iter_no_change,
         early_stopping=estimator.early_stopping and estimator.solver != "lbfgs",
         learning_rate=estimator.learning_rate,
         learning_rate_init=estimator.learning_rate_init,
         power_t=estimator.power_t, solver=estimator.solver,
     )
+    monitor.scheduled = estimator.lr_schedule != "constant"
+    return monitor
 
 
 def refresh_training_params(estimator):
@@ -92,4 +105,5 @@ def refresh_training_params(estimator):
     for name in ("tol", "n_iter_no_change", "learning_rate", "learning_rate_init",
                  "power_t", "solver"):
         setattr(monitor, name, getattr(estimator, name))
+    monitor.scheduled = estimator.lr_schedule != "constant"
     monitor.current_lr_ = estimator.learning_rate_init

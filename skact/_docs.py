@@ -23,8 +23,10 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         Strength of the L2 penalty on the weights (not the biases), scaled
         as in scikit-learn by the batch's total sample weight.
 
-    batch_size : int or 'auto', default='auto'
-        Mini-batch size; 'auto' is ``min(200, n_samples)``. Ignored by lbfgs.
+    batch_size : int, 'auto' or 'adaptive', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``; 'adaptive' is
+        ``n_samples // 8`` within [16, 256], so small data sets still get
+        about 8 steps per epoch. Ignored by lbfgs.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule for ``solver='sgd'``:
@@ -118,6 +120,60 @@ default='auto'
     device : {'cpu', 'cuda', 'cuda:N', 'auto'}, default='cpu'
         Where to train and predict; 'auto' takes a GPU when torch sees one."""
 
+RECIPE = """\
+lr_schedule : {'constant', 'cosine', 'flat_cosine', 'cosine_cycles'}, \
+default='constant'
+        Factor on ``learning_rate_init`` over the ``max_iter`` epochs, set
+        before every step (sgd, adam):
+
+        - 'constant': none (scikit-learn's behaviour);
+        - 'cosine': a cosine decay from 1 to 0;
+        - 'flat_cosine': 1 for the first half, then a cosine decay to 0;
+        - 'cosine_cycles': four cosine cycles, each longer than the last
+          (restarts let the weights leave a sharp minimum); starts at 0.
+
+        With a schedule, reaching ``max_iter`` is the plan: no
+        ConvergenceWarning is raised for it.
+
+    warmup_fraction : float, default=0.0
+        Ramp the learning rate up linearly over this share of the steps.
+
+    weight_decay : float, default=0.0
+        Decoupled weight decay: with adam, torch's AdamW (every parameter
+        shrinks by ``lr * weight_decay`` per step, apart from the gradient
+        moments); with sgd, torch's weight decay. Independent of ``alpha``.
+
+    learnable_activation : bool, default=False
+        Blend every activation with the identity, ``x + a * (f(x) - x)``,
+        with a learned ``a`` per unit (per channel in convolutions), starting
+        at 1. Each unit tunes how much of the activation it uses; the learned
+        values are in ``activation_blend_``."""
+
+INPUT_LAYERS = """\
+input_scaling : {None, 'robust'}, default=None
+        'robust': inside the network, centre each feature on its training
+        median, divide by its interquartile range / 1.349, and clip smoothly
+        into (-3, 3) with ``z / sqrt(1 + (z / 3)**2)``, followed by a learned
+        gain per feature. Outliers cannot dominate, and the saved model
+        carries the statistics (no separate scaler needed).
+
+    numeric_embedding : {None, 'periodic', 'piecewise_linear'}, default=None
+        Give every feature with more than two distinct values 4 learned
+        dimensions (its value and 3 more) before the first layer:
+
+        - 'periodic': 16 learned frequencies ``cos(2 pi f x + phase)``, mapped
+          linearly per feature;
+        - 'piecewise_linear': 16 bins at the feature's training quantiles.
+
+        Lets the network bend each feature's effect (thresholds, cycles).
+        Binary features pass through unchanged."""
+
+LABEL_SMOOTHING = """\
+label_smoothing : float, default=0.0
+        Train towards ``1 - label_smoothing`` for the true class, the rest
+        spread over all classes: less over-confident probabilities and a
+        better-calibrated, often more accurate model."""
+
 CLASS_WEIGHT = """\
 class_weight : dict, 'balanced' or None, default=None
         Weights per class, multiplied into ``sample_weight``; 'balanced'
@@ -173,7 +229,11 @@ n_features_in_ : int
 
     diagnostics_ : dict
         Only with ``diagnostics=True``: the last epoch's dead and saturated
-        fractions per hidden layer, gradient norms and first/last ratio."""
+        fractions per hidden layer, gradient norms and first/last ratio.
+
+    activation_blend_ : list of ndarray
+        Only with ``learnable_activation=True``: the learned blend ``a`` of
+        each hidden layer's units (1: the activation, 0: the identity)."""
 
 NOTES = """\
 The compute dtype follows the input, as in scikit-learn: float32 X trains
@@ -186,5 +246,6 @@ def fill(template):
     """Substitute the shared fragments into an estimator docstring."""
     return template.format(
         activation=ACTIVATION, training=TRAINING, class_weight=CLASS_WEIGHT,
-        common_attributes=COMMON_ATTRIBUTES, notes=NOTES,
+        common_attributes=COMMON_ATTRIBUTES, notes=NOTES, recipe=RECIPE,
+        input_layers=INPUT_LAYERS, label_smoothing=LABEL_SMOOTHING,
     )

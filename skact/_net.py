@@ -92,17 +92,29 @@ class PerSampleLoss(torch.nn.Module):
     kind: "cross_entropy" (softmax, multiclass), "binary" (logistic per output,
     summed: binary and multilabel), "squared_error" (half the squared error,
     averaged over outputs) or "poisson" (exp link, summed over outputs).
+    ``label_smoothing`` (classification) trains towards ``1 - eps`` for the true class
+    and spreads ``eps`` evenly over all classes (over {0, 1} for logistic outputs).
     """
 
-    def __init__(self, kind):
+    label_smoothing = 0.0  # the value of nets pickled before the parameter existed
+
+    def __init__(self, kind, label_smoothing=0.0):
         super().__init__()
         self.kind = kind
+        self.label_smoothing = label_smoothing
+
+    def _smoothed(self, y):
+        eps = self.label_smoothing
+        return y * (1 - eps) + eps / 2 if eps else y
 
     def forward(self, raw, y):
         if self.kind == "cross_entropy":
-            return F.cross_entropy(raw, y, reduction="none")
+            return F.cross_entropy(raw, y, reduction="none",
+                                   label_smoothing=self.label_smoothing)
         if self.kind == "binary":
-            return F.binary_cross_entropy_with_logits(raw, y, reduction="none").sum(1)
+            return F.binary_cross_entropy_with_logits(
+                raw, self._smoothed(y), reduction="none"
+            ).sum(1)
         if self.kind == "squared_error":
             return 0.5 * (raw - y).pow(2).mean(1)
         if self.kind == "poisson":
@@ -112,7 +124,7 @@ class PerSampleLoss(torch.nn.Module):
     def mean(self, raw, y):
         """The unweighted mean of :meth:`forward`, fused where torch offers it."""
         if self.kind == "cross_entropy":
-            return F.cross_entropy(raw, y)
+            return F.cross_entropy(raw, y, label_smoothing=self.label_smoothing)
         if self.kind == "squared_error":
             return 0.5 * F.mse_loss(raw, y)
         return self(raw, y).mean()
@@ -127,7 +139,10 @@ class SkactNet(NeuralNet):
 
     Parameters beyond skorch's: ``alpha``, the L2 penalty on weights (not
     biases), scaled as in scikit-learn by ``0.5 * alpha / sum(batch weights)``.
+    A learning-rate schedule over the fit is set with :meth:`plan_learning_rate`.
     """
+
+    _lr_plan = None  # (schedule, warmup_fraction, total_steps), or None: lr left alone
 
     def __init__(self, module, *args, alpha=0.0, **kwargs):
         super().__init__(module, *args, **kwargs)
@@ -193,6 +208,31 @@ class SkactNet(NeuralNet):
         kinds = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d)
         return [m.weight for m in self.module_.modules() if isinstance(m, kinds)]
 
+    # -- learning-rate schedule ----------------------------------------------
+    def plan_learning_rate(self, schedule, warmup_fraction, total_steps, restart):
+        """Scale every param group's initial lr by ``schedule`` before each step.
+
+        ``total_steps`` spans the whole schedule; ``restart`` starts it over (a new
+        ``fit``), otherwise it continues where the last call stopped (``partial_fit``).
+        """
+        if schedule == "constant" and not warmup_fraction:
+            self._lr_plan = None
+            return
+        if restart or not hasattr(self, "lr_step_"):
+            self.lr_step_ = 0
+        for group in self.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])  # torch's schedulers' key, too
+        self._lr_plan = (schedule, warmup_fraction, max(int(total_steps), 1))
+
+    def _set_scheduled_lr(self):
+        from .schedules import factor
+
+        schedule, warmup_fraction, total = self._lr_plan
+        scale = factor(schedule, self.lr_step_ / total, warmup_fraction)
+        for group in self.optimizer_.param_groups:
+            group["lr"] = group["initial_lr"] * scale
+        self.lr_step_ += 1
+
     # -- loop ---------------------------------------------------------------
     def train_epochs(self, batches, epochs):
         """Run up to ``epochs`` epochs over ``batches``; exceptions propagate."""
@@ -223,7 +263,10 @@ class SkactNet(NeuralNet):
         # Batch losses stay on the device until the epoch ends: no per-batch sync,
         # and no per-batch arithmetic either (they are weighted by rows once, below).
         losses, rows = [], []
+        scheduled = training and self._lr_plan is not None
         for batch in iterator:
+            if scheduled:
+                self._set_scheduled_lr()
             if self._batch_listeners:
                 self.history.new_batch()  # skorch's batch-level callbacks read it
                 self._notify_some(self._batch_listeners, "on_batch_begin",

@@ -21,6 +21,11 @@ from skorch.callbacks import Callback
 __all__ = ["ConvergenceMonitor", "EpochPrinter", "hold_out", "print_fit_start"]
 
 
+#: A fit that ends with its training loss above this multiple of its lowest one keeps the
+#: weights of the lowest-loss epoch instead of the last.
+RESTORE_RATIO = 2.0
+
+
 class ConvergenceMonitor(Callback):
     """Tracks the loss curve, validation scores and when to stop, as scikit-learn does.
 
@@ -55,6 +60,8 @@ class ConvergenceMonitor(Callback):
         self.fallback_state_ = None
         self.fallback_epoch_, self.fallback_loss_ = 0, np.inf
         self.current_lr_ = learning_rate_init
+        self.scheduled = False  # set per fit: is an lr_schedule running?
+        self.restored_ = None
         self.validation_scorer = None  # set by the estimator for each fit
 
     def __getstate__(self):
@@ -67,8 +74,25 @@ class ConvergenceMonitor(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.stop_message_ = None
+        self.restored_ = None
         if self.fallback_state_ is None:
             self._keep_fallback(net, epoch=0, loss=np.inf)
+
+    def on_train_end(self, net, **kwargs):
+        # A fit whose last epoch ends far above its lowest training loss has wandered off
+        # (a rate too high for the data, a few bad batches late on); the weights of the
+        # lowest-loss epoch are the better model. Early stopping restores its own best.
+        # Near a perfect fit, losses of 0.002 and 0.004 are both "zero": the gap must also
+        # be a visible share of where training started.
+        if (self.early_stopping or self.diverged_ or self.loss_ is None
+                or not np.isfinite(self.fallback_loss_) or not self.loss_curve_
+                or self.loss_ <= RESTORE_RATIO * self.fallback_loss_
+                or self.loss_ - self.fallback_loss_ <= 0.05 * self.loss_curve_[0]):
+            return
+        net.module_.load_state_dict(self.fallback_state_)
+        self.restored_ = {"epoch": self.fallback_epoch_, "loss": self.fallback_loss_,
+                          "last_loss": self.loss_, "ratio": RESTORE_RATIO}
+        self.loss_ = self.fallback_loss_
 
     def _keep_fallback(self, net, epoch, loss):
         """Remember the weights with the lowest training loss so far: what a
@@ -113,7 +137,10 @@ class ConvergenceMonitor(Callback):
                 self.no_improvement_count_ += 1
             else:
                 self.no_improvement_count_ = 0
-            if score > self.best_validation_score_:
+            # Under a learning-rate schedule a later epoch with the same score has trained at
+            # a lower rate, so ties go to it; otherwise the first best, as scikit-learn keeps.
+            tie_to_later = self.scheduled and score == self.best_validation_score_
+            if score > self.best_validation_score_ or tie_to_later:
                 self.best_validation_score_ = score
                 self.best_state_ = {
                     k: v.detach().clone() for k, v in net.module_.state_dict().items()

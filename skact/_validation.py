@@ -17,6 +17,7 @@ from . import activations as _activations
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
+_BATCH_SIZES = ("auto", "adaptive")
 _WEIGHT_INITS = ("auto", "kaiming", "xavier", "lecun", "torch")
 
 
@@ -154,6 +155,12 @@ def _stochastic_solver(estimator):
             f"partial_fit is only available for stochastic optimizers. {estimator.solver!r} "
             "is not stochastic; use solver='adam' or 'sgd'."
         )
+    if estimator.early_stopping and estimator._partial_fit_hidden_by_early_stopping:
+        raise AttributeError(
+            f"partial_fit is not available with early_stopping=True: {type(estimator).__name__} "
+            "selects its best epoch on a held-out split, which one epoch at a time cannot "
+            "do. Set early_stopping=False to train incrementally."
+        )
     return True
 
 
@@ -166,7 +173,8 @@ def _check_hyperparameters(estimator):
     )
     _check_option(estimator, "solver", _SOLVERS)
     _check_number(estimator, "alpha", 0.0)
-    if not (isinstance(estimator.batch_size, str) and estimator.batch_size == "auto"):
+    named_size = isinstance(estimator.batch_size, str) and estimator.batch_size in _BATCH_SIZES
+    if not named_size:
         _check_number(estimator, "batch_size", 1, integer=True)
     _check_option(estimator, "learning_rate", _LEARNING_RATES)
     _check_number(estimator, "learning_rate_init", 0.0, low_open=True)
@@ -185,6 +193,7 @@ def _check_hyperparameters(estimator):
     _check_number(estimator, "n_iter_no_change", 1, integer=True, allow_inf=True)
     _check_number(estimator, "max_fun", 1, integer=True)
     _check_bool(estimator, "batch_norm")
+    _check_recipe(estimator)
     weight_init = estimator.weight_init
     if not callable(weight_init) and weight_init not in _WEIGHT_INITS:
         raise _invalid(estimator, "weight_init",
@@ -198,6 +207,37 @@ def _check_hyperparameters(estimator):
         "activation_label": label,
         "device": _resolve_device(estimator),
     }
+
+
+def _check_recipe(estimator):
+    """The training-recipe parameters every estimator has (schedule, decay, blending)."""
+    from .schedules import SCHEDULES
+
+    schedule = _check_option(estimator, "lr_schedule", tuple(SCHEDULES))
+    _check_number(estimator, "warmup_fraction", 0.0, 1.0, high_open=True)
+    _check_number(estimator, "weight_decay", 0.0)
+    _check_bool(estimator, "learnable_activation")
+    if hasattr(estimator, "label_smoothing"):
+        _check_number(estimator, "label_smoothing", 0.0, 1.0, high_open=True)
+    sgd_schedule = estimator.solver == "sgd" and estimator.learning_rate != "constant"
+    if schedule != "constant" and sgd_schedule:
+        raise ValueError(
+            f"lr_schedule={schedule!r} and learning_rate={estimator.learning_rate!r} both "
+            "set the learning rate of solver='sgd'. Use one of them: learning_rate='constant' "
+            "with lr_schedule, or lr_schedule='constant' with scikit-learn's schedules."
+        )
+
+
+def _check_input_layers(estimator):
+    """The MLPs' input-layer options: robust scaling and numeric embeddings."""
+    scaling = estimator.input_scaling
+    if scaling not in (None, "robust"):
+        raise _invalid(estimator, "input_scaling", "None or 'robust'", scaling)
+    embedding = estimator.numeric_embedding
+    if embedding not in (None, "periodic", "piecewise_linear"):
+        raise _invalid(estimator, "numeric_embedding",
+                       "None, 'periodic' or 'piecewise_linear'", embedding)
+    return {"input_scaling": scaling, "numeric_embedding": embedding}
 
 
 def _check_fit_sample_weight(sample_weight, X):

@@ -54,12 +54,16 @@ class BaseNeuralNet(BaseEstimator):
     """Fit/predict machinery shared by every skact estimator.
 
     Subclasses provide ``_build_module(input_shape, n_outputs, make_activation,
-    dropout)``, ``_prepare_input(X)`` (reshape, for CNNs), ``_allow_nd``, and
-    the task hooks ``_encode_targets``/``_loss_kind``/``_validation_scorer``.
+    config, X)`` (X: the training data, for layers that take statistics from it),
+    ``_prepare_input(X)`` (reshape, for CNNs), ``_allow_nd``, and the task hooks
+    ``_encode_targets``/``_loss_kind``/``_validation_scorer``.
     """
 
     _allow_nd = False
     _accept_sparse = ("csr", "csc")
+    # scikit-learn's MLPs keep partial_fit with early_stopping=True and raise in it; the
+    # Tabular estimators, whose default it is, hide the method instead (see _validation)
+    _partial_fit_hidden_by_early_stopping = False
 
     # -------------------------------------------------------------- pickling --
     def __getstate__(self):
@@ -91,10 +95,12 @@ class BaseNeuralNet(BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         dtype = self._compute_dtype(X, first_pass)
+        config["sample_weight"] = sample_weight  # for statistics the input layers take
         with _seeded(seed, config["device"]):
             self._prepare_net(config, X, y_train, dtype, seed, first_pass, incremental)
             batches, epochs = self._make_batches(config, X, y, y_train, sample_weight, dtype,
                                                  rng, seed, incremental)
+            self._plan_learning_rate(batches, incremental)
             try:
                 self.net_.train_epochs(batches, epochs)
             finally:
@@ -206,6 +212,15 @@ class BaseNeuralNet(BaseEstimator):
                           dtype=dtype, device=device)
         return batches, epochs
 
+    def _plan_learning_rate(self, batches, incremental):
+        """``lr_schedule`` and ``warmup_fraction`` over ``max_iter`` epochs of ``batches``.
+
+        Each fit starts the schedule over; ``partial_fit`` calls continue it, one epoch each.
+        """
+        if self.solver != "lbfgs":
+            self.net_.plan_learning_rate(self.lr_schedule, self.warmup_fraction,
+                                         self.max_iter * len(batches), restart=not incremental)
+
     def _split_validation(self, X_t, y_t, w_t, y, rng):
         """Hold out ``validation_fraction`` for early stopping, as scikit-learn does."""
         monitor = self._monitor
@@ -226,6 +241,10 @@ class BaseNeuralNet(BaseEstimator):
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
+        if self.batch_size == "adaptive":
+            # about 8 steps per epoch on small data sets (one full batch of 96 rows would
+            # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up
+            return int(np.clip(n_samples // 8, 16, 256))
         if self.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going to "
@@ -277,7 +296,8 @@ class BaseNeuralNet(BaseEstimator):
             self.best_validation_score_ = monitor.best_validation_score_
             if monitor.early_stopping and monitor.best_state_ is not None:
                 net.module_.load_state_dict(monitor.best_state_)
-            if (not incremental and not net.stop_training_
+            # a schedule decays over max_iter epochs by design: reaching the end is the plan
+            if (not incremental and not net.stop_training_ and self.lr_schedule == "constant"
                     and self.n_iter_ == self.max_iter):
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
@@ -293,6 +313,17 @@ class BaseNeuralNet(BaseEstimator):
             f"Try a lower learning_rate_init (now {self.learning_rate_init}), scale the "
             "features (e.g. StandardScaler), or another activation."
         )
+        if getattr(monitor, "restored_", None):
+            restored = monitor.restored_
+            self.loss_ = restored["loss"]
+            warnings.warn(
+                f"Training ended with loss {restored['last_loss']:.4g}, more than "
+                f"{restored['ratio']:g}x its lowest ({restored['loss']:.4g} in epoch "
+                f"{restored['epoch']}), so the weights of epoch {restored['epoch']} were kept. "
+                f"{advice}",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         if monitor.diverged_:
             warnings.warn(
                 f"Training diverged: the loss became {monitor.diverged_loss_} in epoch "
@@ -303,6 +334,21 @@ class BaseNeuralNet(BaseEstimator):
             )
         if not all(bool(p.isfinite().all()) for p in net.module_.parameters()):
             raise ValueError(f"Training produced non-finite weights. {advice}")
+
+    @property
+    def activation_blend_(self):
+        """With ``learnable_activation=True``: each hidden layer's learned blend per unit."""
+        from .layers import LearnableActivation
+
+        check_is_fitted(self, "net_")
+        blends = [m.blend.detach().cpu().numpy().copy() for m in self.net_.module_.modules()
+                  if isinstance(m, LearnableActivation)]
+        if not blends:
+            raise AttributeError(
+                f"{type(self).__name__} has no activation_blend_: it was fitted with "
+                "learnable_activation=False."
+            )
+        return blends
 
     # ---------------------------------------------- hooks for the architectures --
     def _validate_architecture(self):

@@ -92,12 +92,12 @@ class _CNNArchitecture:
             f"features) / (n, C, L) / (n, C, H, W); got {X.ndim} dimensions."
         )
 
-    def _build_module(self, input_shape, n_outputs, make_activation, config):
+    def _build_module(self, input_shape, n_outputs, make_activation, config, X):
         from .modules import CNN
 
         return CNN(input_shape, config["conv_channels"], self.kernel_size, self.pool_size,
                    config["hidden"], n_outputs, make_activation, config["dropout"],
-                   batch_norm=self.batch_norm)
+                   batch_norm=self.batch_norm, learnable_activation=self.learnable_activation)
 
 
 class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
@@ -114,6 +114,10 @@ class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
     {activation}
 
     {training}
+
+    {recipe}
+
+    {label_smoothing}
 
     {class_weight}
 
@@ -182,6 +186,11 @@ class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
         diagnostics=False,
         class_weight=None,
         device="cpu",
+        lr_schedule="constant",
+        warmup_fraction=0.0,
+        weight_decay=0.0,
+        learnable_activation=False,
+        label_smoothing=0.0,
     ):
         store_params(self, locals())
 
@@ -210,6 +219,8 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
     {activation}
 
     {training}
+
+    {recipe}
 
     Attributes
     ----------
@@ -271,6 +282,10 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
         weight_init="auto",
         diagnostics=False,
         device="cpu",
+        lr_schedule="constant",
+        warmup_fraction=0.0,
+        weight_decay=0.0,
+        learnable_activation=False,
     ):
         store_params(self, locals())
 

@@ -13,11 +13,20 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 class _MLPArchitecture:
     """The dense network, and scikit-learn's ``coefs_``/``intercepts_`` views of it."""
 
-    def _build_module(self, input_shape, n_outputs, make_activation, config):
+    def _validate_architecture(self):
+        from ._validation import _check_input_layers
+
+        return _check_input_layers(self)
+
+    def _build_module(self, input_shape, n_outputs, make_activation, config, X):
+        from .layers import input_layers
         from .modules import MLP
 
+        front = input_layers(X, config["input_scaling"], config["numeric_embedding"],
+                             config.get("sample_weight"))
         return MLP(input_shape[0], config["hidden"], n_outputs, make_activation,
-                   config["dropout"], batch_norm=self.batch_norm)
+                   config["dropout"], batch_norm=self.batch_norm,
+                   learnable_activation=self.learnable_activation, input_layers=front)
 
     def _linear_layers(self):
         import torch
@@ -55,6 +64,12 @@ class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
     {activation}
 
     {training}
+
+    {recipe}
+
+    {input_layers}
+
+    {label_smoothing}
 
     {class_weight}
 
@@ -129,6 +144,13 @@ class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
         diagnostics=False,
         class_weight=None,
         device="cpu",
+        lr_schedule="constant",
+        warmup_fraction=0.0,
+        weight_decay=0.0,
+        learnable_activation=False,
+        input_scaling=None,
+        numeric_embedding=None,
+        label_smoothing=0.0,
     ):
         store_params(self, locals())
 
@@ -158,6 +180,10 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     {activation}
 
     {training}
+
+    {recipe}
+
+    {input_layers}
 
     Attributes
     ----------
@@ -235,6 +261,12 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
         weight_init="auto",
         diagnostics=False,
         device="cpu",
+        lr_schedule="constant",
+        warmup_fraction=0.0,
+        weight_decay=0.0,
+        learnable_activation=False,
+        input_scaling=None,
+        numeric_embedding=None,
     ):
         store_params(self, locals())
 

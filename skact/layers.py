@@ -1,0 +1,248 @@
+"""The torch layers of skact's tabular recipe: input scaling, numeric embeddings, learnable
+activations.
+
+Each layer is fitted to nothing by gradient descent alone: the input layers take statistics
+of the training data (medians, quantiles) when they are built in ``fit``, and keep them as
+buffers, so a saved model carries them and predicts from raw features. The ideas follow
+RealMLP (Holzmüller et al., "Better by Default", NeurIPS 2024); the code is skact's own.
+
+- :class:`RobustScaleClip`: centre on the median, divide by a robust spread, then squash
+  smoothly into about (-3, 3), so outliers and heavy tails cannot dominate a layer.
+- :class:`PeriodicEmbedding` and :class:`PiecewiseLinearEmbedding`: give each numeric
+  feature a few learned dimensions, so the first layer can bend a feature's effect
+  (thresholds, periodicity) instead of seeing one line per feature.
+- :class:`FeatureScale`: one learned gain per input column, a cheap form of feature
+  selection.
+- :class:`LearnableActivation`: ``x + a * (f(x) - x)`` with one learned ``a`` per unit, so
+  each unit moves between the identity and the chosen activation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import nn
+
+__all__ = [
+    "FeatureScale",
+    "input_layers",
+    "LearnableActivation",
+    "PeriodicEmbedding",
+    "PiecewiseLinearEmbedding",
+    "RobustScaleClip",
+    "embedded_columns",
+]
+
+CLIP_BOUND = 3.0  # smooth clipping maps |x| -> 3 as x grows: ~0.95x at 1, 2.1 at 3
+# Medians and quantiles from this many evenly spaced rows at most: as good as all rows for
+# the statistics, and a fit on a million rows does not sort a million values per column.
+STATISTICS_ROWS = 100_000
+
+
+def input_layers(X, scaling, embedding, sample_weight=None) -> list[nn.Module]:
+    """The layers an MLP puts before its first linear layer for these options.
+
+    ``scaling`` None or "robust"; ``embedding`` None, "periodic" or "piecewise_linear".
+    Either one adds a learned per-column gain at the end. Statistics are weighted by
+    ``sample_weight`` (a weight of 2 counts a row twice, 0 leaves it out). Initial values
+    come from torch's global generator, which the estimators seed for each fit.
+    """
+    if scaling is None and embedding is None:
+        return []
+    step = max(1, X.shape[0] // STATISTICS_ROWS)
+    sample = X[::step]
+    sample = sample.toarray() if sp.issparse(sample) else np.asarray(sample)
+    sample = sample.astype(np.float64)
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[::step]
+    if weight is not None:
+        sample, weight = sample[weight > 0], weight[weight > 0]
+    layers, n_out = [], sample.shape[1]
+    if scaling == "robust":
+        layers.append(RobustScaleClip(sample, weight))
+        with torch.no_grad():
+            scaled = layers[-1](torch.as_tensor(sample)).numpy()
+    else:
+        scaled = sample
+    mask = embedded_columns(sample)
+    if embedding is not None and mask.any():
+        if embedding == "periodic":
+            layers.append(PeriodicEmbedding(mask))
+        else:
+            layers.append(PiecewiseLinearEmbedding(mask, scaled, sample_weight=weight))
+        n_out = layers[-1].n_out
+    layers.append(FeatureScale(n_out))
+    return layers
+
+
+def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
+    """Per-column quantiles ``q`` (shape (len(q), columns)), rows weighted.
+
+    With integer weights this is exactly ``np.quantile`` of the data with each row repeated
+    ``weight`` times (linear interpolation), so a weight and a repetition mean the same.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if sample_weight is None:
+        return np.quantile(X, q, axis=0)
+    out = np.empty((len(q), X.shape[1]))
+    for j in range(X.shape[1]):
+        order = np.argsort(X[:, j], kind="stable")
+        values, counts = X[order, j], np.cumsum(sample_weight[order])
+        position = q * (counts[-1] - 1)
+        low, high = np.floor(position), np.ceil(position)
+
+        def at(k):
+            return values[np.minimum(np.searchsorted(counts, k, side="right"), len(values) - 1)]
+
+        out[:, j] = at(low) + (position - low) * (at(high) - at(low))
+    return out
+
+
+def embedded_columns(X) -> np.ndarray:
+    """Which columns a numeric embedding should expand: those with more than two values.
+
+    Binary columns (one-hot codes, flags) carry one bit; an embedding adds parameters and
+    nothing else there, so they pass through as they are.
+    """
+    X = np.asarray(X)
+    sample = X if X.shape[0] <= 5000 else X[:: max(1, X.shape[0] // 5000)]
+    return np.array([np.unique(sample[:, j]).size > 2 for j in range(X.shape[1])], dtype=bool)
+
+
+class RobustScaleClip(nn.Module):
+    """``clip((x - median) / spread)`` with a smooth clip ``z / sqrt(1 + (z / 3)**2)``.
+
+    ``spread`` is the interquartile range / 1.349 (the standard deviation for normal data);
+    where a column's quartiles coincide (mostly-constant or binary columns) half its range
+    is used, and 1 for a constant column, so no column is divided by zero.
+    """
+
+    def __init__(self, X, sample_weight=None):
+        super().__init__()
+        X = np.asarray(X, dtype=np.float64)
+        q1, center, q3 = weighted_quantiles(X, [0.25, 0.5, 0.75], sample_weight)
+        spread = (q3 - q1) / 1.349
+        half_range = (X.max(axis=0) - X.min(axis=0)) / 2
+        spread = np.where(spread > 0, spread, half_range)
+        spread = np.where(spread > 0, spread, 1.0)
+        self.register_buffer("center", torch.as_tensor(center))
+        self.register_buffer("inv_spread", torch.as_tensor(1.0 / spread))
+
+    def forward(self, X):
+        z = (X - self.center) * self.inv_spread
+        return z * torch.rsqrt(1 + (z / CLIP_BOUND).square())
+
+
+class FeatureScale(nn.Module):
+    """One learned gain per input column, starting at 1."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n_features))
+
+    def forward(self, X):
+        return X * self.weight
+
+
+class _ColumnEmbedding(nn.Module):
+    """Expand the chosen columns to ``n_embed`` learned dimensions each, keep the others.
+
+    Subclasses give ``_features(x)``: a ``(rows, columns, k)`` encoding of the embedded
+    columns, mapped by a per-column linear layer to ``n_embed - 1`` dimensions; the raw
+    value is kept as the remaining dimension, so the network can still read it directly.
+    """
+
+    def __init__(self, mask, n_inputs, n_embed, generator):
+        super().__init__()
+        mask = torch.as_tensor(np.asarray(mask, dtype=bool))
+        self.register_buffer("embedded", mask.nonzero().flatten())
+        self.register_buffer("plain", (~mask).nonzero().flatten())
+        n_columns = int(mask.sum())
+        bound = 1 / math.sqrt(n_inputs)
+        self.weight = nn.Parameter(
+            (torch.rand(n_columns, n_inputs, n_embed - 1, generator=generator) * 2 - 1) * bound
+        )
+        self.bias = nn.Parameter(
+            (torch.rand(n_columns, n_embed - 1, generator=generator) * 2 - 1) * bound
+        )
+        self.n_out = int((~mask).sum()) + n_columns * n_embed
+
+    def forward(self, X):
+        x = X.index_select(1, self.embedded)
+        learned = torch.einsum("rck,cke->rce", self._features(x), self.weight) + self.bias
+        parts = [x.unsqueeze(2), learned]
+        embedded = torch.cat(parts, dim=2).flatten(1)
+        if self.plain.numel() == 0:
+            return embedded
+        return torch.cat([X.index_select(1, self.plain), embedded], dim=1)
+
+
+class PeriodicEmbedding(_ColumnEmbedding):
+    """Periodic features ``cos(2 pi f x + phase)`` per column, then a per-column linear map.
+
+    ``n_frequencies`` frequencies per column are drawn from N(0, ``sigma``^2) and learned;
+    a small ``sigma`` starts the embedding smooth (near-linear) in the scaled feature.
+    """
+
+    def __init__(self, mask, *, n_frequencies=16, n_embed=4, sigma=0.1, generator=None):
+        super().__init__(mask, n_frequencies, n_embed, generator)
+        n_columns = self.weight.shape[0]
+        self.frequency = nn.Parameter(
+            torch.randn(n_columns, n_frequencies, generator=generator) * sigma
+        )
+        self.phase = nn.Parameter(
+            (torch.rand(n_columns, n_frequencies, generator=generator) * 2 - 1) * math.pi
+        )
+
+    def _features(self, x):
+        return torch.cos(2 * math.pi * x.unsqueeze(2) * self.frequency + self.phase)
+
+
+class PiecewiseLinearEmbedding(_ColumnEmbedding):
+    """A feature as how far it has run through each of ``n_bins`` quantile bins.
+
+    Bin ``t`` contributes ``clip((x - edge[t]) / width[t], 0, 1)``, so the per-column
+    linear map draws a piecewise-linear function of the feature with knots at its
+    training quantiles. The edges are computed on the (scaled) training data.
+    """
+
+    def __init__(self, mask, X_scaled, *, n_bins=16, n_embed=4, generator=None,
+                 sample_weight=None):
+        super().__init__(mask, n_bins, n_embed, generator)
+        X_scaled = np.asarray(X_scaled, dtype=np.float64)[:, np.asarray(mask, dtype=bool)]
+        quantiles = np.linspace(0, 1, n_bins + 1)
+        edges = weighted_quantiles(X_scaled, quantiles, sample_weight).T  # (columns, bins + 1)
+        widths = np.diff(edges, axis=1)
+        # repeated quantiles (ties) would give zero-width bins: make them steps instead
+        widths = np.where(widths > 1e-12, widths, 1e-12)
+        self.register_buffer("left", torch.as_tensor(edges[:, :-1].copy()))
+        self.register_buffer("inv_width", torch.as_tensor(1.0 / widths))
+
+    def _features(self, x):
+        return ((x.unsqueeze(2) - self.left) * self.inv_width).clamp(0.0, 1.0)
+
+
+class LearnableActivation(nn.Module):
+    """``x + a * (f(x) - x)``, with a learned ``a`` per unit (per channel for convolutions).
+
+    ``a`` starts at 1 (the plain activation). Training can move a unit towards the identity
+    (``a`` near 0), beyond the activation (``a`` > 1) or to its mirror image, so "which
+    activation" becomes a continuum the network tunes itself; ``a`` is reported by the
+    estimators' ``activation_blend_`` attribute.
+    """
+
+    def __init__(self, activation: nn.Module, n_units: int):
+        super().__init__()
+        self.activation = activation
+        self.blend = nn.Parameter(torch.ones(n_units))
+
+    def forward(self, X):
+        shape = (1, -1) + (1,) * (X.dim() - 2)  # channels of (rows, C, ...) or units of (rows, C)
+        a = self.blend.view(shape)
+        return X + a * (self.activation(X) - X)
+
+    def extra_repr(self):
+        return f"n_units={self.blend.numel()}"

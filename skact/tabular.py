@@ -1,0 +1,173 @@
+"""TabularMLPClassifier and TabularMLPRegressor: skact's MLPs with a strong tabular recipe.
+
+The same estimators as :class:`~skact.MLPClassifier` / :class:`~skact.MLPRegressor`, with
+defaults that switch the recipe on (every piece an ordinary parameter, documented there):
+robust scaling with smooth clipping and periodic embeddings inside the network, three
+layers of 256 units with learnable activations, Adam with ``beta_2=0.95`` over a
+four-cycle cosine schedule, dropout, label smoothing (classifier), and best-epoch selection
+on an internal 20% validation split. The ideas follow RealMLP-TD (Holzmüller et al.,
+"Better by Default", NeurIPS 2024); the defaults were chosen on skact's benchmark suite
+(``benchmarks/quality.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import store_params
+from .mlp import MLPClassifier, MLPRegressor
+
+__all__ = ["TabularMLPClassifier", "TabularMLPRegressor"]
+
+_RECIPE_DOC = """\
+The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256)``,
+    ``activation='{activation}'``, ``learnable_activation=True``, ``input_scaling='robust'``,
+    ``numeric_embedding='periodic'``, ``learning_rate_init=0.002``, ``beta_2=0.95``,
+    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='adaptive'``, ``alpha=0.0``,
+    ``dropout=0.15``,{extra} ``early_stopping=True`` with ``validation_fraction=0.2`` and
+    ``n_iter_no_change=np.inf`` (every epoch runs; the weights of the epoch with the best
+    validation score are kept). Features need no scaling beforehand: the network scales
+    them itself, robustly. Every parameter can still be set or searched. ``partial_fit``
+    is available with ``early_stopping=False`` only.
+
+    With these defaults, fitting with integer ``sample_weight`` is not exactly the same as
+    repeating rows (scikit-learn's ``check_sample_weight_equivalence``): dropout masks and
+    the random validation split depend on the number of rows. Everything else in
+    scikit-learn's estimator checks holds."""
+
+
+class TabularMLPClassifier(MLPClassifier):
+    """MLP classifier with strong defaults for tabular data.
+
+    :class:`MLPClassifier` with its tabular recipe switched on; see that class for every
+    parameter and attribute.
+
+    Notes
+    -----
+    {recipe_doc}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from skact import TabularMLPClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = TabularMLPClassifier(max_iter=8, random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    >>> clf.activation_blend_[0].shape  # a learned blend per unit of the first layer
+    (256,)
+    """
+
+    __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
+        base="MLPClassifier", activation="selu", extra=" ``label_smoothing=0.1``,"))
+    _partial_fit_hidden_by_early_stopping = True
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256, 256),
+        activation="selu",
+        *,
+        solver="adam",
+        alpha=0.0,
+        batch_size="adaptive",
+        learning_rate="constant",
+        learning_rate_init=0.002,
+        power_t=0.5,
+        max_iter=64,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=True,
+        validation_fraction=0.2,
+        beta_1=0.9,
+        beta_2=0.95,
+        epsilon=1e-8,
+        n_iter_no_change=np.inf,
+        max_fun=15000,
+        dropout=0.15,
+        batch_norm=False,
+        activation_params=None,
+        weight_init="auto",
+        diagnostics=False,
+        class_weight=None,
+        device="cpu",
+        lr_schedule="cosine_cycles",
+        warmup_fraction=0.0,
+        weight_decay=0.0,
+        learnable_activation=True,
+        input_scaling="robust",
+        numeric_embedding="periodic",
+        label_smoothing=0.1,
+    ):
+        store_params(self, locals())
+
+
+class TabularMLPRegressor(MLPRegressor):
+    """MLP regressor with strong defaults for tabular data.
+
+    :class:`MLPRegressor` with its tabular recipe switched on; see that class for every
+    parameter and attribute. Targets are standardised internally, as in MLPRegressor.
+
+    Notes
+    -----
+    {recipe_doc}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skact import TabularMLPRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = TabularMLPRegressor(max_iter=8, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.3
+    True
+    """
+
+    __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
+        base="MLPRegressor", activation="mish", extra=""))
+    _partial_fit_hidden_by_early_stopping = True
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(256, 256, 256),
+        activation="mish",
+        *,
+        solver="adam",
+        alpha=0.0,
+        batch_size="adaptive",
+        learning_rate="constant",
+        learning_rate_init=0.002,
+        power_t=0.5,
+        max_iter=64,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=True,
+        validation_fraction=0.2,
+        beta_1=0.9,
+        beta_2=0.95,
+        epsilon=1e-8,
+        n_iter_no_change=np.inf,
+        max_fun=15000,
+        dropout=0.15,
+        batch_norm=False,
+        activation_params=None,
+        weight_init="auto",
+        diagnostics=False,
+        device="cpu",
+        lr_schedule="cosine_cycles",
+        warmup_fraction=0.0,
+        weight_decay=0.0,
+        learnable_activation=True,
+        input_scaling="robust",
+        numeric_embedding="periodic",
+    ):
+        store_params(self, locals())
