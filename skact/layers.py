@@ -92,12 +92,10 @@ def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
         order = np.argsort(X[:, j], kind="stable")
         values, counts = X[order, j], np.cumsum(sample_weight[order])
         position = q * (counts[-1] - 1)
-        low, high = np.floor(position), np.ceil(position)
-
-        def at(k):
-            return values[np.minimum(np.searchsorted(counts, k, side="right"), len(values) - 1)]
-
-        out[:, j] = at(low) + (position - low) * (at(high) - at(low))
+        # the k-th value of the repeated data is the first whose cumulative weight exceeds k
+        low, high = (values[np.minimum(np.searchsorted(counts, k, side="right"), len(values) - 1)]
+                     for k in (np.floor(position), np.ceil(position)))
+        out[:, j] = low + (position - np.floor(position)) * (high - low)
     return out
 
 
