@@ -158,7 +158,7 @@ input_scaling : {None, 'robust'}, default=None
         carries the statistics (no separate scaler needed).
 
     numeric_embedding : {None, 'periodic', 'piecewise_linear'}, default=None
-        Give every feature with more than two distinct values 4 learned
+        Give every feature with at least 20 distinct values 4 learned
         dimensions (its value and 3 more) before the first layer:
 
         - 'periodic': 16 learned frequencies ``cos(2 pi f x + phase)``, mapped
@@ -166,7 +166,7 @@ input_scaling : {None, 'robust'}, default=None
         - 'piecewise_linear': 16 bins at the feature's training quantiles.
 
         Lets the network bend each feature's effect (thresholds, cycles).
-        Binary features pass through unchanged."""
+        Flags, one-hot codes and few-level codes pass through unchanged."""
 
 LABEL_SMOOTHING = """\
 label_smoothing : float, default=0.0

@@ -36,6 +36,10 @@ class ConvergenceMonitor(Callback):
         The estimator's parameters of the same names.
     """
 
+    # class-level values for monitors pickled before these attributes existed
+    scheduled = False
+    restored_ = None
+
     def __init__(self, *, tol, n_iter_no_change, early_stopping, learning_rate,
                  learning_rate_init, power_t, solver):
         self.tol = tol
@@ -78,6 +82,16 @@ class ConvergenceMonitor(Callback):
         if self.fallback_state_ is None:
             self._keep_fallback(net, epoch=0, loss=np.inf)
 
+    def restored_message(self, advice):
+        """What the estimator warns when :meth:`on_train_end` kept earlier weights."""
+        restored = self.restored_
+        return (
+            f"Training ended with loss {restored['last_loss']:.4g}, more than "
+            f"{RESTORE_RATIO:g}x its lowest ({restored['loss']:.4g} in epoch "
+            f"{restored['epoch']}), so the weights of epoch {restored['epoch']} were kept. "
+            f"{advice}"
+        )
+
     def on_train_end(self, net, **kwargs):
         # A fit whose last epoch ends far above its lowest training loss has wandered off
         # (a rate too high for the data, a few bad batches late on); the weights of the
@@ -91,7 +105,7 @@ class ConvergenceMonitor(Callback):
             return
         net.module_.load_state_dict(self.fallback_state_)
         self.restored_ = {"epoch": self.fallback_epoch_, "loss": self.fallback_loss_,
-                          "last_loss": self.loss_, "ratio": RESTORE_RATIO}
+                          "last_loss": self.loss_}
         self.loss_ = self.fallback_loss_
 
     def _keep_fallback(self, net, epoch, loss):

@@ -28,6 +28,7 @@ from torch import nn
 
 __all__ = [
     "FeatureScale",
+    "activation_blends",
     "input_layers",
     "LearnableActivation",
     "PeriodicEmbedding",
@@ -99,15 +100,19 @@ def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
     return out
 
 
-def embedded_columns(X) -> np.ndarray:
-    """Which columns a numeric embedding should expand: those with more than two values.
+# A column needs this many distinct values to be embedded. Binary flags and one-hot codes
+# carry one bit, and ordinal codes with a handful of levels (ratings, pixel intensities
+# 0-16) are read best as one number: expanding them adds parameters the network overfits
+# with (digits: 0.984 accuracy without embeddings, 0.972 with every column embedded).
+MIN_EMBEDDED_VALUES = 20
 
-    Binary columns (one-hot codes, flags) carry one bit; an embedding adds parameters and
-    nothing else there, so they pass through as they are.
-    """
+
+def embedded_columns(X) -> np.ndarray:
+    """Which columns a numeric embedding expands: those with many distinct values."""
     X = np.asarray(X)
     sample = X if X.shape[0] <= 5000 else X[:: max(1, X.shape[0] // 5000)]
-    return np.array([np.unique(sample[:, j]).size > 2 for j in range(X.shape[1])], dtype=bool)
+    return np.array([np.unique(sample[:, j]).size >= MIN_EMBEDDED_VALUES
+                     for j in range(X.shape[1])], dtype=bool)
 
 
 class RobustScaleClip(nn.Module):
@@ -244,3 +249,14 @@ class LearnableActivation(nn.Module):
 
     def extra_repr(self):
         return f"n_units={self.blend.numel()}"
+
+
+def activation_blends(module, owner="The estimator") -> list[np.ndarray]:
+    """The learned ``a`` of every :class:`LearnableActivation` in ``module``, in layer order."""
+    blends = [m.blend.detach().cpu().numpy().copy() for m in module.modules()
+              if isinstance(m, LearnableActivation)]
+    if not blends:
+        raise AttributeError(
+            f"{owner} has no activation_blend_: it was fitted with learnable_activation=False."
+        )
+    return blends

@@ -186,14 +186,16 @@ def test_robust_scaling_keeps_outliers_from_dominating():
     assert est.score(X[5:], y[5:]) > 0.9
 
 
-def test_embeddings_expand_only_columns_with_more_than_two_values():
-    X = np.column_stack([np.arange(10.0), np.tile([0.0, 1.0], 5), np.ones(10)])
+def test_embeddings_expand_only_columns_with_many_values():
+    n = 40
+    X = np.column_stack([np.arange(float(n)), np.tile([0.0, 1.0], n // 2),
+                         np.arange(n) % 5.0, np.ones(n)])
     mask = embedded_columns(X)
-    assert mask.tolist() == [True, False, False]
+    assert mask.tolist() == [True, False, False, False]  # flags and 5-level codes stay as is
     layer = PeriodicEmbedding(mask)
     out = layer(torch.as_tensor(X, dtype=torch.float32)).detach()
-    assert out.shape == (10, 2 + 4)  # two plain columns, one column as 4 dimensions
-    np.testing.assert_array_equal(out[:, :2].numpy(), X[:, 1:])
+    assert out.shape == (n, 3 + 4)  # three plain columns, one column as 4 dimensions
+    np.testing.assert_array_equal(out[:, :3].numpy(), X[:, 1:])
 
 
 def test_periodic_embedding_fits_a_threshold_a_plain_mlp_struggles_with():
