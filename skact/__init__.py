@@ -20,11 +20,13 @@ _LAZY = {
     "TabularMLPClassifier": "skact.tabular",
     "TabularMLPRegressor": "skact.tabular",
     "TrainingDivergedWarning": "skact.base",
+    "save": "skact.model_files",
+    "load": "skact.model_files",
 }
 
 __all__ = ["CNNClassifier", "CNNRegressor", "MLPClassifier", "MLPRegressor",
            "TabularMLPClassifier", "TabularMLPRegressor", "TrainingDivergedWarning",
-           "__version__", "activations"]
+           "__version__", "activations", "load", "save"]
 
 
 def __getattr__(name):

@@ -1,68 +1,171 @@
-"""Model files: save a fitted pipeline with what ``skact predict`` needs, load it, predict.
+"""Model files: :func:`save` and :func:`load` for any fitted skact model, and the bundle
+that ``skact tune`` writes and ``skact predict`` reads.
 
-:func:`save_model` writes a joblib bundle (format name and version, metadata, pipeline)
-atomically; :func:`load_model` refuses anything else with a :class:`ModelFileError`;
-:func:`predict_frame` checks a new table against the model's columns and predicts.
+The format (:mod:`skact._model_format`) is a zip of JSON and ``.npy`` arrays: loading it
+parses data and never runs code from the file, so a model file can be shared like a CSV.
+It holds skact's estimators and the pipelines ``skact tune`` builds (scikit-learn's
+imputers, scalers, encoders, column transformers and pipelines around a skact network).
+Pickles (``model.joblib`` from older versions) load only with ``allow_pickle=True``;
+convert one with ``python -m skact.model_files OLD.joblib``.
+
+:func:`save_model` writes a fitted pipeline with the metadata ``predict`` needs (feature
+columns, target, task, ...); :func:`load_model` returns it as a dict; :func:`predict_frame`
+checks a new table against the model's columns and predicts.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from skact._files import write_atomic
+from skact._model_format import FORMAT as MODEL_FORMAT
+from skact._model_format import FORMAT_VERSION as MODEL_FORMAT_VERSION
 from skact.exceptions import ModelFileError
 
 __all__ = [
+    "MODEL_FILE",
     "MODEL_FORMAT",
     "MODEL_FORMAT_VERSION",
     "MODEL_STEP",
+    "convert",
+    "load",
     "load_model",
     "numeric_columns",
     "predict_frame",
+    "save",
     "save_model",
 ]
 
-MODEL_FORMAT = "skact-model"
-MODEL_FORMAT_VERSION = 1
+#: The file name ``skact tune`` saves the model under in a run folder.
+MODEL_FILE = "model.skact"
+_PICKLE_FILE = "model.joblib"  # what skact tune wrote before the safe format
 #: Name of the estimator step in the pipelines skact builds.
 MODEL_STEP = "model"
+# First bytes of a pickle (protocol 2+) and of joblib's compressed pickles (zlib, gzip,
+# bz2, xz, lzma, lz4).
+_PICKLE_HEADS = (b"\x80", b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00", b"\x04\x22M\x18")
 
 
-def save_model(path, pipeline, metadata: Mapping):
-    """Save a fitted pipeline and the metadata ``predict`` needs (joblib, atomically).
+def save(model, path) -> Path:
+    """Save a fitted skact estimator, or a pipeline around one, in skact's safe format.
 
-    The file holds a dict: ``format``, ``format_version``, ``pipeline`` and the metadata
-    (``feature_columns``, ``target``, ``task``, ``classes``, ...). Like any pickle, only load
-    model files you trust.
-    """
-    import joblib
+    The file holds the parameters, fitted attributes and preprocessing as JSON and the
+    weights as plain arrays, with a checksum and the library versions; :func:`load` reads
+    it back without running code from the file, on any machine (a model trained on a GPU
+    loads on the CPU) and predicts exactly as ``model`` does.
 
-    bundle = {"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION, **metadata,
-              "pipeline": pipeline}
-    return write_atomic(path, lambda fh: joblib.dump(bundle, fh, compress=3), mode="wb")
+    Parameters
+    ----------
+    model : skact estimator or sklearn.pipeline.Pipeline
+        Pipelines may hold scikit-learn's imputers, scalers, one-hot/ordinal encoders,
+        column transformers and skact's preprocessing helpers.
+    path : str or path-like
+        Where to write (atomically); ``.skact`` is the usual suffix.
 
-
-def load_model(path) -> dict:
-    """Load a model saved by :func:`save_model`; returns the dict.
+    Returns
+    -------
+    pathlib.Path
+        The path written.
 
     Raises
     ------
     ModelFileError
-        Missing, unreadable, or not a skact model file.
+        Something in ``model`` the format does not store (a custom activation class, a
+        transformer outside the list above); the message names it.
     """
-    import joblib
+    from skact._model_format import write
 
+    if not hasattr(model, "predict"):
+        raise ModelFileError(f"skact.save saves an estimator or a pipeline, not a "
+                             f"{type(model).__name__}")
+    return write(path, model)
+
+
+def load(path):
+    """Load a model saved by :func:`save` (or by ``skact tune``: its pipeline).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A model file, or a run folder of ``skact tune``.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, empty, truncated, edited, from a newer skact, a pickle, or not
+        a skact model; the message says which.
+    """
+    return load_model(path)["pipeline"]
+
+
+def save_model(path, pipeline, metadata: Mapping):
+    """Save a fitted pipeline and the metadata ``predict`` needs (atomically).
+
+    ``metadata`` (``feature_columns``, ``target``, ``task``, ``classes``, ...) is stored as
+    JSON next to the model; :func:`load_model` returns it as one dict with ``pipeline``.
+    """
+    from skact._model_format import write
+
+    return write(path, pipeline, metadata)
+
+
+def _resolve(path) -> Path:
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
     if path.is_dir():
-        candidate = path / "model.joblib"
-        if candidate.exists():
-            path = candidate
-        else:
-            raise ModelFileError(f"{path} is a directory without a model.joblib")
+        for name in (MODEL_FILE, _PICKLE_FILE):
+            if (path / name).exists():
+                return path / name
+        raise ModelFileError(f"{path} is a directory without a {MODEL_FILE}")
+    return path
+
+
+def load_model(path, allow_pickle: bool = False) -> dict:
+    """Load a model file (or a run folder's); returns the metadata with ``pipeline``.
+
+    With ``allow_pickle=True`` a pickle or joblib file written by an older ``skact tune``
+    loads too, with a warning: only for files you trust, since unpickling runs code.
+
+    Raises
+    ------
+    ModelFileError
+        Missing, empty, truncated, edited, newer, a pickle (without ``allow_pickle``), or
+        not a skact model file.
+    """
+    from skact import _model_format
+
+    path = _resolve(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not head:
+        raise ModelFileError(f"{path} is empty (0 bytes): save the model again")
+    if _model_format.is_zip(head):
+        model, header = _model_format.read(path)
+        return {"format": header["format"], "format_version": header["format_version"],
+                "versions": header.get("versions", {}), **header["metadata"],
+                "pipeline": model}
+    if not head.startswith(_PICKLE_HEADS):
+        raise ModelFileError(f"{path} is not a model file saved by skact")
+    if not allow_pickle:
+        raise ModelFileError(
+            f"{path} is a pickle, which can run code when loaded, so skact does not load "
+            "it; if you trust its source, pass --allow-pickle (allow_pickle=True), or "
+            f"convert it once with: python -m skact.model_files {path}"
+        )
+    warnings.warn(f"{path} is a pickle: loading it runs any code it holds", UserWarning,
+                  stacklevel=2)
+    return _load_pickle(path)
+
+
+def _load_pickle(path: Path) -> dict:
+    import joblib
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -71,22 +174,46 @@ def load_model(path) -> dict:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to unpickle means "not a model"
         raise ModelFileError(
-            f"{path} is not a model file saved by skact tune ({type(exc).__name__}: "
-            f"{str(exc)[:200]})"
+            f"{path} is not a model file saved by skact ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]})"
         ) from None
     if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
-        raise ModelFileError(f"{path} is not a model file saved by skact tune")
-    if bundle.get("format_version", 0) > MODEL_FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} was saved by a newer skact (model format {bundle['format_version']}); "
-            "upgrade skact"
-        )
+        raise ModelFileError(f"{path} is not a model file saved by skact")
+    if bundle.get("format_version", 0) > 1:
+        raise ModelFileError(f"{path} has an unknown model format version")
     return bundle
+
+
+def convert(path, out=None) -> Path:
+    """Rewrite a pickled model file (``model.joblib``) in the safe format; returns the path.
+
+    This unpickles ``path``: run it only on files you trust. ``out`` defaults to
+    ``path`` with the suffix ``.skact``.
+    """
+    path = _resolve(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bundle = dict(load_model(path, allow_pickle=True))
+    pipeline = bundle.pop("pipeline")
+    for key in ("format", "format_version", "versions"):
+        bundle.pop(key, None)
+    return save_model(Path(out) if out else path.with_suffix(".skact"), pipeline, bundle)
+
+
+def _check_tuned(bundle: Mapping):
+    """A model saved by skact.save has no record of the CSV columns predict must read."""
+    if not isinstance(bundle.get("feature_columns"), list):
+        raise ModelFileError(
+            "this model file holds no feature columns (it was saved with skact.save, not by "
+            "skact tune), so skact predict cannot read a CSV for it; load it in Python with "
+            "skact.load"
+        )
 
 
 def numeric_columns(bundle: Mapping) -> list[str]:
     """The feature columns a saved model was trained on as numbers (the others are text
     categories); read a prediction file with ``read_csv(path, numeric=...)`` of these."""
+    _check_tuned(bundle)
     return _numeric_columns(bundle["pipeline"])
 
 
@@ -124,6 +251,7 @@ def predict_frame(bundle: Mapping, df, proba: bool = False, source="the data"):
     from skact.data import select_features
     from skact.exceptions import DataError
 
+    _check_tuned(bundle)
     X = select_features(df, bundle["feature_columns"], source=source)
     pipe = bundle["pipeline"]
     _check_numeric_columns(pipe, X, source)
@@ -136,3 +264,13 @@ def predict_frame(bundle: Mapping, df, proba: bool = False, source="the data"):
         for i, cls in enumerate(classes):
             out[f"proba_{cls}"] = probs[:, i]
     return out
+
+
+if __name__ == "__main__":  # python -m skact.model_files OLD.joblib [NEW.skact]
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: python -m skact.model_files OLD.joblib [NEW.skact]  (unpickles OLD: "
+                 "only for files you trust)")
+    try:
+        print(f"Wrote {convert(*sys.argv[1:])}")
+    except ModelFileError as exc:
+        sys.exit(f"Error: {exc}")
