@@ -18,6 +18,16 @@ from typing import Annotated
 import typer
 
 INTERRUPTED = 130  # exit status after Ctrl-C: 128 + SIGINT, what shells report for it
+TERMINATED = 143  # after SIGTERM (timeout, Slurm, Kubernetes, docker stop): 128 + SIGTERM
+
+
+def interrupted_status() -> int:
+    """The exit status for the interrupt being handled: 130 (Ctrl-C) or 143 (SIGTERM)."""
+    import signal
+
+    from skact.tuning.study import CTRL_C
+
+    return TERMINATED if CTRL_C.signum == signal.SIGTERM else INTERRUPTED
 
 
 class Task(str, Enum):
@@ -99,35 +109,59 @@ def _traceback_wanted(debug: bool) -> bool:
 
 
 def handle_errors(command):
-    """Turn :class:`SkactError` into one line on stderr and exit 1; Ctrl-C into exit 130."""
+    """Turn :class:`SkactError` into one line on stderr and exit 1; Ctrl-C into exit 130 and
+    SIGTERM (handled like Ctrl-C, so files are finished or cleaned up) into exit 143. Any
+    other error is one line too, naming its type; ``--debug`` shows the traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from skact.exceptions import SkactError
+        from skact.tuning.study import CTRL_C
 
         debug = _traceback_wanted(kwargs.get("debug", False))
         try:
-            return command(*args, **kwargs)
-        except SkactError as exc:
-            from skact_cli import render
-
-            if debug:
-                import traceback
-
-                traceback.print_exc()
-            render.error(str(exc))
-            raise typer.Exit(1) from None
+            with CTRL_C.catch_sigterm():
+                return command(*args, **kwargs)
         except KeyboardInterrupt:
-            from skact_cli import render
+            _print_traceback(debug)
+            status = interrupted_status()
+            _error("terminated (SIGTERM)" if status == TERMINATED else "interrupted")
+            raise typer.Exit(status) from None
+        except SkactError as exc:
+            _print_traceback(debug)
+            _error(str(exc))
+            raise typer.Exit(1) from None
+        except MemoryError:
+            _print_traceback(debug)
+            _error("out of memory; try smaller networks (a --space with smaller "
+                   "hidden_layer_sizes) or fewer --n-jobs")
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("typer", "click"):
+                raise  # typer.Exit, BadParameter (exit 2), ...: typer's own handling
+            _print_traceback(debug)
+            from skact.tuning.storages import scrub
 
-            if debug:
-                import traceback
-
-                traceback.print_exc()
-            render.error("interrupted")
-            raise typer.Exit(INTERRUPTED) from None
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            message = f"unexpected {type(exc).__name__}" + (f": {first}" if first else "")
+            _error(scrub(message, kwargs.get("storage"))
+                   + " (run again with --debug for the traceback)")
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _print_traceback(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+
+
+def _error(message: str) -> None:
+    from skact_cli import render
+
+    render.error(message)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 from skact_cli import activations, compare, predict, tune
-from skact_cli.common import INTERRUPTED
+from skact_cli.common import INTERRUPTED, TERMINATED
 
 app = typer.Typer(
     name="skact",
@@ -91,13 +91,13 @@ def main() -> None:
         sys.stderr.write("Error: interrupted\n")
         _exit_interrupted()
     except SystemExit as exc:
-        if exc.code == INTERRUPTED:
-            _exit_interrupted()
+        if exc.code in (INTERRUPTED, TERMINATED):
+            _exit_interrupted(exc.code)
         raise
 
 
-def _exit_interrupted():
-    """Leave with status 130 after a handled Ctrl-C, reliably.
+def _exit_interrupted(status: int = INTERRUPTED):
+    """Leave with status 130 after a handled Ctrl-C (143 after SIGTERM), reliably.
 
     CPython remembers a ``KeyboardInterrupt`` that passed through code compiled from a string
     by ``exec`` (``dataclasses`` builds its methods that way, e.g. in a module that torch
@@ -112,7 +112,7 @@ def _exit_interrupted():
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    os._exit(INTERRUPTED)
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -17,14 +17,15 @@ HELP = (
     "Predict the target for new rows with a model saved by 'skact tune'.\n\n"
     "The target column is ignored if present; a missing feature column is an error that "
     "names it. Output: a 'prediction' column (and 'proba_<class>' columns with --proba), one "
-    "row per input row. Only load model files you trust: they are pickles."
+    "row per input row. Model files are data (no code runs when one loads); pickles from "
+    "older versions load only with --allow-pickle."
 )
 
 EPILOG = """[bold]Examples[/bold]
 
     skact predict skact-runs/iris-20250101-120000 new_rows.csv
 
-    skact predict skact-runs/iris-20250101-120000/model.joblib new_rows.csv --proba --out preds.csv
+    skact predict skact-runs/iris-20250101-120000/model.skact new_rows.csv --proba --out preds.csv
 """
 
 
@@ -32,31 +33,47 @@ EPILOG = """[bold]Examples[/bold]
 def predict(
     model: Annotated[
         Path,
-        typer.Argument(help="model.joblib written by 'skact tune', or its run directory."),
+        typer.Argument(help="model.skact written by 'skact tune', or its run directory."),
     ],
     data: Annotated[Path, typer.Argument(help="CSV with the feature columns used in training.")],
     out: Annotated[
         Path | None, typer.Option(
-            "--out", "-o", help="Write a CSV here.", show_default="stdout", dir_okay=False
+            "--out", "-o", help="Write a CSV here ('-': standard output).",
+            show_default="stdout", dir_okay=False, allow_dash=True
         )
     ] = None,
     proba: Annotated[
         bool, typer.Option("--proba", help="Add one probability column per class.")
+    ] = False,
+    allow_pickle: Annotated[
+        bool, typer.Option("--allow-pickle",
+                           help="Also load a pickle (model.joblib): it runs any code it holds, "
+                                "so only for files you trust.")
     ] = False,
     debug: DebugOption = False,
 ):
     from skact_cli import render
 
     from skact.data import read_csv
-    from skact.tuning import load_model, numeric_columns, predict_frame, write_atomic
+    from skact.tuning import (
+        MODEL_FORMAT_VERSION,
+        load_model,
+        numeric_columns,
+        predict_frame,
+        write_atomic,
+    )
 
     with quiet(not debug):
-        bundle = load_model(model)
+        bundle = load_model(model, allow_pickle=allow_pickle)
+    if bundle["format_version"] < MODEL_FORMAT_VERSION:  # loaded from a pickle
+        render.info(f"Warning: {model} is a pickle, loaded because of --allow-pickle; "
+                    f"convert it once with: python -m skact.model_files {model}")
+    with quiet(not debug):
         # numbers where the model learnt numbers; every other column as the file has it
         df = read_csv(data, numeric=numeric_columns(bundle))
         preds = predict_frame(bundle, df, proba=proba, source=str(data))
-    if out is None:
+    if out is None or str(out) == "-":
         preds.to_csv(sys.stdout, index=False)
-    else:
+    else:  # through a symlink to its target; a device such as /dev/stdout written directly
         write_atomic(out, lambda fh: preds.to_csv(fh, index=False))
         render.info(f"Wrote {len(preds)} predictions to {out}")

@@ -1,7 +1,7 @@
 """``skact tune``: search activations and architectures on a CSV, report, refit and save.
 
 The search itself is :class:`skact.tuning.Tuner`; this module turns the options into its
-arguments, shows its progress and results through :mod:`skact_cli.render`, writes model.joblib,
+arguments, shows its progress and results through :mod:`skact_cli.render`, writes model.skact,
 trials.csv and summary.json, and chooses the exit status.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 from skact_cli.common import (
-    INTERRUPTED,
+    TERMINATED,
     DataArgument,
     DebugOption,
     Model,
@@ -24,6 +24,7 @@ from skact_cli.common import (
     Task,
     TaskOption,
     handle_errors,
+    interrupted_status,
     parse_activations,
     parse_n_jobs,
     parse_scoring,
@@ -35,7 +36,7 @@ HELP = (
     "Find the best activation and architecture for a CSV feature table.\n\n"
     "Cross-validates pipelines (imputation, scaling, one-hot encoding, network) on all rows, "
     "prints a leaderboard and a per-activation comparison, refits the best pipeline on all "
-    "rows and saves it as model.joblib with trials.csv and summary.json in the output "
+    "rows and saves it as model.skact with trials.csv and summary.json in the output "
     "directory."
 )
 
@@ -98,8 +99,10 @@ def tune(
         str | None,
         typer.Option(
             help="Optuna storage: a journal file path (one host, many processes) or a "
-            "database URL such as postgresql://user:pw@host/db (many hosts).",
+            "database URL such as postgresql://user:pw@host/db (many hosts). Set "
+            "SKACT_STORAGE instead to keep a password off the command line.",
             show_default="in memory",
+            envvar="SKACT_STORAGE",
         ),
     ] = None,
     study_name: Annotated[
@@ -154,7 +157,7 @@ def tune(
         )
         out_dir = make_out_dir(out or default_out(data))  # before the search, not after
         _report_setup(render, tuner)
-        result = _run_search(render, tuner)
+        result = _run_search(render, tuner, out_dir)
         _show_results(render, tuner, result)
         _save_results(render, tuner, result, data, out_dir, started, command_line(ctx))
     _exit_status(render, tuner, result)
@@ -173,16 +176,18 @@ def _exit_status(render, tuner, result) -> None:
     from skact.tuning import mask_url
 
     if result.interrupted:
+        status = interrupted_status()
+        what = "terminated (SIGTERM)" if status == TERMINATED else "interrupted"
         if tuner.search == "grid":
-            render.error("interrupted; a grid search keeps no partial results")
+            render.error(f"{what}; a grid search keeps no partial results")
         else:
             storage = tuner.settings.storage
             where = (
                 f"in study {result.study_name!r} ({mask_url(storage)}) and trials.csv"
                 if storage else "in trials.csv"
             )
-            render.error(f"interrupted; the trials that finished are kept {where}")
-        raise typer.Exit(INTERRUPTED)
+            render.error(f"{what}; the trials that finished are kept {where}")
+        raise typer.Exit(status)
     if result.best is None:
         first = next((r["error"] for r in result.records if r.get("error")), None)
         render.error(
@@ -193,18 +198,42 @@ def _exit_status(render, tuner, result) -> None:
         raise typer.Exit(1)
 
 
-def _run_search(render, tuner):
+def _run_search(render, tuner, out_dir):
     if tuner.search == "grid":
         n_fits = tuner.space.n_grid_points() * tuner.n_folds
         render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {tuner.n_folds} folds")
         with render.TrialProgress(n_fits, "Grid search", unit="fits", scores=False) as progress:
             return tuner.run(on_trial=progress.on_trial)
     study = tuner.open()
+    for note in tuner.notes:
+        render.info(f"Note: {note}")
     n_old = len(study.get_trials(deepcopy=False))
     if n_old:
         render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {tuner.n_trials}")
+    save_trials = _TrialsFile(tuner, Path(out_dir) / "trials.csv")
     with render.TrialProgress(tuner.n_trials, "Tuning") as progress:
-        return tuner.run(on_trial=progress.on_trial)
+        def on_trial(record, best):
+            save_trials()
+            progress.on_trial(record, best)
+
+        return tuner.run(on_trial=on_trial)
+
+
+class _TrialsFile:
+    """Rewrite trials.csv after every finished trial, so that a kill -9 (or a node failure)
+    loses no finished trial even without --storage. Parallel trials call it from several
+    threads: one write at a time, each with the study as it is then."""
+
+    def __init__(self, tuner, path):
+        import threading
+
+        self.tuner, self.path, self.lock = tuner, path, threading.Lock()
+
+    def __call__(self):
+        from skact.tuning import write_trials_csv
+
+        with self.lock:
+            write_trials_csv(self.path, self.tuner.records())
 
 
 def _show_results(render, tuner, result) -> None:
@@ -213,7 +242,8 @@ def _show_results(render, tuner, result) -> None:
     if result.study_name and tuner.search == "optuna":
         n_old = len(result.records) - result.n_new
         extra = f" ({n_old} from earlier runs or other workers)" if n_old else ""
-        render.info(f"Study {result.study_name!r}: {len(result.records)} trials{extra}")
+        render.info(f"Study {result.study_name!r}: {len(result.records)} trials{extra}, "
+                    f"{result.n_new} run by this worker")
     if not result.records:
         return
     render.out.print(render.leaderboard_table(leaderboard(result.records), tuner.scoring))
@@ -237,6 +267,7 @@ def _save_results(render, tuner, result, data, out_dir, started, command) -> Non
 
 
 def _write_results(render, tuner, result, data, out_dir, started, command) -> None:
+    from skact.model_files import MODEL_FILE
     from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
 
     def summarise(model_file):
@@ -260,7 +291,7 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
             raise
         ds = tuner.dataset
         save_model(
-            out_dir / "model.joblib",
+            out_dir / MODEL_FILE,
             pipe,
             {
                 "feature_columns": ds.feature_columns,
@@ -272,7 +303,25 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
                 "best_score": result.best["score"],
             },
         )
-        model_file = "model.joblib"
+        model_file = MODEL_FILE
         summarise(model_file)
     files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
     render.info(f"Saved {files} in {out_dir}")
+    _note_if_not_final(render, tuner, result, model_file)
+
+
+def _note_if_not_final(render, tuner, result, model_file) -> None:
+    """Say so when the saved model may not be the study's best: other workers had trials
+    running when this one chose, or found a better one while it refitted."""
+    if model_file is None or tuner.search != "optuna" or not tuner.settings.storage:
+        return
+    best_now = tuner.best_trial_now()
+    if best_now is not None and best_now != result.best["number"]:
+        render.info(f"Note: while this worker refitted, another one finished trial {best_now}, "
+                    f"now the study's best; the saved model is trial {result.best['number']}. "
+                    "Run again with the same --storage to refit the best.")
+    elif result.n_running_elsewhere:
+        render.info(f"Note: {result.n_running_elsewhere} trials of other workers were still "
+                    f"running; the saved model is the study's best so far (trial "
+                    f"{result.best['number']}). Run again with the same --storage once they "
+                    "finish to refit the final best.")

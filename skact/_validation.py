@@ -168,6 +168,7 @@ def _check_hyperparameters(estimator):
     """Check every parameter shared by the estimators; return the normalised values fit needs."""
     hidden = _check_positive_ints(estimator, "hidden_layer_sizes",
                                   estimator.hidden_layer_sizes)
+    _check_memory(estimator, hidden)
     make_activation, init, label = _activations.build_factory(
         estimator.activation, estimator.activation_params
     )
@@ -207,6 +208,30 @@ def _check_hyperparameters(estimator):
         "activation_label": label,
         "device": _resolve_device(estimator),
     }
+
+
+def _check_memory(estimator, hidden):
+    """Refuse layers that cannot fit in memory before allocating them (the out-of-memory
+    killer would end the process without a word). The estimate is a lower bound: one input
+    feature and one output, the weights and their gradients in float32, and one row of
+    activations per batch row of an integer ``batch_size``."""
+    sizes = [1, *hidden, 1]
+    n_weights = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    batch = estimator.batch_size if isinstance(estimator.batch_size, int) else 1
+    needed = 4 * (2 * n_weights + 2 * batch * sum(hidden))
+    import psutil
+
+    total = psutil.virtual_memory().total
+    if needed > total:
+        raise ValueError(
+            f"hidden_layer_sizes={estimator.hidden_layer_sizes!r} needs at least "
+            f"{_gib(needed)} of memory to train ({n_weights:.2g} weights with their gradients "
+            f"in float32), more than this machine's {_gib(total)}; use smaller layers."
+        )
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**40:.1f} TiB" if n_bytes >= 2**40 else f"{n_bytes / 2**30:.1f} GiB"
 
 
 def _check_recipe(estimator):

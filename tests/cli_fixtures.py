@@ -148,3 +148,11 @@ def journal_trials(path, study_name):
     except KeyError:
         return []
     return study.get_trials(deepcopy=False)
+
+
+def wait_ok(procs, timeout=300):
+    """Wait for background ``skact`` runs; each must exit 0 without a traceback."""
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, stderr
+        assert "Traceback" not in stderr

@@ -4,13 +4,14 @@ import json
 import subprocess
 import sys
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 from cli_fixtures import FAST_TUNE, fast_space_fixture, iris_csv_fixture, skact_env  # noqa: F401
 from skact_cli.main import app
 from typer.testing import CliRunner
+
+import skact
 
 runner = CliRunner()
 
@@ -174,7 +175,7 @@ def test_tune_and_predict_a_european_csv_with_an_index_column(fast_space, tmp_pa
     assert "'?' (2 rows) read as missing values" in err
     assert "dropped the first column ('Unnamed: 0')" in err
     preds = out / "predictions.csv"
-    result = invoke("predict", out / "model.joblib", path, "--out", preds)
+    result = invoke("predict", out / "model.skact", path, "--out", preds)
     assert result.exit_code == 0, result.output
     assert len(preds.read_text().splitlines()) == len(frame) + 1
 
@@ -199,7 +200,7 @@ def test_predict_reads_a_categorical_column_as_the_model_learnt_it(tmp_path):
     new.to_csv(tmp_path / "new.csv", index=False)
     result = invoke("predict", out, tmp_path / "new.csv", "--out", tmp_path / "p.csv")
     assert result.exit_code == 0, result.output
-    pipe = joblib.load(out / "model.joblib")["pipeline"]
+    pipe = skact.load(out)
     expected = pipe.predict(new.astype({"grade": object}))
     assert pd.read_csv(tmp_path / "p.csv")["prediction"].tolist() == list(expected)
     assert list(expected) == ["no", "yes", "no", "yes"]

@@ -379,3 +379,40 @@ def test_a_text_regression_target_names_a_value_that_is_not_a_number(tmp_path):
     path = write(tmp_path, "x,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
     with pytest.raises(DataError, match=r"holds text \('1\.2\.3', \.\.\.\)"):
         load_table(path, task="regression")
+
+
+# ---------------------------------------------------------------- NA/None text, overflow
+def test_na_and_none_stay_text_in_text_columns(tmp_path):
+    """Region "NA" (North America) and the class "None" (Improved: None/Some/Marked) are
+    values; only empty cells are missing in a text column."""
+    rows = ["region,dose,improved"]
+    rows += [f"{r},{d},{c}" for r, d, c in [("NA", "1", "None"), ("EU", "NA", "Some"),
+                                             ("NA", "3", "Marked"), ("", "4", "None"),
+                                             ("US", "5", ""), ("None", "6", "Some")]]
+    ds = load_table(write(tmp_path, "\n".join(rows) + "\n"))
+    assert sorted(ds.y.unique()) == ["Marked", "None", "Some"]
+    assert ds.n_rows_dropped == 1 and ds.n_rows == 5  # only the empty target
+    assert ds.X["region"].tolist()[:3] == ["NA", "EU", "NA"]
+    assert ds.X["region"].isna().sum() == 1  # the empty cell
+    assert ds.numeric_columns == ["dose"] and np.isnan(ds.X["dose"][1])  # NA in numbers
+    assert any("'NA' (1 row) read as missing" in w for w in ds.warnings)
+    # prediction reads the text column the same way
+    assert read_csv(tmp_path / "data.csv", numeric=["dose"])["region"].tolist()[0] == "NA"
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e308", "1e300", "-1e39"])
+def test_overflowing_numbers_are_named_with_column_and_row(tmp_path, value):
+    path = write(tmp_path, f"x,w,y\n1,2,a\n2,{value},b\n3,4,a\n4,5,b\n")
+    with pytest.raises(DataError, match=r"column 'w' holds .* in row 2.*float32"):
+        load_table(path)
+    with pytest.raises(DataError, match=r"column 'w' holds .* in row 2"):
+        read_csv(path, numeric=["x", "w"])  # what prediction reads
+    assert read_csv(path, numeric=["x"])["x"].tolist() == [1, 2, 3, 4]  # 'w' not the model's
+
+
+def test_an_overflowing_regression_target_is_refused(tmp_path):
+    path = write(tmp_path, "x,y\n" + "".join(f"{i},{i * 1.5}\n" for i in range(9)) + "9,1e300\n")
+    with pytest.raises(DataError, match=r"column 'y' holds 1e\+300 in row 10"):
+        load_table(path, task="regression")
+    ok = write(tmp_path, "x,y\n1,3e38\n2,-3e38\n3,1\n", name="ok.csv")  # float32 still holds
+    assert load_table(ok, task="regression").y.max() == 3e38

@@ -333,10 +333,17 @@ def test_open_study_bad_url():
         open_study(OptunaSettings(storage="nosuchdb://x/y"), "s", {})
 
 
-def test_mask_url():
-    assert mask_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
-    assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
-    assert mask_url("runs.journal") == "runs.journal"
+@pytest.mark.parametrize("url, masked", [
+    ("postgresql://u:pw@h:5432/db", "postgresql://***@h:5432/db"),
+    ("postgresql://u:p@ss@h/db", "postgresql://***@h/db"),  # a raw '@' in the password
+    ("postgresql+psycopg2://u@h/db?password=pw&sslmode=require",
+     "postgresql+psycopg2://***@h/db?password=***&sslmode=require"),
+    ("postgresql://h/db?user=u&password=p@ss", "postgresql://h/db?user=***&password=***"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+    ("runs.journal", "runs.journal"),
+])
+def test_mask_url(url, masked):
+    assert mask_url(url) == masked
 
 
 # ----------------------------------------------------------------------------- records
@@ -387,17 +394,18 @@ def test_trials_csv_and_summary(tmp_path):
 
 
 def test_model_file_round_trip(tmp_path):
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    from skact import MLPClassifier
     from skact.data import make_preprocessor
 
     df = iris_frame()
     X, y = df.drop(columns="species"), df["species"]
-    pipe = make_pipeline(make_preprocessor(list(X.columns), []), LogisticRegression())
+    pipe = make_pipeline(make_preprocessor(list(X.columns), []),
+                         MLPClassifier(hidden_layer_sizes=(4,), max_iter=5))
     pipe.fit(X, y)
     meta = {"feature_columns": list(X.columns), "target": "species", "task": "classification"}
-    save_model(tmp_path / "model.joblib", pipe, meta)
+    save_model(tmp_path / "model.skact", pipe, meta)
     bundle = load_model(tmp_path)  # the run directory works too
     preds = predict_frame(bundle, df, proba=True)  # target column present: ignored
     assert (preds["prediction"] == pipe.predict(X)).all()
@@ -414,12 +422,15 @@ def test_load_model_errors(tmp_path):
         load_model(tmp_path / "nope.joblib")
     junk = tmp_path / "junk.joblib"
     junk.write_bytes(b"not a pickle at all")
-    with pytest.raises(ModelFileError, match="not a model file saved by skact tune"):
+    with pytest.raises(ModelFileError, match="not a model file saved by skact"):
         load_model(junk)
     other = tmp_path / "other.joblib"
     joblib.dump({"something": 1}, other)
-    with pytest.raises(ModelFileError, match="not a model file saved by skact tune"):
+    with pytest.raises(ModelFileError, match="is a pickle"):
         load_model(other)
+    with (pytest.warns(UserWarning, match="is a pickle"),
+          pytest.raises(ModelFileError, match="not a model file saved by skact")):
+        load_model(other, allow_pickle=True)
 
 
 def test_rdb_url_is_passed_through(tmp_path):
@@ -720,3 +731,14 @@ def test_a_second_ctrl_c_after_one_that_stopped_training_is_not_held():
         press_ctrl_c()  # one press is held again, raised on leaving
         reached.append("held again")
     assert reached[-1] == "held again"
+
+
+def test_layers_too_large_for_memory_are_refused_before_allocating():
+    import numpy as np
+
+    from skact import MLPRegressor
+
+    X, y = np.random.default_rng(0).random((10, 2)), np.arange(10.0)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(1000000, 1000000\) needs at "
+                                         r"least 7\.3 TiB of memory"):
+        MLPRegressor(hidden_layer_sizes=(10**6, 10**6)).fit(X, y)

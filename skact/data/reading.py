@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from skact.exceptions import DataError
@@ -32,11 +33,12 @@ _MAX_HEADER_BYTES = 1 << 20
 #: The delimiters skact detects, with their plural name.
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
 
-#: What pandas reads as missing in every column, text columns too: ``None`` is pandas' default
-#: list (empty cells, ``NA``, ``None``, ``n/a``, ``null``, ``nan``, ...); ``[""]`` would be
-#: empty cells only, leaving ``NA`` and ``None`` as text in text columns. In columns of
-#: numbers, pandas' defaults and :data:`~skact.data.MISSING_MARKERS` are missing in any case.
-TEXT_NA_VALUES: list[str] | None = None
+#: What pandas reads as missing in every column, text columns too: empty cells only, so
+#: ``NA`` (North America), ``None`` (a class of "Improved": None/Some/Marked) and ``null``
+#: stay text in text columns. ``None`` here would be pandas' default list (``NA``, ``None``,
+#: ``n/a``, ``null``, ``nan``, ...) in every column. In columns of numbers, pandas' defaults
+#: and :data:`~skact.data.MISSING_MARKERS` are missing in any case (and reported).
+TEXT_NA_VALUES: list[str] | None = [""]
 
 
 def _read_head(path: Path) -> str:
@@ -256,4 +258,42 @@ def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _T
         df, delimiter == ";", read_columns, columns=numeric
     )
     table.notes.extend(notes)
+    _check_magnitudes(path, df, numeric)
     return table
+
+
+#: The largest magnitude a number may have: skact's pipelines compute in float32, where
+#: anything larger is infinite (and a scaler or loss fed one makes NaNs of every value).
+MAX_MAGNITUDE = float(np.finfo(np.float32).max)
+
+
+def _check_magnitudes(path: Path, df: pd.DataFrame, numeric: list[str] | None) -> None:
+    """Refuse ``inf`` and numbers beyond float32's range, naming the column and row: left
+    in, they surface much later as "Input X contains NaN" blamed on a trial, or as a
+    traceback from the model. ``numeric`` given: those columns only (prediction checks
+    what the model reads, not the columns it ignores); else every column of numbers."""
+    names = [c for c in numeric if c in df.columns] if numeric is not None else list(df.columns)
+    for name in names:
+        column = df[name]
+        if numeric is not None and _is_text_dtype(column):
+            # a model's number column with stray text: the numbers in it, the text is the
+            # caller's to report
+            column = pd.to_numeric(column, errors="coerce")
+        elif not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(np.abs(values) > MAX_MAGNITUDE)
+        if not len(bad):
+            continue
+        listed = ", ".join(f"{values[i]:g} in row {i + 1}" for i in bad[:3])
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        raise DataError(
+            f"{path}: column {str(name)!r} holds {listed}{more}: numbers must be finite and at "
+            f"most {MAX_MAGNITUDE:.4g} in magnitude (skact computes in float32); correct them, "
+            "or leave the cells empty where a value is missing"
+        )
+
+
+def _is_text_dtype(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)

@@ -7,8 +7,13 @@ below are how the package is organised, one concern each:
 - :mod:`~skact.tuning.space`: :class:`SearchSpace` declares the hyperparameters in one place
   (:func:`default_space`, or a TOML/JSON file read by :func:`load_space`). Layer sizes are
   stored in the study as strings such as ``"128-64"`` so persistent storages accept them.
-- :mod:`~skact.tuning.study`: storages, creating or joining a study (:func:`open_study`), and
-  holding Ctrl-C through Optuna's bookkeeping (:data:`CTRL_C`).
+- :mod:`~skact.tuning.storages`: journal files and databases that survive shared use
+  (:func:`make_storage`): a lock no dead worker can leave behind, journals that never keep
+  half a record, tables created safely by workers that start together, secrets masked in
+  every message (:func:`mask_url`).
+- :mod:`~skact.tuning.study`: creating or joining a study (:func:`open_study`), failing the
+  trials of dead workers, and holding Ctrl-C and SIGTERM through Optuna's bookkeeping
+  (:data:`CTRL_C`).
 - :mod:`~skact.tuning.objective`: :class:`Objective` is a callable class for
   ``study.optimize``: it samples parameters, cross-validates a preprocessing + estimator
   pipeline on the training rows, and reports per-epoch validation scores for pruning through

@@ -16,7 +16,7 @@ import numpy as np
 from skact.exceptions import ScoringError, SpaceError
 from skact.model_files import MODEL_STEP
 from skact.tuning.space import SearchSpace
-from skact.tuning.study import CTRL_C
+from skact.tuning.study import CTRL_C, worker_identity
 
 
 # --------------------------------------------------------------------------- checks
@@ -196,6 +196,8 @@ class Objective:
         self.prune = prune
 
     def __call__(self, trial) -> float:
+        # who runs the trial: a later run fails it if this process dies (kill -9, OOM)
+        _set_user_attr(trial, "worker", worker_identity())
         try:
             # the search holds Ctrl-C through Optuna's bookkeeping; training may be cut
             with CTRL_C.lifted():

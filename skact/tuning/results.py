@@ -117,6 +117,7 @@ def make_summary(tuner: Tuner, result: TuneResult, *, data_path, command, starte
         "seed": tuner.settings.seed,
         "trials": counts,
         "n_trials_this_run": result.n_new,
+        "n_trials_running_elsewhere": result.n_running_elsewhere,
         "interrupted": result.interrupted,
         "model_file": model_file,
         "started": started,

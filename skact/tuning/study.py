@@ -1,9 +1,13 @@
-"""Optuna studies: storages, creating or joining a study, and keeping them safe from Ctrl-C.
+"""Optuna studies: creating or joining one, and keeping it safe from Ctrl-C, SIGTERM and
+dead workers.
 
 :func:`open_study` creates or joins a study in memory, in a journal file or in a database
-(:func:`make_storage`) and refuses one created by an incompatible run. Optuna's bookkeeping
-is not interrupt-safe, so :data:`CTRL_C` (one :class:`DeferredCtrlC` for the whole process)
-holds SIGINT through it, and :class:`InterruptSafeLock` through the journal file lock.
+(:func:`make_storage`, built by :mod:`skact.tuning.storages`), refuses one created by an
+incompatible run, and fails the trials that workers which died on this host left RUNNING
+(each trial records its worker's host, pid and start time: :func:`worker_identity`).
+Optuna's bookkeeping is not interrupt-safe, so :data:`CTRL_C` (one :class:`DeferredCtrlC`
+for the whole process) holds SIGINT and SIGTERM through it, and :class:`InterruptSafeLock`
+through the journal file lock.
 """
 
 from __future__ import annotations
@@ -11,27 +15,26 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
+import signal as _signal
+import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from skact.exceptions import StudyError
+from skact.tuning.storages import (
+    GRACE_PERIOD,
+    HEARTBEAT_INTERVAL,
+    journal_storage,
+    mask_url,
+    rdb_storage,
+    storage_error,
+)
 
-
-def mask_url(url: str | None) -> str | None:
-    """Hide the password in a database URL.
-
-    Examples
-    --------
-    >>> mask_url("postgresql://me:secret@db.example.org/optuna")
-    'postgresql://me:***@db.example.org/optuna'
-    """
-    if url is None:
-        return None
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
+__all__ = ["CTRL_C", "DeferredCtrlC", "InterruptSafeLock", "OptunaSettings", "make_storage",
+           "mask_url", "open_study", "worker_identity"]
 
 
 class DeferredCtrlC:
@@ -47,6 +50,10 @@ class DeferredCtrlC:
     Python's default (ignored, or installed by someone else) is left alone. A second Ctrl-C
     (one pending, or one already raised and being unwound) is raised at once: the held code
     may be stalled, e.g. on a database over the network.
+
+    SIGTERM (sent by ``timeout``, Slurm, Kubernetes, ``docker stop``) is handled the same
+    way once :meth:`catch_sigterm` installed its handler; :attr:`signum` says which signal
+    the last interrupt came from, for the exit status (128 + signal number).
     """
 
     def __init__(self):
@@ -55,12 +62,38 @@ class DeferredCtrlC:
         self._installed = False
         # an interrupt was raised and is unwinding through held code: the next press forces
         self._interrupting = False
+        #: The signal behind the last interrupt: SIGINT (Ctrl-C) or SIGTERM.
+        self.signum = _signal.SIGINT
+
+    def _on_sigterm(self, signum, frame):
+        self.signum = signum
+        if self._depth > 0 and not (self._pending or self._interrupting):
+            self._pending = True  # held: raised where Optuna's records are whole
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def catch_sigterm(self):
+        """Turn SIGTERM into the same interrupt as Ctrl-C while inside (main thread only;
+        a SIGTERM handler someone else installed is left alone)."""
+        if not self._in_main_thread() or _signal.getsignal(_signal.SIGTERM) not in (
+            _signal.SIG_DFL, None
+        ):
+            yield
+            return
+        self.signum = _signal.SIGINT
+        _signal.signal(_signal.SIGTERM, self._on_sigterm)
+        try:
+            yield
+        finally:
+            _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
 
     @staticmethod
     def _in_main_thread() -> bool:
         return threading.current_thread() is threading.main_thread()
 
     def _on_sigint(self, signum, frame):
+        self.signum = signum
         if not (self._pending or self._interrupting):
             self._pending = True
             return
@@ -159,24 +192,20 @@ class InterruptSafeLock:
             self.gate.release()
 
 
-def make_storage(storage: str | None):
+def make_storage(storage: str | None, heartbeat_interval=HEARTBEAT_INTERVAL,
+                 grace_period=GRACE_PERIOD, notes: list | None = None):
     """``None`` (in memory), an RDB URL (``sqlite:///x.db``, ``postgresql://...``) or a path
-    to an Optuna journal file (created if missing)."""
+    to an Optuna journal file (created if missing); see :mod:`skact.tuning.storages`."""
     if storage is None:
         return None
-    if "://" in storage:
-        return storage
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
-
-    path = Path(storage)
     try:
-        if path.parent != Path(""):
-            path.parent.mkdir(parents=True, exist_ok=True)
-        lock = InterruptSafeLock(JournalFileSymlinkLock(str(path)))
-        return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
-    except OSError as exc:
-        raise StudyError(f"cannot open journal storage {storage}: {exc}") from None
+        if "://" in storage:
+            return rdb_storage(storage, heartbeat_interval, grace_period)
+        return journal_storage(storage, gate=InterruptSafeLock, notes=notes)
+    except (KeyboardInterrupt, StudyError):
+        raise
+    except Exception as exc:
+        raise storage_error(storage, "open the storage", exc) from None
 
 
 @dataclass
@@ -190,13 +219,21 @@ class OptunaSettings:
     pruner_warmup_steps: int = 3
     #: An Optuna pruner replacing the default ``MedianPruner``.
     pruner: Any = None
+    #: Database storages: seconds between a running trial's heartbeats, and without one
+    #: before another worker fails the trial as abandoned (its worker died on another host).
+    heartbeat_interval: int = HEARTBEAT_INTERVAL
+    grace_period: int = GRACE_PERIOD
 
 
-def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping):
+def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
+               notes: list | None = None):
     """Create or load the study (``load_if_exists``), seeded, with a MedianPruner.
 
     ``attrs`` (task, target, scoring, model, space) are stored in the study; an existing study
     created with different ones is refused so two incompatible runs cannot mix scores.
+    Workers that start at the same instant all join the one study. Trials left RUNNING by
+    workers that died on this host are failed (:func:`fail_dead_workers_trials`); what that
+    and a journal repair did is appended to ``notes``.
 
     With a persistent storage the sampler seed also mixes in the number of trials already in
     the study and the process id, so resumed runs and parallel workers do not re-sample the
@@ -204,37 +241,38 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping):
     """
     import optuna
 
-    storage = make_storage(settings.storage)
+    notes = [] if notes is None else notes
+    storage = make_storage(settings.storage, settings.heartbeat_interval,
+                           settings.grace_period, notes=notes)
     pruner = settings.pruner or optuna.pruners.MedianPruner(
         n_startup_trials=settings.pruner_startup_trials,
         n_warmup_steps=settings.pruner_warmup_steps,
     )
-    try:
-        study = optuna.create_study(
-            storage=storage,
-            study_name=study_name,
-            direction="maximize",
-            pruner=pruner,
-            load_if_exists=True,
-        )
-    except ImportError as exc:
-        raise StudyError(
-            f"storage {mask_url(settings.storage)} needs a database driver that is not "
-            f"installed: {exc}"
-        ) from None
-    except Exception as exc:
-        if isinstance(exc, (KeyboardInterrupt, StudyError)):
-            raise
-        raise StudyError(
-            f"cannot open study {study_name!r} in {mask_url(settings.storage)}: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        ) from None
-
-    existing = study.user_attrs.get("skact")
     attrs = json.loads(json.dumps(dict(attrs), default=str))
-    if existing is None:
-        study.set_user_attr("skact", attrs)
-    elif existing != attrs:
+    for attempt in range(5):
+        try:
+            study = optuna.create_study(
+                storage=storage,
+                study_name=study_name,
+                direction="maximize",
+                pruner=pruner,
+                load_if_exists=True,
+            )
+            existing = study.user_attrs.get("skact")
+            if existing is None:
+                study.set_user_attr("skact", attrs)
+            break
+        except (KeyboardInterrupt, StudyError):
+            raise
+        except Exception as exc:
+            # a worker that started at the same instant created the study or its attributes
+            # first (a duplicate key): join what it made
+            if attempt == 4 or "://" not in str(settings.storage):
+                raise storage_error(settings.storage, f"open study {study_name!r}", exc) \
+                    from None
+            time.sleep(0.2 * (attempt + 1))
+
+    if existing is not None and existing != attrs:
         diffs = [
             f"{k}: study has {existing.get(k)!r}, this run {attrs.get(k)!r}"
             for k in sorted(set(existing) | set(attrs))
@@ -248,11 +286,73 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping):
         )
 
     seed = settings.seed
-    if settings.storage is not None and seed is not None:
-        n_existing = len(study.get_trials(deepcopy=False))
-        seed = (seed * 1_000_003 + n_existing * 7919 + os.getpid()) % (2**31)
+    if settings.storage is not None:
+        n_failed = fail_dead_workers_trials(study)
+        if n_failed:
+            notes.append(
+                f"marked {n_failed} trial{'s' if n_failed > 1 else ''} failed: left running "
+                "by a worker on this host that is gone (killed?)"
+            )
+        if seed is not None:
+            n_existing = len(study.get_trials(deepcopy=False))
+            seed = (seed * 1_000_003 + n_existing * 7919 + os.getpid()) % (2**31)
     study.sampler = optuna.samplers.TPESampler(seed=seed)
     return study
+
+
+def worker_identity() -> dict:
+    """This process as a trial's user attribute ``worker``: host, pid and the process's
+    start time (so that a pid reused by another process is not taken for this one)."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "started": _start_time(os.getpid())}
+
+
+def _start_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return round(psutil.Process(pid).create_time(), 2)
+    except (psutil.Error, OSError):
+        return None
+
+
+def _is_dead(worker) -> bool:
+    """Whether the worker of a trial (its ``worker`` attribute) is known to be gone: it ran on
+    this host and its process no longer exists (or the pid is another process now). A worker
+    on another host is left to the database heartbeat."""
+    if not isinstance(worker, dict) or worker.get("host") != socket.gethostname():
+        return False
+    pid = worker.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    started = _start_time(pid)
+    return started is None or (worker.get("started") is not None
+                               and abs(started - worker["started"]) > 1.0)
+
+
+def fail_dead_workers_trials(study) -> int:
+    """Mark FAIL the RUNNING trials whose worker died on this host (kill -9, out of memory),
+    with an ``error`` saying so; returns how many. Trials of live workers, and of workers on
+    other hosts, are left alone."""
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
+    n = 0
+    storage = study._storage
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = trial.user_attrs.get("worker")
+        if not _is_dead(worker):
+            continue
+        with CTRL_C.held():
+            try:
+                storage.set_trial_user_attr(
+                    trial._trial_id, "error",
+                    f"its worker (pid {worker['pid']} on {worker['host']}) died while it ran",
+                )
+                storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+                n += 1
+            except UpdateFinishedTrialError:
+                pass  # another worker got there first
+    return n
 
 
 def _fail_abandoned_trials(study, numbers):

@@ -36,7 +36,16 @@ from skact.tuning.space import (
     grid_space,
     parse_layers,
 )
+from skact.tuning.storages import storage_error
 from skact.tuning.study import CTRL_C, OptunaSettings, _fail_abandoned_trials, open_study
+
+
+def _is_storage_failure(exc: BaseException) -> bool:
+    """An error of the storage rather than of a trial: an OSError (disk full, I/O), a
+    database error, or the assertion Optuna's journal storage fails after a lost write."""
+    if isinstance(exc, OSError) or type(exc).__module__.startswith("sqlalchemy"):
+        return True
+    return isinstance(exc, AssertionError) and "Should not reach" in str(exc)
 
 
 @dataclass
@@ -52,7 +61,11 @@ class TuneResult:
     best: dict | None
     study_name: str | None = None
     interrupted: bool = False
+    #: Trials this run (this worker) started; the others came from earlier runs or workers.
     n_new: int = 0
+    #: Trials of other workers still running when this run ended: the study's best may
+    #: still change after ``best`` was chosen.
+    n_running_elsewhere: int = 0
     pipeline: Any = None
     param_names: list[str] = field(default_factory=list)
 
@@ -133,6 +146,9 @@ class Tuner:
         self.base_params = base_params(dataset, max_epochs, self.settings.seed, cv)
         self.study_name = self.settings.study_name
         self.study = None
+        #: What opening the study repaired or cleaned up (a journal's half-written record,
+        #: trials of dead workers), for the user.
+        self.notes: list[str] = []
 
     def splitter(self):
         from sklearn.model_selection import KFold, StratifiedKFold
@@ -206,13 +222,34 @@ class Tuner:
         """
         if self.study is None:
             self.study_name = self.study_name or "skact"
-            self.study = open_study(self.settings, self.study_name, self.study_attrs())
+            self.study = open_study(self.settings, self.study_name, self.study_attrs(),
+                                    notes=self.notes)
         return self.study
+
+    def best_trial_now(self) -> int | None:
+        """The number of the study's best trial now (other workers may have added one since
+        the search ended); ``None`` without one."""
+        if self.study is None:
+            return None
+        try:
+            return self.study.best_trial.number
+        except ValueError:
+            return None
+        except Exception as exc:  # the storage
+            if _is_storage_failure(exc):
+                return None
+            raise
+
+    def records(self) -> list[dict]:
+        """The records of every trial in the study now (fixed values filled in), e.g. to
+        rewrite trials.csv after each trial."""
+        if self.study is None:
+            return []
+        return self._result(records_from_study(self.study)).records
 
     def _run_optuna(self, on_trial) -> TuneResult:
         study = self.open()
         name = self.study_name
-        n_before = len(study.get_trials(deepcopy=False))
 
         def callback(study, frozen):
             if on_trial is None:
@@ -261,11 +298,21 @@ class Tuner:
             if not isinstance(exc.__context__, KeyboardInterrupt):
                 raise
             interrupted = True
+        except Exception as exc:
+            # the storage failed (a full disk, a database gone): one line, the finished
+            # trials stay in the storage
+            if not _is_storage_failure(exc):
+                raise
+            _fail_abandoned_trials(study, started)
+            raise storage_error(self.settings.storage, "record a trial", exc) from None
         if interrupted:
             _fail_abandoned_trials(study, started)
         records = records_from_study(study)
+        mine = set(started)
+        running = sum(r["state"] == "running" and r["number"] not in mine for r in records)
         return self._result(
-            records, study_name=name, interrupted=interrupted, n_new=len(records) - n_before
+            records, study_name=name, interrupted=interrupted, n_new=len(started),
+            n_running_elsewhere=running,
         )
 
     def _run_grid(self, on_trial) -> TuneResult:
@@ -325,18 +372,18 @@ class Tuner:
 @contextlib.contextmanager
 def _torch_threads_for(n_jobs: int):
     """Share the CPU cores between ``n_jobs`` parallel fits instead of letting each fit's
-    torch thread pool claim every core (tiny networks then run many times slower)."""
+    torch thread pool claim every core (tiny networks then run many times slower). With
+    one job, each fit picks its own count from its size (``skact._threads``)."""
     if n_jobs <= 1:
         yield
         return
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, before // n_jobs))
-    try:
+    from skact._threads import thread_budget
+
+    # a budget: the fits inside (threads of this process) leave the count as set here
+    with thread_budget(torch.get_num_threads() // n_jobs):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class _CountingScorer:
