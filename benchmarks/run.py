@@ -11,16 +11,24 @@ Cases: fit (20,000 x 40, two hidden layers of 128, relu, Adam lr 0.01, batch
 128, 10 epochs, shuffled; float32 and float64); fit scaling (10k, 100k, 1M rows
 x 100 features: seconds per epoch and peak memory); predict latency for one row
 and throughput for 100k rows; CNN fit on 1-D signals; GridSearchCV over 4 activations with n_jobs=1
-and 2; ``import skact`` / ``skact --help`` wall time.
+and 2; ``import skact`` / ``skact --help`` wall time; small data sets (iris, breast cancer,
+digits; 1 and 200 epochs) against scikit-learn's MLP on a quiet machine and with busy
+processes (started and stopped here) on all cores but one, then on every core.
+
+The README's blocks between ``<!-- name -->`` marker pairs (quality.py's results,
+hand-written notes) are kept as they are when the README is rewritten.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
+import multiprocessing
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -105,6 +113,45 @@ def fit_skorch(X, y, cfg):
     return net.fit(X, y.astype(np.int64))
 
 
+@contextlib.contextmanager
+def torch_threads(n):
+    """torch's thread count set to ``n`` for the block (skact then leaves it alone)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def one_thread(fit):
+    """``fit`` on one torch thread: what ``OMP_NUM_THREADS=1`` gives."""
+    @functools.wraps(fit)
+    def run(*args):
+        with torch_threads(1):
+            return fit(*args)
+    return run
+
+
+@contextlib.contextmanager
+def torch_default_threads():
+    """skact as before its per-fit thread choice: torch's default count, pinned through the
+    environment (an explicit setting, which skact respects)."""
+    import torch
+
+    before = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = str(torch.get_num_threads())
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
+
+
 # -------------------------------------------------------------------- timing --
 def interleaved(contenders, repeats):
     """Median seconds per contender; one warm-up round first, rounds interleaved."""
@@ -126,6 +173,7 @@ def case_fit(cfg, repeats):
         contenders = {
             name: functools.partial(fn, X, y, cfg) for name, fn in [
                 ("hand-written torch loop", fit_torch_loop),
+                ("hand-written torch loop, 1 thread", one_thread(fit_torch_loop)),
                 ("skact MLPClassifier", fit_skact),
                 ("plain skorch", fit_skorch),
                 ("scikit-learn MLPClassifier", fit_sklearn),
@@ -279,6 +327,93 @@ def case_gridsearch(repeats):
             ["n_jobs", "median s", "vs n_jobs=1"], rows)
 
 
+def small_datasets(names):
+    """Scaled (StandardScaler) small data sets from scikit-learn, float64 as loaded."""
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    loaders = {"iris": datasets.load_iris, "breast cancer": datasets.load_breast_cancer,
+               "digits": datasets.load_digits}
+    out = {}
+    for name in names:
+        X, y = loaders[name](return_X_y=True)
+        out[name] = (StandardScaler().fit_transform(X), y)
+    return out
+
+
+def _busy_loop():
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy_cores(n):
+    """``n`` processes spinning on the CPU for the block; always stopped afterwards."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    procs = [context.Process(target=_busy_loop, daemon=True) for _ in range(n)]
+    try:
+        for proc in procs:
+            proc.start()
+        time.sleep(0.2)  # let the scheduler see them before timing starts
+        yield
+    finally:
+        for proc in procs:
+            if proc.pid is not None:
+                proc.terminate()
+        for proc in procs:
+            if proc.pid is not None:
+                proc.join()
+
+
+def case_small_data(title, data, epochs_list, repeats, with_default_threads):
+    """skact's default MLPClassifier against scikit-learn's, same parameters, on small data."""
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    from skact import MLPClassifier
+
+    def fit(cls, X, y, epochs):
+        return lambda: cls(max_iter=epochs, random_state=0).fit(X, y)
+
+    def default_threads(fn):
+        def run():
+            with torch_default_threads():
+                fn()
+        return run
+
+    rows = []
+    for name, (X, y) in data.items():
+        for epochs in epochs_list:
+            contenders = {
+                "scikit-learn MLPClassifier": fit(SkMLP, X, y, epochs),
+                "skact MLPClassifier": fit(MLPClassifier, X, y, epochs),
+                "skact, 1 thread (OMP_NUM_THREADS=1)": one_thread(
+                    fit(MLPClassifier, X, y, epochs)),
+            }
+            if with_default_threads:
+                contenders["skact, torch's default threads"] = default_threads(
+                    fit(MLPClassifier, X, y, epochs))
+            medians = interleaved(contenders, repeats)
+            base = medians["scikit-learn MLPClassifier"]
+            rows += [(name, epochs, contender, f"{s * 1000:.1f}", f"{s / base:.2f}x")
+                     for contender, s in medians.items()]
+    return (title, ["data", "epochs", "contender", "median ms", "vs scikit-learn"], rows)
+
+
+def cases_small_data(repeats, smoke):
+    """Small data on the machine as it is, then with all cores but one busy, then every core."""
+    data = small_datasets(("iris",) if smoke else ("iris", "breast cancer", "digits"))
+    epochs = (1, 5) if smoke else (1, 200)
+    cores = os.cpu_count() or 1
+    cases = [case_small_data("small data (default MLPClassifier, scaled inputs)", data, epochs,
+                             repeats, with_default_threads=True)]
+    for n_busy, label in ((cores - 1, "all cores but one busy"), (cores, "every core busy")):
+        with busy_cores(n_busy):
+            cases.append(case_small_data(
+                f"small data, {label} ({n_busy} busy-loop processes)", data, epochs, repeats,
+                with_default_threads=False))
+    return cases
+
+
 def case_startup(repeats):
     def run(code):
         return lambda: subprocess.run([sys.executable, "-c", code], check=True,
@@ -363,11 +498,20 @@ def main(argv=None):
         case_predict_throughput(cfg, repeats, 2000 if args.smoke else 100_000),
         case_gridsearch(1 if args.smoke else repeats),
         case_startup(repeats),
+        *cases_small_data(repeats, args.smoke),
     ]
     report = markdown(cases, cfg, time.perf_counter() - started)
     print(report)
     if not args.smoke:
-        (HERE / "README.md").write_text(report + "\n")
+        readme = HERE / "README.md"
+        kept = kept_blocks(readme.read_text() if readme.exists() else "")
+        readme.write_text(report + "".join(f"\n{block}\n" for block in kept))
+
+
+def kept_blocks(text):
+    """The README's ``<!-- name -->`` ... ``<!-- name -->`` blocks (written by other tools or
+    by hand), verbatim, in order."""
+    return [m.group(0) for m in re.finditer(r"<!-- (\w+) -->.*?<!-- \1 -->", text, re.S)]
 
 
 if __name__ == "__main__":

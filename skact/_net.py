@@ -16,7 +16,6 @@ changes in skorch's loop, and why:
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -54,16 +53,24 @@ class Batches:
     """
 
     def __init__(self, X, y, w, batch_size, shuffle, generator=None, dtype=None,
-                 device="cpu"):
+                 device="cpu", no_single_row=False):
         self.X, self.y, self.w = X, y, w
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
         self.dtype, self.device = dtype, device
         self.n_samples = X.shape[0]
+        # batch norm cannot train on one row: a last batch of one joins the batch before
+        self.no_single_row = no_single_row
+
+    def _starts(self):
+        starts = list(range(0, self.n_samples, self.batch_size))
+        if self.no_single_row and len(starts) > 1 and self.n_samples - starts[-1] == 1:
+            starts.pop()
+        return starts
 
     def __len__(self):
-        return math.ceil(self.n_samples / self.batch_size)
+        return len(self._starts())
 
     def _take(self, array, rows):
         if array is None:
@@ -75,14 +82,15 @@ class Batches:
         return array[rows]
 
     def __iter__(self):
-        n, size = self.n_samples, self.batch_size
+        n = self.n_samples
         order = None
         if self.shuffle:
             order = torch.randperm(n, generator=self.generator)
             if not sp.issparse(self.X):
                 order = order.to(self.X.device)
-        for start in range(0, n, size):
-            rows = slice(start, start + size) if order is None else order[start:start + size]
+        starts = self._starts()
+        for start, stop in zip(starts, [*starts[1:], n]):
+            rows = slice(start, stop) if order is None else order[start:stop]
             yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
 
 
@@ -245,6 +253,7 @@ class SkactNet(NeuralNet):
         self._grad_listeners = [cb for cb in listeners if _overrides(cb, "on_grad_computed")]
         # found once per fit rather than by walking the module on every batch
         self._penalised = self.penalised_parameters()
+        self._trained = [p for g in self.optimizer_.param_groups for p in g["params"]]
         self.notify("on_train_begin", X=batches, y=None)
         try:
             for _ in range(epochs):
@@ -257,6 +266,12 @@ class SkactNet(NeuralNet):
         finally:
             self.notify("on_train_end", X=batches, y=None)
         return self
+
+    def _set_training(self, training=True):
+        # train()/eval() walk every submodule: once per fit, not once per epoch
+        for module in (self.module_, self.criterion_):
+            if module.training != training:
+                module.train(training)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         self._set_training(training)
@@ -286,7 +301,9 @@ class SkactNet(NeuralNet):
         if self.requires_closure():
             return self._train_step_with_closure(batch)
         Xi, yi = batch
-        self._zero_grad_optimizer(set_to_none=True)
+        # what optimizer.zero_grad(set_to_none=True) does, without its per-call wrappers
+        for param in self._trained:
+            param.grad = None
         y_pred = self.module_(Xi)
         loss, total = self._data_loss(y_pred, yi)
         loss.backward()

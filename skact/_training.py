@@ -11,6 +11,7 @@ scikit-learn keeps on the estimator (``n_iter_``, ``t_``, ``loss_curve_``,
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,7 +19,7 @@ import torch
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
-__all__ = ["ConvergenceMonitor", "EpochPrinter", "hold_out", "print_fit_start"]
+__all__ = ["ConvergenceMonitor", "EpochPrinter", "hold_out", "mini_batch_size", "print_fit_start"]
 
 
 #: A fit that ends with its training loss above this multiple of its lowest one keeps the
@@ -70,6 +71,7 @@ class ConvergenceMonitor(Callback):
 
     def __getstate__(self):
         state = dict(self.__dict__)
+        state.pop("_live_state", None)  # views of the module's tensors, found again per fit
         # the best weights are kept for warm starts; pickled on the CPU so a model trained
         # on a GPU loads on a machine without one (load_state_dict copies them back)
         if self.best_state_ is not None:
@@ -93,6 +95,7 @@ class ConvergenceMonitor(Callback):
         )
 
     def on_train_end(self, net, **kwargs):
+        self.__dict__.pop("_live_state", None)  # views of the module's tensors: per fit only
         # A fit whose last epoch ends far above its lowest training loss has wandered off
         # (a rate too high for the data, a few bad batches late on); the weights of the
         # lowest-loss epoch are the better model. Early stopping restores its own best.
@@ -112,9 +115,14 @@ class ConvergenceMonitor(Callback):
         """Remember the weights with the lowest training loss so far: what a
         diverged run falls back to (they must still give finite predictions,
         which the epochs just before a blow-up often do not)."""
-        self.fallback_state_ = {
-            k: v.detach().clone() for k, v in net.module_.state_dict().items()
-        }
+        fallback = self.fallback_state_
+        if fallback is None or epoch == 0 or "_live_state" not in self.__dict__:
+            # the module's tensors, found once per fit (state_dict() walks every submodule)
+            self._live_state = {k: v.detach() for k, v in net.module_.state_dict().items()}
+            self.fallback_state_ = {k: v.clone() for k, v in self._live_state.items()}
+        else:  # later epochs copy into the same tensors
+            for kept, live in zip(fallback.values(), self._live_state.values()):
+                kept.copy_(live)
         self.fallback_epoch_, self.fallback_loss_ = epoch, loss
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
@@ -260,3 +268,20 @@ def hold_out(X, y, w, *, fraction, stratify, rng):
         return a[torch.as_tensor(idx, device=a.device)]
 
     return tuple(take(a, train_idx) for a in (X, y, w)), tuple(take(a, val_idx) for a in (X, y, w))
+
+
+def mini_batch_size(estimator, n_samples):
+    """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows."""
+    if estimator.batch_size == "auto":
+        return min(200, n_samples)
+    if estimator.batch_size == "adaptive":
+        # about 8 steps per epoch on small data sets (one full batch of 96 rows would
+        # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up
+        return int(np.clip(n_samples // 8, 16, 256))
+    if estimator.batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to "
+            "be clipped",
+            stacklevel=5,  # mini_batch_size < _make_batches < _fit < fit < the caller
+        )
+    return int(np.clip(estimator.batch_size, 1, n_samples))

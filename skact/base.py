@@ -10,6 +10,8 @@ them, so importing skact (and ``skact --help``) does not pay for torch.
 
 from __future__ import annotations
 
+import copyreg
+import inspect
 import warnings
 
 import numpy as np
@@ -20,8 +22,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._classifier import ClassifierTask
+from ._model_state import DATA_STATE, data_state, pickle_state, restore
 from ._regressor import RegressorTask
 from ._seeding import _RNG_LOCK, _seeded
+from ._threads import fit_threads, module_macs
 from ._validation import (
     _check_bool,
     _check_callbacks,
@@ -66,21 +70,22 @@ class BaseNeuralNet(BaseEstimator):
     _partial_fit_hidden_by_early_stopping = False
 
     # -------------------------------------------------------------- pickling --
+    # pickle and copy keep the whole fitted state (skorch net, optimizer); __getstate__ is the
+    # data-only form (numpy weights) that skops and skact.save store: see skact._model_state
+    def __reduce_ex__(self, protocol):
+        return copyreg.__newobj__, (type(self),), pickle_state(dict(super().__getstate__()))
+
     def __getstate__(self):
-        state = dict(super().__getstate__())  # may be the live __dict__: never edit that
-        # ``module_`` is ``net_.module_`` under scikit-learn's kind of name. skorch pickles
-        # the net's module with torch.save and loads it on the CPU when the machine has no
-        # GPU; pickled a second time here, plainly, it would come back as a separate copy
-        # and tie the file to a CUDA machine. It is restored from ``net_`` instead.
-        if "net_" in state:
-            state.pop("module_", None)
-        return state
+        return data_state(dict(super().__getstate__()))  # may be the live __dict__: copied
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        net = self.__dict__.get("net_")
-        if net is not None and getattr(net, "module_", None) is not None:
-            self.module_ = net.module_
+        super().__setstate__({k: v for k, v in state.items() if k != DATA_STATE})
+        # a model pickled before a parameter existed gets its default, so that
+        # get_params, clone and warm starts keep working on it
+        for param in inspect.signature(type(self).__init__).parameters.values():
+            if param.name != "self":
+                self.__dict__.setdefault(param.name, param.default)
+        restore(self, state)  # the net from the data form's weights, or module_ from net_
 
     # ------------------------------------------------------------------ fit --
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None,
@@ -96,11 +101,13 @@ class BaseNeuralNet(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         dtype = self._compute_dtype(X, first_pass)
         config["sample_weight"] = sample_weight  # for statistics the input layers take
-        with _seeded(seed, config["device"]):
+        # torch's thread count for this fit's size (see skact._threads); the caller's after
+        with _seeded(seed, config["device"]), fit_threads() as threads:
             self._prepare_net(config, X, y_train, dtype, seed, first_pass, incremental)
             batches, epochs = self._make_batches(config, X, y, y_train, sample_weight, dtype,
                                                  rng, seed, incremental)
             self._plan_learning_rate(batches, incremental)
+            threads.use(batches.batch_size * self._macs_per_row())
             try:
                 self.net_.train_epochs(batches, epochs)
             finally:
@@ -158,6 +165,7 @@ class BaseNeuralNet(BaseEstimator):
                 self.net_ = make_net(self, config, X, self.n_outputs_, dtype, device)
             self._monitor = make_monitor(self)
             self._sample_shape = tuple(X.shape[1:])
+            self._row_macs = module_macs(self.net_.module_, self._sample_shape)
             self.n_layers_ = self._count_layers(config)
             self.out_activation_ = self._out_activation
         elif not incremental:
@@ -191,7 +199,7 @@ class BaseNeuralNet(BaseEstimator):
         import torch
 
         from ._net import Batches, to_tensor
-        from ._training import print_fit_start
+        from ._training import mini_batch_size, print_fit_start
 
         device = config["device"]
         if self.verbose:
@@ -206,10 +214,15 @@ class BaseNeuralNet(BaseEstimator):
         if self.solver == "lbfgs":
             batch_size, epochs = X_t.shape[0], 1
         else:
-            batch_size = self._batch_size(X_t.shape[0])
+            batch_size = mini_batch_size(self, X_t.shape[0])
             epochs = 1 if incremental else self.max_iter
+        if self.batch_norm and X_t.shape[0] < 2:
+            raise ValueError(
+                f"batch_norm=True needs at least 2 samples to train on; got {X_t.shape[0]} "
+                "sample. Pass more samples or set batch_norm=False."
+            )
         batches = Batches(X_t, y_t, w_t, batch_size, self.shuffle, generator,
-                          dtype=dtype, device=device)
+                          dtype=dtype, device=device, no_single_row=self.batch_norm)
         return batches, epochs
 
     def _plan_learning_rate(self, batches, incremental):
@@ -237,21 +250,6 @@ class BaseNeuralNet(BaseEstimator):
             X_val = to_tensor(X_val, param.dtype, param.device)
         monitor.validation_scorer = self._validation_scorer(X_val, y_val, w_val)
         return train
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size == "adaptive":
-            # about 8 steps per epoch on small data sets (one full batch of 96 rows would
-            # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up
-            return int(np.clip(n_samples // 8, 16, 256))
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is going to "
-                "be clipped",
-                stacklevel=5,  # _batch_size < _make_batches < _fit < fit < the caller
-            )
-        return int(np.clip(self.batch_size, 1, n_samples))
 
     def _detach_fit_state(self):
         """Drop what belongs to one fit call: the caller's callbacks (an Optuna
@@ -313,17 +311,9 @@ class BaseNeuralNet(BaseEstimator):
             f"Try a lower learning_rate_init (now {self.learning_rate_init}), scale the "
             "features (e.g. StandardScaler), or another activation."
         )
-        if getattr(monitor, "restored_", None):
-            restored = monitor.restored_
-            self.loss_ = restored["loss"]
-            warnings.warn(
-                f"Training ended with loss {restored['last_loss']:.4g}, more than "
-                f"{restored['ratio']:g}x its lowest ({restored['loss']:.4g} in epoch "
-                f"{restored['epoch']}), so the weights of epoch {restored['epoch']} were kept. "
-                f"{advice}",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        if monitor.restored_:
+            self.loss_ = monitor.restored_["loss"]
+            warnings.warn(monitor.restored_message(advice), ConvergenceWarning, stacklevel=4)
         if monitor.diverged_:
             warnings.warn(
                 f"Training diverged: the loss became {monitor.diverged_loss_} in epoch "
@@ -338,17 +328,10 @@ class BaseNeuralNet(BaseEstimator):
     @property
     def activation_blend_(self):
         """With ``learnable_activation=True``: each hidden layer's learned blend per unit."""
-        from .layers import LearnableActivation
+        from .layers import activation_blends
 
         check_is_fitted(self, "net_")
-        blends = [m.blend.detach().cpu().numpy().copy() for m in self.net_.module_.modules()
-                  if isinstance(m, LearnableActivation)]
-        if not blends:
-            raise AttributeError(
-                f"{type(self).__name__} has no activation_blend_: it was fitted with "
-                "learnable_activation=False."
-            )
-        return blends
+        return activation_blends(self.net_.module_, type(self).__name__)
 
     # ---------------------------------------------- hooks for the architectures --
     def _validate_architecture(self):
@@ -356,6 +339,12 @@ class BaseNeuralNet(BaseEstimator):
 
     def _count_layers(self, config):
         return len(config["hidden"]) + 2
+
+    def _macs_per_row(self):
+        """Multiply-adds of one row's forward pass: the work size that sets torch's thread
+        count (``skact._threads``). Found once per fit; models saved before it, each call."""
+        macs = self.__dict__.get("_row_macs")
+        return module_macs(self.net_.module_, self._sample_shape) if macs is None else macs
 
     def _prepare_input(self, X):
         return X
@@ -376,7 +365,8 @@ class BaseNeuralNet(BaseEstimator):
         if module.training:  # eval() walks every submodule: skip it when already set
             module.eval()
         outputs = []
-        with torch.inference_mode():
+        rows = min(X.shape[0], _PREDICT_CHUNK)
+        with torch.inference_mode(), fit_threads(rows * self._macs_per_row()):
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = to_tensor(X[start:start + _PREDICT_CHUNK], param.dtype, param.device)
                 outputs.append(module(chunk))
