@@ -22,8 +22,8 @@ __all__ = ["TabularMLPClassifier", "TabularMLPRegressor"]
 _RECIPE_DOC = """\
 The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256)``,
     ``activation='{activation}'``, ``learnable_activation=True``, ``input_scaling='robust'``,
-    ``numeric_embedding='periodic'``, ``learning_rate_init=0.002``, ``beta_2=0.95``,
-    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='adaptive'``, ``alpha=0.0``,
+    ``numeric_embedding='periodic'``, ``learning_rate_init=0.004``, ``beta_2=0.95``,
+    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size=256``, ``alpha=0.0``,
     ``dropout=0.15``,{extra} ``early_stopping=True`` with ``validation_fraction=0.2`` and
     ``n_iter_no_change=np.inf`` (every epoch runs; the weights of the epoch with the best
     validation score are kept). Features need no scaling beforehand: the network scales
@@ -69,9 +69,9 @@ class TabularMLPClassifier(MLPClassifier):
         *,
         solver="adam",
         alpha=0.0,
-        batch_size="adaptive",
+        batch_size=256,
         learning_rate="constant",
-        learning_rate_init=0.002,
+        learning_rate_init=0.004,
         power_t=0.5,
         max_iter=64,
         shuffle=True,
@@ -138,9 +138,9 @@ class TabularMLPRegressor(MLPRegressor):
         *,
         solver="adam",
         alpha=0.0,
-        batch_size="adaptive",
+        batch_size=256,
         learning_rate="constant",
-        learning_rate_init=0.002,
+        learning_rate_init=0.004,
         power_t=0.5,
         max_iter=64,
         shuffle=True,

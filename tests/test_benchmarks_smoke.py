@@ -13,6 +13,38 @@ def test_benchmark_smoke_run_reports_every_case():
         capture_output=True, text=True, timeout=300, check=True,
     )
     for heading in ("## fit", "## fit scaling", "## CNN fit", "## predict one row",
-                    "## predict 2,000 rows", "## GridSearchCV", "## start-up"):
+                    "## predict 2,000 rows", "## GridSearchCV", "## start-up",
+                    "## small data (", "## small data, all cores but one busy",
+                    "## small data, every core busy"):
         assert heading in result.stdout
     assert "| float32 | skact MLPClassifier |" in result.stdout
+    assert "| float32 | hand-written torch loop, 1 thread |" in result.stdout
+    assert "| iris | 1 | skact, 1 thread (OMP_NUM_THREADS=1) |" in result.stdout
+
+
+def test_readme_rewrite_keeps_marked_blocks():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from run import kept_blocks
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    quality = "<!-- quality -->\n## Accuracy\n\n| a |\n<!-- quality -->"
+    notes = "<!-- notes -->\n## Notes\n- kept\n<!-- notes -->"
+    text = f"# skact benchmarks\n\n## fit\n\nold\n\n{quality}\n\n{notes}\n"
+    assert kept_blocks(text) == [quality, notes]
+    assert kept_blocks("# no blocks\n<!-- quality -->\nunterminated") == []
+
+
+def test_quality_benchmark_smoke_run_scores_the_tabular_estimators():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "quality.py"), "--smoke"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    assert "| data set | rows | task | skact Tabular* |" in result.stdout
+    rows = {line.split("|")[1].strip(): line for line in result.stdout.splitlines()
+            if line.startswith("| iris |") or line.startswith("| diabetes |")}
+    assert set(rows) == {"iris", "diabetes"}
+    # a score per model, each a number: the run trained and scored every model
+    for line in rows.values():
+        cells = [c.strip() for c in line.strip("|").split("|")][3:]
+        assert len(cells) == 3 and all(float(c.strip("*").split(" ± ")[0]) > 0.2 for c in cells)

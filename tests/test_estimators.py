@@ -194,8 +194,8 @@ def test_each_layer_gets_its_own_activation_module(iris):
 def test_cnn_uses_the_activation_in_conv_and_dense_layers():
     X, y = data_for(CNNClassifier)
     clf = quiet_fit(small(CNNClassifier, activation="elu", conv_channels=(4, 4)), X, y)
-    assert sum(isinstance(m, torch.nn.ELU) for m in clf.module_.features) == 2
-    assert sum(isinstance(m, torch.nn.ELU) for m in clf.module_.head) == 1
+    assert sum(isinstance(m, torch.nn.ELU) for m in clf.module_.features.modules()) == 2
+    assert sum(isinstance(m, torch.nn.ELU) for m in clf.module_.head.modules()) == 1
 
 
 def test_activation_params_and_module_class(iris):

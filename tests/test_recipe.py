@@ -245,6 +245,22 @@ def test_a_fit_that_ends_far_above_its_best_loss_keeps_the_best_weights():
     np.testing.assert_allclose(est.predict(X), reference.predict(X))
 
 
+# --------------------------------------------------------------- batch norm --
+def test_batch_norm_trains_when_the_last_batch_would_be_one_row():
+    rng = np.random.RandomState(0)
+    X = rng.randn(201, 16).astype(np.float32)  # batches of 200 and 1: the 1 joins the 200
+    y = (X[:, 0] > 0).astype(int)
+    est = CNNClassifier(conv_channels=(4,), max_iter=2, random_state=0).fit(X, y)
+    assert est.batch_norm and len(est.net_.history) == 2
+
+
+def test_batch_norm_on_a_single_sample_says_what_to_do():
+    X = np.ones((2, 4))
+    est = MLPRegressor(batch_norm=True, max_iter=2)
+    with pytest.raises(ValueError, match="batch_norm=True needs at least 2 samples"):
+        est.fit(X[:1], [1.0])
+
+
 # ------------------------------------------------------------ the estimators --
 @pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
 def test_tabular_defaults_switch_the_recipe_on(cls):
