@@ -121,7 +121,7 @@ class TabularMLPRegressor(MLPRegressor):
     >>> from sklearn.datasets import load_diabetes
     >>> from skact import TabularMLPRegressor
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = TabularMLPRegressor(max_iter=8, random_state=0).fit(X, y)
+    >>> reg = TabularMLPRegressor(max_iter=32, random_state=0).fit(X, y)
     >>> reg.score(X, y) > 0.3
     True
     """
