@@ -331,7 +331,10 @@ def load_space(path: str | os.PathLike) -> SearchSpace:
         except json.JSONDecodeError as exc:
             raise SpaceError(f"search space file {path} is not valid JSON: {exc}") from None
     else:
-        import tomllib
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
+            import tomli as tomllib
 
         try:
             data = tomllib.loads(text)
