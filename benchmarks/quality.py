@@ -44,12 +44,8 @@ MARKER = "<!-- quality -->"
 
 # ---------------------------------------------------------------- data sets --
 def _frame_xy(df, target):
-    import pandas as pd
-
     df = df.dropna(subset=[target])
-    y = df[target].to_numpy()
-    X = df.drop(columns=[target])
-    return X.reset_index(drop=True), (pd.Series(y).to_numpy())
+    return df.drop(columns=[target]).reset_index(drop=True), df[target].to_numpy()
 
 
 def load(name):
@@ -280,9 +276,6 @@ def table(results, models, datasets):
 
 
 def write_readme(text, models, datasets):
-    import sklearn
-    import torch
-
     from skact.tuning import versions
 
     started = dt.date.today().isoformat()
@@ -298,7 +291,6 @@ def write_readme(text, models, datasets):
         "scaled inputs); text columns one-hot encoded for all.\n\n"
         f"{text}\n{MARKER}\n"
     )
-    del sklearn, torch
     current = README.read_text() if README.exists() else "# skact benchmarks\n"
     if MARKER in current:
         before, _, rest = current.partition(MARKER)

@@ -26,6 +26,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import TeeGenerator
 
+from .schedules import factor
+
 __all__ = ["Batches", "PerSampleLoss", "SkactNet", "to_tensor"]
 
 
@@ -233,8 +235,6 @@ class SkactNet(NeuralNet):
         self._lr_plan = (schedule, warmup_fraction, max(int(total_steps), 1))
 
     def _set_scheduled_lr(self):
-        from .schedules import factor
-
         schedule, warmup_fraction, total = self._lr_plan
         scale = factor(schedule, self.lr_step_ / total, warmup_fraction)
         for group in self.optimizer_.param_groups:

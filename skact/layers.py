@@ -63,15 +63,16 @@ def input_layers(X, scaling, embedding, sample_weight=None) -> list[nn.Module]:
     layers, n_out = [], sample.shape[1]
     if scaling == "robust":
         layers.append(RobustScaleClip(sample, weight))
-        with torch.no_grad():
-            scaled = layers[-1](torch.as_tensor(sample)).numpy()
-    else:
-        scaled = sample
-    mask = embedded_columns(sample)
-    if embedding is not None and mask.any():
+    mask = embedded_columns(sample) if embedding is not None else None
+    if mask is not None and mask.any():
         if embedding == "periodic":
             layers.append(PeriodicEmbedding(mask))
         else:
+            # the bins sit at the quantiles of what the embedding sees: the scaled values
+            scaled = sample
+            if scaling == "robust":
+                with torch.no_grad():
+                    scaled = layers[0](torch.as_tensor(sample)).numpy()
             layers.append(PiecewiseLinearEmbedding(mask, scaled, sample_weight=weight))
         n_out = layers[-1].n_out
     layers.append(FeatureScale(n_out))
