@@ -13,19 +13,35 @@ import functools
 import torch
 
 from ._net import PerSampleLoss, SkactNet
+from ._sklearn_compat import linear_layers, load_assigned_weights
 from ._training import ConvergenceMonitor
 from .modules import init_weights
 
 __all__ = ["make_monitor", "make_net", "optimizer_args", "refresh_training_params"]
 
 
-def make_net(estimator, config, X, n_outputs, dtype, device):
-    """A new, initialised net around the module the estimator's architecture builds."""
+def make_net(estimator, config, X, n_outputs, dtype, device, reuse_assigned=False):
+    """A new, initialised net around the module the estimator's architecture builds.
+
+    ``reuse_assigned``: start from ``coefs_``/``intercepts_`` assigned before the first
+    fit (scikit-learn's partial_fit and warm_start do); see ``skact._sklearn_compat``.
+    """
     module = estimator._build_module(
         tuple(X.shape[1:]), n_outputs, config["make_activation"], config, X
     )
-    init_weights(module, config["init"], config["activation_label"])
+    scheme = config["init"]
+    # "data": an activation outside the registry (see skact._init_scaling)
+    init_weights(module, "kaiming" if scheme == "data" else scheme, config["activation_label"])
     module = module.to(dtype=dtype)
+    if scheme == "data":
+        from ._init_scaling import scale_to_data
+
+        scale_to_data(module, X)
+    bias = estimator.__dict__.pop("_initial_output_bias", None)  # see RegressorTask
+    if bias is not None:
+        with torch.no_grad():
+            linear_layers(module)[-1].bias.copy_(torch.as_tensor(bias, dtype=dtype))
+    load_assigned_weights(estimator, module, reuse_assigned)
 
     args = optimizer_args(estimator, device)
     net = SkactNet(

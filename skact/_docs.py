@@ -24,7 +24,8 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         as in scikit-learn by the batch's total sample weight.
 
     batch_size : int, 'auto' or 'adaptive', default='auto'
-        Mini-batch size; 'auto' is ``min(200, n_samples)``; 'adaptive' is
+        Mini-batch size; 'auto' is ``min(200, n_samples)`` (``min(256, n_samples)``
+        for the Tabular estimators); 'adaptive' is
         ``n_samples // 8`` within [16, 256], so small data sets still get
         about 8 steps per epoch. Ignored by lbfgs.
 
@@ -107,7 +108,9 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
     weight_init : {'auto', 'kaiming', 'xavier', 'lecun', 'torch'} or callable, \
 default='auto'
         'auto' picks He/Kaiming for the ReLU family, Glorot/Xavier for tanh
-        and sigmoid, LeCun normal for SELU; 'torch' keeps torch's defaults; a
+        and sigmoid, LeCun normal for SELU, and for an activation outside the
+        registry scales He init on the training data so each hidden layer's
+        outputs have unit variance (LSUV); 'torch' keeps torch's defaults; a
         callable is applied to every weight tensor in place. Biases start at
         zero (except with 'torch').
 

@@ -19,7 +19,8 @@ import torch
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
-__all__ = ["ConvergenceMonitor", "EpochPrinter", "hold_out", "mini_batch_size", "print_fit_start"]
+__all__ = ["ConvergenceMonitor", "EpochPrinter", "finish_lbfgs", "hold_out", "mini_batch_size",
+           "print_fit_start"]
 
 
 #: A fit that ends with its training loss above this multiple of its lowest one keeps the
@@ -135,6 +136,9 @@ class ConvergenceMonitor(Callback):
             net.module_.load_state_dict(self.fallback_state_)
             self.diverged_ = True
             self.diverged_loss_ = record["train_loss"]
+            if self.early_stopping:  # what scikit-learn records for this epoch's score
+                record["valid_score"] = float("nan")
+                self.validation_scores_.append(float("nan"))
             net.stop_training_ = True
             return
         self.n_iter_ += 1
@@ -191,6 +195,26 @@ class ConvergenceMonitor(Callback):
             message += " Learning rate too small."
         self.stop_message_ = message + " Stopping."
         net.stop_training_ = True
+
+
+def finish_lbfgs(estimator, net, monitor):
+    """scikit-learn's attributes after an L-BFGS fit, and its ConvergenceWarning when the
+    run ended at ``max_iter`` iterations or ``max_fun`` loss evaluations (torch counts
+    both in the optimizer's state; a line search may overshoot ``max_fun``)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    state = net.optimizer_.state[next(iter(net.module_.parameters()))]
+    estimator.n_iter_ = int(state.get("n_iter", 0))
+    estimator.t_ = 0
+    estimator.loss_ = float(monitor.loss_)
+    if estimator.n_iter_ >= estimator.max_iter or state.get("func_evals", 0) >= estimator.max_fun:
+        warnings.warn(
+            f"lbfgs failed to converge after {estimator.n_iter_} iteration(s) "
+            f"(max_iter={estimator.max_iter}, max_fun={estimator.max_fun}). Increase them "
+            "or scale the data, e.g. with StandardScaler.",
+            ConvergenceWarning,
+            stacklevel=5,  # finish_lbfgs < _finish_fit < _fit < fit < the caller
+        )
 
 
 def _set_lr(net, lr):
@@ -273,7 +297,8 @@ def hold_out(X, y, w, *, fraction, stratify, rng):
 def mini_batch_size(estimator, n_samples):
     """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows."""
     if estimator.batch_size == "auto":
-        return min(200, n_samples)
+        # scikit-learn's 200; the Tabular estimators' recipe uses 256
+        return min(getattr(estimator, "_auto_batch_size", 200), n_samples)
     if estimator.batch_size == "adaptive":
         # about 8 steps per epoch on small data sets (one full batch of 96 rows would
         # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up

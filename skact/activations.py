@@ -299,7 +299,8 @@ def build_factory(activation, activation_params=None):
     elif callable(activation):
         factory = activation
         entry = _entry_for_class(activation)
-        init = entry.init if entry is not None else "kaiming"
+        # no derivation to pick an init from: scaled on the data (skact._init_scaling)
+        init = entry.init if entry is not None else "data"
         label = describe_factory(activation)
     else:
         raise ValueError(_unknown_message(activation))

@@ -161,8 +161,9 @@ class BaseNeuralNet(BaseEstimator):
             self.n_outputs_ = (len(self.classes_) if self._loss_kind == "cross_entropy"
                                else y_train.shape[1])
             with _RNG_LOCK:
-                torch.manual_seed(seed)
-                self.net_ = make_net(self, config, X, self.n_outputs_, dtype, device)
+                torch.default_generator.manual_seed(seed)  # the weights are drawn on the CPU
+                self.net_ = make_net(self, config, X, self.n_outputs_, dtype, device,
+                                     reuse_assigned=incremental or self.warm_start)
             self._monitor = make_monitor(self)
             self._sample_shape = tuple(X.shape[1:])
             self._row_macs = module_macs(self.net_.module_, self._sample_shape)
@@ -269,19 +270,11 @@ class BaseNeuralNet(BaseEstimator):
         self.module_ = net.module_
         self.module_.eval()
         self.history_ = net.history
+        self._no_improvement_count = monitor.no_improvement_count_  # scikit-learn's name
         if self.solver == "lbfgs":
-            state = net.optimizer_.state[next(iter(net.module_.parameters()))]
-            self.n_iter_ = int(state.get("n_iter", 0))
-            self.t_ = 0
-            self.loss_ = float(monitor.loss_)
-            if self.n_iter_ >= self.max_iter or state.get("func_evals", 0) >= self.max_fun:
-                warnings.warn(
-                    f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                    f"(max_iter={self.max_iter}, max_fun={self.max_fun}). Increase them or "
-                    "scale the data, e.g. with StandardScaler.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+            from ._training import finish_lbfgs
+
+            finish_lbfgs(self, net, monitor)  # n_iter_, t_, loss_; warns at max_iter/max_fun
         else:
             self.n_iter_ = monitor.n_iter_
             self.t_ = monitor.t_
@@ -315,6 +308,12 @@ class BaseNeuralNet(BaseEstimator):
             self.loss_ = monitor.restored_["loss"]
             warnings.warn(monitor.restored_message(advice), ConvergenceWarning, stacklevel=4)
         if monitor.diverged_:
+            if len(net.history) == 1:  # the first epoch of a new net: nothing learned to keep
+                raise ValueError(
+                    "Solver produced non-finite parameter weights. The input data may contain "
+                    f"large values and need to be preprocessed. The loss became "
+                    f"{monitor.diverged_loss_} in the first epoch. {advice}"
+                )
             warnings.warn(
                 f"Training diverged: the loss became {monitor.diverged_loss_} in epoch "
                 f"{len(net.history)}, so training stopped and the weights with the lowest "
@@ -323,7 +322,8 @@ class BaseNeuralNet(BaseEstimator):
                 stacklevel=4,
             )
         if not all(bool(p.isfinite().all()) for p in net.module_.parameters()):
-            raise ValueError(f"Training produced non-finite weights. {advice}")
+            raise ValueError("Solver produced non-finite parameter weights. The input data may "
+                             f"contain large values and need to be preprocessed. {advice}")
 
     @property
     def activation_blend_(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from . import _docs
+from ._sklearn_compat import weights_property
 from .base import ClassifierNet, RegressorNet, store_params
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -28,25 +29,21 @@ class _MLPArchitecture:
                    config["dropout"], batch_norm=self.batch_norm,
                    learnable_activation=self.learnable_activation, input_layers=front)
 
-    def _linear_layers(self):
-        import torch
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "net_")
-        return [m for m in self.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
-
-    @property
-    def coefs_(self):
-        """Weight matrices, one per layer, shaped (n_in, n_out) as in scikit-learn.
-
-        Copies read from the torch module: changing them does not change the model.
-        """
-        return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+    coefs_ = weights_property(
+        "coefs_", "Weight matrices, one per layer, shaped (n_in, n_out) as in scikit-learn: "
+        "copies read from the torch module. Assigning a list sets the weights (before the "
+        "first fit: the next ``partial_fit``, or ``fit`` with ``warm_start``, starts from "
+        "them, as in scikit-learn), and so does ``coefs_[i] = W``.")
+    intercepts_ = weights_property(
+        "intercepts_", "Bias vectors, one per layer (copies; assigning sets them, as for "
+        "``coefs_``).")
 
     @property
-    def intercepts_(self):
-        """Bias vectors, one per layer (copies read from the torch module)."""
-        return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+    def _optimizer(self):
+        """scikit-learn's optimizer attribute, read-only: ``_optimizer.learning_rate``."""
+        from ._sklearn_compat import optimizer_view
+
+        return optimizer_view(self)
 
 
 class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
@@ -205,12 +202,16 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     -----
     {notes}
 
-    With ``loss='squared_error'`` the targets are standardised internally
-    (weighted mean and standard deviation from the first fit; not by
-    ``partial_fit``, whose first batch is too small to tell) and predictions
-    mapped back to your units, so the default network copes with targets in
-    any range; ``loss_``, ``loss_curve_`` and the output layer's weights are on
-    the standardised scale.
+    With ``loss='squared_error'`` the output bias starts at the (weighted) mean
+    of ``y`` (not in ``partial_fit``, whose first batch is too small to tell):
+    scikit-learn's starts at 0 and Adam needs about ``mean / learning_rate_init``
+    steps to get there, which is why its default network fails on targets in
+    the hundreds. Everything else is scikit-learn's problem in your units
+    (``loss_``, ``alpha``, ``tol`` and ``learning_rate_init`` mean the same).
+    Targets whose spread is far from 1 (thousands) train faster scaled, e.g.
+    with :class:`~sklearn.compose.TransformedTargetRegressor`;
+    :class:`TabularMLPRegressor` and :class:`CNNRegressor` standardise them
+    internally.
 
     Examples
     --------
@@ -227,6 +228,7 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     """
 
     __doc__ = _docs.fill(__doc__)
+    _standardise_target = False  # scikit-learn's problem, in the user's units
 
     def __init__(
         self,

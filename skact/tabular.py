@@ -23,7 +23,8 @@ _RECIPE_DOC = """\
 The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256)``,
     ``activation='{activation}'``, ``learnable_activation=True``, ``input_scaling='robust'``,
     ``numeric_embedding='periodic'``, ``learning_rate_init=0.004``, ``beta_2=0.95``,
-    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size=256``, ``alpha=0.0``,
+    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='auto'`` (256 rows, all of them
+    when there are fewer), ``alpha=0.0``,
     ``dropout=0.15``,{extra} ``early_stopping=True`` with ``validation_fraction=0.2`` and
     ``n_iter_no_change=np.inf`` (every epoch runs; the weights of the epoch with the best
     validation score are kept). Features need no scaling beforehand: the network scales
@@ -33,7 +34,9 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
     With these defaults, fitting with integer ``sample_weight`` is not exactly the same as
     repeating rows (scikit-learn's ``check_sample_weight_equivalence``): dropout masks and
     the random validation split depend on the number of rows. Everything else in
-    scikit-learn's estimator checks holds."""
+    scikit-learn's estimator checks holds at the defaults, and that check holds too with
+    ``dropout=0.0, early_stopping=False`` (skact's tests run both, as scikit-learn runs
+    this check on its own MLP with ``solver='lbfgs'``)."""
 
 
 class TabularMLPClassifier(MLPClassifier):
@@ -61,6 +64,7 @@ class TabularMLPClassifier(MLPClassifier):
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPClassifier", activation="selu", extra=" ``label_smoothing=0.1``,"))
     _partial_fit_hidden_by_early_stopping = True
+    _auto_batch_size = 256  # batch_size='auto': 256 rows, all of them on smaller data
 
     def __init__(
         self,
@@ -69,7 +73,7 @@ class TabularMLPClassifier(MLPClassifier):
         *,
         solver="adam",
         alpha=0.0,
-        batch_size=256,
+        batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.004,
         power_t=0.5,
@@ -110,7 +114,9 @@ class TabularMLPRegressor(MLPRegressor):
     """MLP regressor with strong defaults for tabular data.
 
     :class:`MLPRegressor` with its tabular recipe switched on; see that class for every
-    parameter and attribute. Targets are standardised internally, as in MLPRegressor.
+    parameter and attribute. Unlike MLPRegressor, it trains on internally standardised
+    targets (predictions come back in your units), so its defaults fit targets in any
+    range; ``loss_`` and ``loss_curve_`` are on that standardised scale.
 
     Notes
     -----
@@ -128,7 +134,9 @@ class TabularMLPRegressor(MLPRegressor):
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPRegressor", activation="mish", extra=""))
+    _standardise_target = True  # its defaults were settled on standardised targets
     _partial_fit_hidden_by_early_stopping = True
+    _auto_batch_size = 256  # batch_size='auto': 256 rows, all of them on smaller data
 
     def __init__(
         self,
@@ -138,7 +146,7 @@ class TabularMLPRegressor(MLPRegressor):
         *,
         solver="adam",
         alpha=0.0,
-        batch_size=256,
+        batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.004,
         power_t=0.5,

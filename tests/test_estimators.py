@@ -22,6 +22,7 @@ from skact import (
     CNNRegressor,
     MLPClassifier,
     MLPRegressor,
+    TabularMLPRegressor,
     TrainingDivergedWarning,
     activations,
 )
@@ -299,10 +300,13 @@ def test_cuda_requested_without_a_gpu_is_a_clear_error(iris):
         small(MLPClassifier, device="cuda").fit(X, y)
 
 
-def test_one_class_is_a_clear_error():
+def test_one_class_fits_and_predicts_it_as_scikit_learn_does():
     X = np.random.RandomState(0).rand(10, 3)
-    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 'a'"):
-        small(MLPClassifier).fit(X, ["a"] * 10)
+    clf = quiet_fit(small(MLPClassifier, early_stopping=True, validation_fraction=0.2), X,
+                    ["a"] * 10)
+    assert clf.classes_.tolist() == ["a"]
+    assert clf.predict(X).tolist() == ["a"] * 10
+    assert clf.predict_proba(X).tolist() == [[1.0]] * 10
 
 
 def test_partial_fit_needs_classes_first_and_rejects_new_ones(iris):
@@ -383,7 +387,7 @@ def test_string_labels_round_trip(iris):
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X))
 
 
-@pytest.mark.parametrize("cls", REGRESSORS)
+@pytest.mark.parametrize("cls", [CNNRegressor, TabularMLPRegressor])
 def test_regression_targets_are_standardised_internally(cls):
     X, y = make_regression(n_samples=150, n_features=6, noise=5.0, random_state=0)
     y_raw = 1000.0 + 300.0 * y / y.std()
@@ -392,6 +396,35 @@ def test_regression_targets_are_standardised_internally(cls):
     assert reg.score(X, y_raw) > 0.8
     # the loss is on the standardised scale, so it starts near 0.5 not near 1e6/2
     assert reg.loss_curve_[0] < 5
+
+
+def test_mlp_regressor_starts_at_the_target_mean_in_the_users_units():
+    X, y = make_regression(n_samples=150, n_features=6, noise=5.0, random_state=0)
+    y_raw = 1000.0 + 30.0 * y / y.std()
+    reg = quiet_fit(small(MLPRegressor, max_iter=1, learning_rate_init=1e-6), X, y_raw)
+    # one tiny step from the start: predictions at the mean, the loss half the variance
+    assert abs(reg.predict(X).mean() - y_raw.mean()) < 5
+    assert reg.intercepts_[-1][0] == pytest.approx(y_raw.mean(), abs=0.01)
+    assert reg.loss_curve_[0] == pytest.approx(0.5 * y_raw.var(), rel=0.3)
+    weighted = quiet_fit(small(MLPRegressor, max_iter=1, learning_rate_init=1e-6), X, y_raw,
+                         sample_weight=(y_raw > 1000) * 1.0)
+    assert weighted.intercepts_[-1][0] == pytest.approx(y_raw[y_raw > 1000].mean(), abs=0.01)
+
+
+def test_mlp_regressor_keeps_scikit_learns_results_and_its_default_gain():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+
+    def r2(**params):
+        model = make_pipeline(StandardScaler(), MLPRegressor(random_state=0, **params))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return cross_val_score(model, X, y, cv=5, error_score="raise").mean()
+
+    # scikit-learn: 0.47 here and -1.05 with its defaults (its bias never reaches ~150)
+    assert r2(hidden_layer_sizes=(64,), learning_rate_init=0.01, max_iter=300) >= 0.45
+    assert r2() >= 0.42
 
 
 @pytest.mark.parametrize("cls", REGRESSORS)
@@ -571,6 +604,7 @@ def test_a_model_trained_on_a_gpu_loads_and_predicts_on_a_machine_without_one(cl
     np.testing.assert_allclose(restored.predict(X), expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 30 epochs
 def test_parallel_fits_in_threads_match_sequential_fits(iris):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -726,3 +760,146 @@ def test_one_sgd_step_matches_scikit_learns_penalised_objective(weighted):
     assert clf.loss_curve_[0] == pytest.approx(objective.item(), rel=1e-10)
     for ours, expected in zip(clf.coefs_, linear):
         np.testing.assert_allclose(ours, expected.detach().numpy().T, rtol=1e-10)
+
+
+# ------------------------------------------ scikit-learn's attributes on torch --
+def test_assigning_coefs_and_intercepts_sets_the_weights(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier), X, y)
+    clf.coefs_ = [np.zeros_like(c) for c in clf.coefs_]
+    clf.intercepts_ = [np.zeros_like(b) for b in clf.intercepts_]
+    np.testing.assert_allclose(clf.predict_proba(X[:3]), 1 / 3)
+    clf.intercepts_[-1] = np.array([0.0, 5.0, 0.0])  # one layer, written through
+    assert clf.predict(X[:3]).tolist() == [1, 1, 1]
+    with pytest.raises(ValueError, match=r"coefs_\[0\] must have shape \(4, 16\)"):
+        clf.coefs_ = [np.zeros((3, 16)), clf.coefs_[1]]
+
+
+def test_weights_assigned_before_the_first_fit_start_partial_fit_not_fit(iris):
+    X, y = iris
+    start = [np.full((4, 16), 0.01), np.full((16, 3), 0.01)]
+    clf = small(MLPClassifier, learning_rate_init=1e-9)
+    clf.coefs_ = [c.copy() for c in start]
+    assert clf.coefs_[0] is not start[0] and clf.coefs_[0][0, 0] == 0.01  # kept as given
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_allclose(clf.coefs_[0], start[0], atol=1e-6)
+    fresh = small(MLPClassifier, max_iter=1)
+    fresh.coefs_ = start  # scikit-learn's fit (no warm_start) initialises anew
+    assert not np.allclose(quiet_fit(fresh, X, y).coefs_[0], start[0])
+
+
+def test_optimizer_learning_rate_reads_as_in_scikit_learn(iris):
+    X, y = iris
+    sgd = quiet_fit(small(MLPClassifier, solver="sgd", learning_rate="invscaling",
+                          max_iter=3), X, y)
+    assert sgd._optimizer.learning_rate == pytest.approx(0.01 / (sgd.t_ + 1) ** 0.5)
+    adam = quiet_fit(small(MLPClassifier, max_iter=2), X, y)
+    t = 2  # one 150-row batch per epoch
+    assert adam._optimizer.learning_rate == pytest.approx(
+        0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t))
+    lbfgs = quiet_fit(small(MLPClassifier, solver="lbfgs", max_iter=5), X, y)
+    with pytest.raises(AttributeError, match="solver='sgd' or 'adam'"):
+        lbfgs._optimizer  # noqa: B018
+
+
+def test_no_improvement_count_is_the_stopping_counter(iris):
+    X, y = iris
+    clf = quiet_fit(small(MLPClassifier, tol=1e9, n_iter_no_change=3, max_iter=50), X, y)
+    assert clf._no_improvement_count == 4 and clf.n_iter_ == 5
+
+
+def test_lbfgs_at_max_fun_warns(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="max_fun=3"):
+        small(MLPClassifier, solver="lbfgs", max_fun=3).fit(X, y)
+
+
+def test_early_stopping_split_errors_name_the_users_labels():
+    X = np.random.RandomState(0).rand(8, 2)
+    y = np.array(["common"] * 7 + ["rare"])
+    with pytest.raises(ValueError, match=r"too few members are: \['rare'\]"):
+        small(MLPClassifier, early_stopping=True).fit(X, y)
+
+
+def test_divergence_records_a_nan_validation_score():
+    X, y = data_for(MLPRegressor)
+    est = small(MLPRegressor, solver="sgd", learning_rate_init=1e4, max_iter=50,
+                early_stopping=True)
+    with pytest.warns(TrainingDivergedWarning):
+        est.fit(X * 1000, y)
+    assert np.isnan(est.validation_scores_[-1]) and isinstance(est.validation_scores_[-1], float)
+    assert len(est.validation_scores_) == est.n_iter_ + 1  # the diverged epoch counts there
+
+
+def test_divergence_in_the_first_epoch_raises_as_scikit_learn_does():
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match="Solver produced non-finite parameter weights.*"
+                                             "first epoch.*StandardScaler"):
+            MLPRegressor().fit(X, rng.standard_normal(10))
+
+
+def test_output_biases_start_at_the_weighted_class_balance():
+    X = np.random.RandomState(0).rand(100, 3)
+    y = np.array([0] * 80 + [1] * 20)
+    clf = quiet_fit(small(MLPClassifier, max_iter=1, learning_rate_init=1e-9), X, y)
+    assert clf.intercepts_[-1][0] == pytest.approx(np.log(20 / 80), abs=1e-6)
+    y3 = np.array([0] * 50 + [1] * 25 + [2] * 25)
+    clf = quiet_fit(small(MLPClassifier, max_iter=1, learning_rate_init=1e-9,
+                          class_weight={0: 1, 1: 2, 2: 2}), X, y3)
+    np.testing.assert_allclose(clf.intercepts_[-1], 0.0, atol=1e-6)  # balanced by weight
+
+
+# ------------------------------------------------- custom activations' init --
+class _ScaledTanh(torch.nn.Module):
+    """An activation outside the registry, with a gain He init knows nothing about."""
+
+    def forward(self, x):
+        return 0.2 * torch.tanh(x)
+
+
+class _Hardswish(torch.nn.Module):
+    def forward(self, x):
+        return x * torch.clamp(x + 3, 0, 6) / 6
+
+
+def test_custom_activations_get_unit_variance_layers_from_the_data(iris):
+    X, y = iris
+    clf = small(MLPClassifier, hidden_layer_sizes=(32, 32, 32), activation=_ScaledTanh,
+                max_iter=1, learning_rate_init=1e-9)
+    quiet_fit(clf, X, y)
+    seen = []
+    layers = [m for m in clf.module_.modules() if isinstance(m, torch.nn.Linear)]
+    hooks = [layer.register_forward_hook(lambda m, i, o: seen.append(float(o.std())))
+             for layer in layers[:-1]]
+    with torch.no_grad():
+        clf.module_(torch.as_tensor(X))
+    for hook in hooks:
+        hook.remove()
+    np.testing.assert_allclose(seen, 1.0, atol=0.01)
+
+
+@pytest.mark.parametrize("activation", [_ScaledTanh, _Hardswish])
+def test_custom_activations_train_deep_networks(iris, activation):
+    X, y = iris
+    clf = MLPClassifier(hidden_layer_sizes=(32, 32, 32), activation=activation, random_state=0)
+    # He init for these (the old fallback): 0.87 for the scaled tanh
+    assert quiet_fit(clf, X, y).score(X, y) >= 0.95
+
+
+def test_custom_hardswish_learns_iris_as_well_as_relu(iris):
+    """The issue's case: a custom activation class trains as well as the registry's relu
+    with the same short budget (lr 1e-3, 200 full-batch epochs). Averaged over seeds: at
+    this budget single fits vary by +-0.05 (scikit-learn's own relu MLP: 0.80-0.92)."""
+    X, y = iris
+
+    def accuracy(activation):
+        return np.mean([
+            quiet_fit(MLPClassifier(hidden_layer_sizes=(16,), activation=activation,
+                                    max_iter=200, random_state=seed), X, y).score(X, y)
+            for seed in range(5)
+        ])
+
+    assert accuracy(_Hardswish) >= accuracy("relu")

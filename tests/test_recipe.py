@@ -273,6 +273,21 @@ def test_tabular_defaults_switch_the_recipe_on(cls):
     assert isinstance(cls(), MLPClassifier if "Classifier" in cls.__name__ else MLPRegressor)
 
 
+@pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
+def test_tabular_defaults_train_on_small_data_without_a_warning(cls):
+    """Batches of 256 rows, or all rows when there are fewer: a data set under 256 rows
+    is no reason to warn about a batch size the user never chose."""
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = cls(max_iter=2, random_state=0).fit(X, y.astype(float) if "Regressor" in
+                                                  cls.__name__ else y)
+    assert est.get_params()["batch_size"] == "auto"
+    est.set_params(batch_size=256)
+    with pytest.warns(UserWarning, match="batch_size"):
+        est.fit(X, y.astype(float) if "Regressor" in cls.__name__ else y)
+
+
 def test_drop_in_defaults_keep_the_recipe_off():
     for cls in (MLPClassifier, MLPRegressor):
         params = cls().get_params()
