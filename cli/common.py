@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 INTERRUPTED = 130  # exit status after Ctrl-C: 128 + SIGINT, what shells report for it
 TERMINATED = 143  # after SIGTERM (timeout, Slurm, Kubernetes, docker stop): 128 + SIGTERM
@@ -28,6 +29,29 @@ def interrupted_status() -> int:
     from skact.tuning.study import CTRL_C
 
     return TERMINATED if CTRL_C.signum == signal.SIGTERM else INTERRUPTED
+
+
+def _flags_take_no_value(params):
+    """Give flags (``--debug``, ``--version``, ``--help``) an empty metavar: typer's help
+    shows their type as ``<bool>``, as if they took a value."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help shows flags without a value type."""
+
+    def get_params(self, ctx):
+        return _flags_take_no_value(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The ``skact`` group, whose help shows flags without a value type."""
+
+    def get_params(self, ctx):
+        return _flags_take_no_value(super().get_params(ctx))
 
 
 class Task(str, Enum):

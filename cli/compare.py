@@ -81,21 +81,25 @@ def compare(
         str | None,
         typer.Option(
             help="Comma-separated activations to compare. See 'skact activations'.",
-            show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
+            show_default="relu, leaky_relu, tanh, sigmoid, elu, selu, gelu, silu, mish",
         ),
     ] = None,
     model: ModelOption = Model.mlp,
     layers: Annotated[
-        str, typer.Option(help="Hidden layer sizes (the dense layers for a CNN).")
-    ] = "128-64",
+        str | None,
+        typer.Option(help="Hidden layer sizes (the dense layers for a CNN).",
+                     show_default="the model's own: 256-256-256 for mlp, 100 for cnn"),
+    ] = None,
     runs: Annotated[int, typer.Option(min=1, help="Repeats with seeds seed, seed+1, ...")] = 3,
     cv: Annotated[
         int, typer.Option(min=2, help="Cross-validation folds per run (stratified for "
                           "classification).")
     ] = 3,
     max_epochs: Annotated[
-        int, typer.Option(min=1, help="Epochs per fit, at most (early stopping).")
-    ] = 100,
+        int | None,
+        typer.Option(min=1, help="Epochs per fit; every epoch runs and the best one is kept.",
+                     show_default="the model's own: 64 for mlp, 60 for cnn"),
+    ] = None,
     scoring: ScoringOption = None,
     seed: Annotated[int, typer.Option(help="Seeds the folds and the networks.")] = 0,
     out: Annotated[
@@ -112,9 +116,10 @@ def compare(
 
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     acts = parse_activations(activations)
-    sizes = _parse_layers(layers)
+    sizes = None if layers is None else _parse_layers(layers)
     scorer = parse_scoring(scoring)
     with quiet(not debug):
+        from skact._comparison import fits_description
         from skact.compare import compare_dataset, save_comparison
         from skact.data import class_rows_needed, load_table
         from skact.tuning import DEFAULT_ACTIVATIONS
@@ -127,12 +132,13 @@ def compare(
         out_dir = make_out_dir(out_dir)
         acts = acts or list(DEFAULT_ACTIVATIONS)
         total = runs * cv * len(acts)
-        render.info(f"Comparing {', '.join(acts)}: {runs} runs x {cv} folds = {total} fits")
-        with render.TrialProgress(total, "Comparing", unit="fits", scores=False) as progress:
+        render.info(f"Comparing {', '.join(acts)}: "
+                    f"{fits_description({'runs': runs, 'cv': cv})} = {total} fits")
+        with _progress(total, runs, cv) as progress:
             result = compare_dataset(  # Ctrl-C: returns the finished fits, interrupted=True
                 dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
                 max_epochs=max_epochs, seed=seed, scoring=scorer,
-                on_fit=lambda record: progress.on_trial(record, None),
+                on_fit=progress.on_fit, on_epoch=progress.on_epoch,
             )
         if result.interrupted and not result.records:
             if new_dir:
@@ -165,6 +171,30 @@ def compare(
         first = next((r["message"] for r in result.records if r["message"]), "unknown error")
         render.error(f"every fit failed; the first: {first}")
         raise typer.Exit(1)
+
+
+def _progress(total, runs, cv):
+    """Fits done, the best activation so far (mean score over its finished fits), ETA, and
+    the fit training now: "relu · run 1/3 · fold 2/3 · epoch 12/100"."""
+    from skact_cli.progress import TrialProgress
+
+    def where(event):
+        act, run, fold = event.tag
+        return f"{act} · run {run + 1}/{runs} · fold {fold + 1}/{cv}"
+
+    progress = TrialProgress(total, "Comparing", unit="fits", describe=where, pruned=False)
+    scores: dict[str, list[float]] = {}
+
+    def on_fit(record):
+        if record.get("score") is not None:
+            scores.setdefault(record["activation"], []).append(record["score"])
+        means = {act: sum(v) / len(v) for act, v in scores.items()}
+        best = max(means, key=means.get) if means else None
+        progress.on_trial(record, None if best is None else
+                          {"score": means[best], "label": best})
+
+    progress.on_fit = on_fit
+    return progress
 
 
 def _report_compare_notes(render, result) -> None:

@@ -20,10 +20,11 @@ from typing import Annotated
 
 import typer
 from skact_cli import activations, compare, predict, tune
-from skact_cli.common import INTERRUPTED, TERMINATED
+from skact_cli.common import INTERRUPTED, TERMINATED, Command, Group
 
 app = typer.Typer(
     name="skact",
+    cls=Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -77,10 +78,10 @@ def root(
 
 
 # The order here is the order `skact --help` lists the commands in.
-app.command(help=tune.HELP, epilog=tune.EPILOG)(tune.tune)
-app.command(help=predict.HELP, epilog=predict.EPILOG)(predict.predict)
-app.command(help=compare.HELP, epilog=compare.EPILOG)(compare.compare)
-app.command(help=activations.HELP)(activations.activations)
+app.command(cls=Command, help=tune.HELP, epilog=tune.EPILOG)(tune.tune)
+app.command(cls=Command, help=predict.HELP, epilog=predict.EPILOG)(predict.predict)
+app.command(cls=Command, help=compare.HELP, epilog=compare.EPILOG)(compare.compare)
+app.command(cls=Command, help=activations.HELP)(activations.activations)
 
 
 def main() -> None:

@@ -73,7 +73,11 @@ def predict(
         df = read_csv(data, numeric=numeric_columns(bundle))
         preds = predict_frame(bundle, df, proba=proba, source=str(data))
     if out is None or str(out) == "-":
-        preds.to_csv(sys.stdout, index=False)
+        try:
+            preds.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `skact predict ... | head -3`: the reader has what it wants
+            render.close_stdout()
     else:  # through a symlink to its target; a device such as /dev/stdout written directly
         write_atomic(out, lambda fh: preds.to_csv(fh, index=False))
         render.info(f"Wrote {len(preds)} predictions to {out}")

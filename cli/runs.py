@@ -1,6 +1,6 @@
 """What ``skact tune`` and ``skact compare`` share about a run: its output directory (default
-name, created before any work), the command line recorded in summary.json, and the report on
-the data set read.
+name, created before any work), the command line recorded in summary.json (and offered to
+resume an interrupted study), and the report on the data set read.
 """
 
 from __future__ import annotations
@@ -64,6 +64,23 @@ def command_line(ctx: typer.Context | None) -> str:
     return shlex.join(parts)
 
 
+def resume_hint(command: str, storage: str | None, study_name: str, data: Path) -> str:
+    """How to go on after Ctrl-C: the same command with this run's ``--storage`` and
+    ``--study-name`` (added when they were defaults); for an in-memory study, which is gone,
+    the same with a journal file, so that the next interruption can be resumed."""
+    parts = shlex.split(command)
+    if storage:
+        if "--study-name" not in parts:
+            parts += ["--study-name", study_name]
+        # command_line masks a database password (also one from SKACT_STORAGE)
+        masked = "***" in " ".join(parts)
+        return ("Resume (the finished trials count; put the password back in the URL): "
+                if masked else "Resume (the finished trials count): ") + shlex.join(parts)
+    parts += ["--storage", f"{stem(data)}.journal", "--study-name", study_name]
+    return ("This study was in memory, so it cannot be resumed. To make the next run "
+            "resumable: " + shlex.join(parts))
+
+
 def report_dataset(render, path, ds) -> None:
     """What was read: rows, feature columns, target, task and the reader's warnings."""
     n_num, n_cat = len(ds.numeric_columns), len(ds.categorical_columns)
@@ -71,6 +88,9 @@ def report_dataset(render, path, ds) -> None:
         f"Read {path}: {ds.n_rows_read} rows, {len(ds.feature_columns)} feature columns "
         f"({n_num} numeric, {n_cat} text); target {ds.target!r}"
     )
+    if ds.target_reason != "given":
+        render.notice(f"Target: {ds.target!r}, the last column, as no --target was given "
+                      "(pass --target NAME to predict another column)")
     if ds.n_rows_dropped:
         render.info(
             f"Dropped {ds.n_rows_dropped} rows whose target is missing; {ds.n_rows} remain"
@@ -80,4 +100,4 @@ def report_dataset(render, path, ds) -> None:
         detail = f", {ds.y.nunique()} classes"
     render.info(f"Task: {ds.task} ({ds.task_reason}{detail})")
     for w in ds.warnings:
-        render.info(f"Warning: {w}")
+        render.warning(w)

@@ -30,7 +30,14 @@ from skact_cli.common import (
     parse_scoring,
     quiet,
 )
-from skact_cli.runs import command_line, default_out, make_out_dir, report_dataset, stem
+from skact_cli.runs import (
+    command_line,
+    default_out,
+    make_out_dir,
+    report_dataset,
+    resume_hint,
+    stem,
+)
 
 HELP = (
     "Find the best activation and architecture for a CSV feature table.\n\n"
@@ -76,7 +83,7 @@ def tune(
         typer.Option(
             help="Comma-separated activations to compare, e.g. relu,gelu,tanh. "
             "See 'skact activations'.",
-            show_default="relu,leaky_relu,tanh,sigmoid,elu,selu,gelu,silu",
+            show_default="relu, leaky_relu, tanh, sigmoid, elu, selu, gelu, silu, mish",
         ),
     ] = None,
     n_trials: Annotated[
@@ -90,7 +97,11 @@ def tune(
         int, typer.Option(min=2, help="Cross-validation folds (stratified for classification).")
     ] = 5,
     scoring: ScoringOption = None,
-    max_epochs: Annotated[int, typer.Option(min=1, help="Epochs per fit, at most.")] = 100,
+    max_epochs: Annotated[
+        int | None,
+        typer.Option(min=1, help="Epochs per fit; every epoch runs and the best one is kept.",
+                     show_default="the model's own: 64 for mlp, 60 for cnn"),
+    ] = None,
     n_jobs: Annotated[
         int,
         typer.Option(help="Parallel trials (Optuna) or fits (grid); -1 for all CPUs."),
@@ -99,7 +110,7 @@ def tune(
         str | None,
         typer.Option(
             help="Optuna storage: a journal file path (one host, many processes) or a "
-            "database URL such as postgresql://user:pw@host/db (many hosts). Set "
+            "database URL such as postgresql://u:pw@host/db (many hosts). Set "
             "SKACT_STORAGE instead to keep a password off the command line.",
             show_default="in memory",
             envvar="SKACT_STORAGE",
@@ -160,7 +171,7 @@ def tune(
         result = _run_search(render, tuner, out_dir)
         _show_results(render, tuner, result)
         _save_results(render, tuner, result, data, out_dir, started, command_line(ctx))
-    _exit_status(render, tuner, result)
+    _exit_status(render, tuner, result, command_line(ctx), data)
 
 
 def _report_setup(render, tuner) -> None:
@@ -171,8 +182,9 @@ def _report_setup(render, tuner) -> None:
     )
 
 
-def _exit_status(render, tuner, result) -> None:
-    """Exit 130 after Ctrl-C, 1 when no trial completed; return normally otherwise."""
+def _exit_status(render, tuner, result, command, data) -> None:
+    """Exit 130 after Ctrl-C (saying how to resume), 1 when no trial completed; return
+    normally otherwise."""
     from skact.tuning import mask_url
 
     if result.interrupted:
@@ -187,6 +199,8 @@ def _exit_status(render, tuner, result) -> None:
                 if storage else "in trials.csv"
             )
             render.error(f"{what}; the trials that finished are kept {where}")
+            render.info(resume_hint(command, storage, result.study_name or tuner.study_name,
+                                    data))
         raise typer.Exit(status)
     if result.best is None:
         first = next((r["error"] for r in result.records if r.get("error")), None)
@@ -199,11 +213,23 @@ def _exit_status(render, tuner, result) -> None:
 
 
 def _run_search(render, tuner, out_dir):
+    from skact_cli.progress import TrialProgress
+
+    folds = tuner.n_folds
     if tuner.search == "grid":
-        n_fits = tuner.space.n_grid_points() * tuner.n_folds
-        render.info(f"Grid: {tuner.space.n_grid_points()} candidates x {tuner.n_folds} folds")
-        with render.TrialProgress(n_fits, "Grid search", unit="fits", scores=False) as progress:
-            return tuner.run(on_trial=progress.on_trial)
+        n_points = tuner.space.n_grid_points()
+        render.info(f"Grid: {n_points} candidates x {folds} folds")
+
+        def where(event):  # GridEpochs numbers the fits in the order the grid starts them
+            kind, k = event.tag
+            if kind == "refit":
+                return "refit of the best candidate on all rows"
+            candidate, fold = divmod(k - 1, folds)
+            return f"candidate {candidate + 1}/{n_points} · fold {fold + 1}/{folds}"
+
+        with TrialProgress(n_points * folds, "Grid search", unit="fits", pruned=False,
+                           describe=where) as progress:
+            return tuner.run(on_trial=progress.on_trial, on_epoch=progress.on_epoch)
     study = tuner.open()
     for note in tuner.notes:
         render.info(f"Note: {note}")
@@ -211,12 +237,13 @@ def _run_search(render, tuner, out_dir):
     if n_old:
         render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {tuner.n_trials}")
     save_trials = _TrialsFile(tuner, Path(out_dir) / "trials.csv")
-    with render.TrialProgress(tuner.n_trials, "Tuning") as progress:
+    with TrialProgress(tuner.n_trials, "Tuning", folds=folds, timeout=tuner.timeout,
+                       describe=lambda e: f"trial {e.tag} · fold {e.fit}/{folds}") as progress:
         def on_trial(record, best):
             save_trials()
             progress.on_trial(record, best)
 
-        return tuner.run(on_trial=on_trial)
+        return tuner.run(on_trial=on_trial, on_epoch=progress.on_epoch)
 
 
 class _TrialsFile:
@@ -238,6 +265,7 @@ class _TrialsFile:
 
 def _show_results(render, tuner, result) -> None:
     from skact.tuning import activation_summary, leaderboard
+    from skact.tuning.results import no_better_than_constant
 
     if result.study_name and tuner.search == "optuna":
         n_old = len(result.records) - result.n_new
@@ -255,6 +283,9 @@ def _show_results(render, tuner, result) -> None:
                 tuner.scoring,
             )
         )
+    warning = no_better_than_constant(tuner, result)
+    if warning:
+        render.warning(warning)
 
 
 def _save_results(render, tuner, result, data, out_dir, started, command) -> None:
@@ -282,9 +313,8 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
     summarise(None)
     model_file = None
     if not result.interrupted and result.best is not None:
-        render.info("Refitting the best pipeline on all rows...")
         try:
-            pipe = tuner.refit(result)
+            pipe = _refit(tuner, result)
         except KeyboardInterrupt:
             render.info(f"Interrupted while refitting: saved trials.csv and summary.json in "
                         f"{out_dir}, no model.")
@@ -308,6 +338,18 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
     files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
     render.info(f"Saved {files} in {out_dir}")
     _note_if_not_final(render, tuner, result, model_file)
+
+
+def _refit(tuner, result):
+    """The best pipeline fitted on all rows, with its own progress line (a grid search has
+    refitted it already)."""
+    from skact_cli.progress import RefitProgress
+
+    if result.pipeline is not None:
+        return result.pipeline
+    label = f"Refit of trial {result.best['number']} on all rows"
+    with RefitProgress(tuner.max_epochs, label) as progress:
+        return tuner.refit(result, on_epoch=progress.on_epoch)
 
 
 def _note_if_not_final(render, tuner, result, model_file) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CSV_COLUMNS", "PLOT_FILES", "Comparison", "save_comparison"]
+__all__ = ["CSV_COLUMNS", "PLOT_FILES", "Comparison", "fits_description", "save_comparison"]
 
 #: Columns of ``compare.csv``, one row per fit.
 CSV_COLUMNS = (
@@ -26,6 +26,16 @@ CSV_COLUMNS = (
 
 #: Plot files :func:`save_comparison` writes.
 PLOT_FILES = ("loss.png", "scores.png", "diagnostics.png")
+
+
+def fits_description(settings: Mapping) -> str:
+    """How many fits each activation got, from :attr:`Comparison.settings`.
+
+    >>> fits_description({"runs": 1, "cv": 3})
+    '1 run x 3 folds'
+    """
+    runs, cv = settings.get("runs", "?"), settings.get("cv", "?")
+    return f"{runs} run{'' if runs == 1 else 's'} x {cv} fold{'' if cv == 1 else 's'}"
 
 
 def _finite(x):

@@ -22,7 +22,7 @@ import contextlib
 import os
 import threading
 
-__all__ = ["fit_threads", "module_macs", "thread_budget", "threads_for"]
+__all__ = ["fit_threads", "module_macs", "shared_by_jobs", "thread_budget", "threads_for"]
 
 #: Multiply-adds per forward pass of one batch below which one thread is fastest. Measured
 #: on a 2-core VM (benchmarks/README.md): up to ~1e7 a one-thread step takes under ~3 ms,
@@ -159,3 +159,18 @@ def thread_budget(n_threads):
         torch.set_num_threads(before)
         with _LOCK:
             _budgets -= 1
+
+
+@contextlib.contextmanager
+def shared_by_jobs(n_jobs: int):
+    """Share the CPU cores between ``n_jobs`` parallel fits instead of letting each fit's
+    torch thread pool claim every core (tiny networks then run many times slower). With
+    one job, each fit picks its own count from its size (:func:`fit_threads`)."""
+    if n_jobs <= 1:
+        yield
+        return
+    import torch
+
+    # a budget: the fits inside (threads of this process) leave the count as set here
+    with thread_budget(torch.get_num_threads() // n_jobs):
+        yield

@@ -1,5 +1,7 @@
 """skorch callbacks that skact adds to the training loop.
 
+:class:`EpochProgress` tells a progress display (``skact tune``, ``skact compare``) which
+epoch each fit is at; it is added only when a display asks, so a fit without one pays nothing.
 :class:`OptunaPruning` reports each epoch's validation score to an Optuna trial and stops
 hopeless trials. It is bound to one trial, so it is passed to ``fit`` (``est.fit(X, y,
 callbacks=[cb])``, or ``pipe.fit(X, y, mlpclassifier__callbacks=[cb])`` in a pipeline) rather
@@ -8,9 +10,80 @@ than stored as a constructor parameter, which ``clone`` would deep-copy away fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from skorch.callbacks import Callback
 
-__all__ = ["OptunaPruning"]
+__all__ = ["EpochEvent", "EpochProgress", "OptunaPruning"]
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    """Where one fit is, as :class:`EpochProgress` reports it.
+
+    ``epoch`` is 0 when the fit starts and ``k`` after its ``k``-th epoch; ``finished`` is
+    true once, when the fit ends (all epochs, stopped early, pruned, failed or interrupted).
+    ``fit`` counts the fits the callback has seen, from 1: the fold, when one callback serves
+    a trial's cross-validation. ``tag`` is what the caller gave the callback (a trial number,
+    an activation and fold, ...).
+    """
+
+    epoch: int
+    max_epochs: int | None
+    finished: bool = False
+    fit: int = 1
+    tag: Any = None
+
+
+class EpochProgress(Callback):
+    """Call ``sink(EpochEvent)`` when each fit starts, after each epoch, and when it ends.
+
+    Like :class:`OptunaPruning`, pass it to ``fit`` (``pipe.fit(X, y,
+    model__callbacks=[cb])``). One instance serves consecutive fits (one per fold); fits
+    running at the same time in several threads need one instance each. The cost is one call
+    per epoch, nothing per batch.
+
+    Parameters
+    ----------
+    sink : callable
+        Receives an :class:`EpochEvent`; it must be quick (it runs between epochs) and, for
+        fits in threads, thread-safe.
+    max_epochs : int, default=None
+        The fit's ``max_iter``, passed on for "epoch 12 of 100".
+    tag : object, default=None
+        Passed on in every event.
+
+    Attributes
+    ----------
+    n_fits_ : int
+        Fits started so far.
+    epoch_ : int
+        Epochs finished in the current fit.
+    """
+
+    def __init__(self, sink: Callable[[EpochEvent], None], max_epochs=None, tag=None):
+        self.sink = sink
+        self.max_epochs = max_epochs
+        self.tag = tag
+        self.n_fits_ = 0
+        self.epoch_ = 0
+
+    def _send(self, finished=False):
+        self.sink(EpochEvent(self.epoch_, self.max_epochs, finished, self.n_fits_, self.tag))
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.n_fits_ += 1
+        self.epoch_ = 0
+        self._send()
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epoch_ += 1
+        self._send()
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self._send(finished=True)
 
 
 class OptunaPruning(Callback):

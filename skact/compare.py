@@ -87,15 +87,16 @@ def compare(
     task: str = "classification",
     activations: Sequence[str] | None = None,
     model: str = "mlp",
-    layers: Sequence[int] | str = (128, 64),
+    layers: Sequence[int] | str | None = None,
     runs: int = 3,
     cv: int = 3,
-    max_epochs: int = 100,
+    max_epochs: int | None = None,
     seed: int = 0,
     scoring: str | None = None,
     params: Mapping[str, Any] | None = None,
     preprocessor=None,
     on_fit: Callable[[dict], None] | None = None,
+    on_epoch: Callable | None = None,
 ) -> Comparison:
     """Train the same network with each activation over ``runs`` seeds x ``cv`` folds.
 
@@ -107,18 +108,23 @@ def compare(
     activations : list of str, default=None
         Registry names; None means :data:`skact.tuning.DEFAULT_ACTIVATIONS`.
     model : {"mlp", "cnn"}, default="mlp"
-        For "cnn", ``layers`` are the dense layers after the convolutions (set
-        ``conv_channels`` or ``input_shape`` through ``params``).
-    layers : tuple of int or str, default=(128, 64)
-        Hidden layer sizes, or a string like ``"128-64"``.
+        The estimators ``skact tune`` builds, with their strong defaults:
+        :class:`~skact.TabularMLPClassifier` / :class:`~skact.TabularMLPRegressor`, or
+        :class:`~skact.CNNClassifier` / :class:`~skact.CNNRegressor`. For "cnn", ``layers``
+        are the dense layers after the convolutions (set ``conv_channels`` or
+        ``input_shape`` through ``params``).
+    layers : tuple of int or str, default=None
+        Hidden layer sizes, or a string like ``"128-64"``; ``None``: the estimator's own
+        (``(256, 256, 256)`` for "mlp", ``(100,)`` for "cnn").
     runs : int, default=3
         Repeats; run ``r`` uses seed ``seed + r`` for the fold shuffle and the networks.
     cv : int, default=3
         Cross-validation folds per run (stratified for classification); each fit is scored
         on its held-out fold.
-    max_epochs : int, default=100
-        ``max_iter``; training stops earlier when the early-stopping validation score (on
-        a hold-out of the training fold) stops improving.
+    max_epochs : int, default=None
+        ``max_iter``; ``None``: the estimator's own (64 for "mlp", 60 for "cnn"). Every
+        epoch runs (the learning-rate schedule spans them) and the weights of the epoch with
+        the best validation score, on a hold-out of the training fold, are kept.
     seed : int, default=0
     scoring : str, default=None
         A scikit-learn scorer name; None means balanced accuracy for classification, R² for
@@ -130,6 +136,10 @@ def compare(
         Cloned and put in front of each network (e.g. ``StandardScaler()``).
     on_fit : callable, default=None
         Called with each fit's record as it finishes (progress bars).
+    on_epoch : callable, default=None
+        Called with a :class:`skact.callbacks.EpochEvent` as each fit starts, after each of
+        its epochs and when it ends; ``tag`` is ``(activation, run, fold)``, 0-based. ``None``
+        adds no callback to the fits.
 
     Returns
     -------
@@ -151,6 +161,7 @@ def compare(
     from sklearn.pipeline import Pipeline
     from sklearn.utils import _safe_indexing
 
+    from skact.callbacks import EpochProgress
     from skact.tuning import (
         DEFAULT_ACTIVATIONS,
         MODELS,
@@ -165,21 +176,24 @@ def compare(
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
     if model not in MODELS:
         raise ValueError(f"model must be {' or '.join(map(repr, MODELS))}, got {model!r}")
+    estimator_cls = estimator_class(model, task)
+    defaults = estimator_cls().get_params()
+    max_epochs = defaults["max_iter"] if max_epochs is None else max_epochs
     for name, value, low in (("runs", runs, 1), ("cv", cv, 2), ("max_epochs", max_epochs, 1)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     activations = check_activations(list(activations or DEFAULT_ACTIVATIONS))
-    layers = parse_layers(layers)
+    layers = parse_layers(defaults["hidden_layer_sizes"] if layers is None else layers)
     scoring = check_scoring(scoring or default_scoring(task))
     scorer = get_scorer(scoring)
-    estimator_cls = estimator_class(model, task)
 
     n_samples = len(y)
     n_classes = len(np.unique(np.asarray(y))) if task == "classification" else None
     shared = {
         "hidden_layer_sizes": layers,
         "max_iter": int(max_epochs),
-        "early_stopping": True,
+        "early_stopping": True,  # best-epoch selection: every epoch runs, the best is kept
+        "n_iter_no_change": np.inf,
         "validation_fraction": _validation_fraction(n_samples * (cv - 1) // cv, n_classes),
         **dict(params or {}),
         "diagnostics": True,
@@ -203,8 +217,12 @@ def compare(
                     if preprocessor is not None:
                         steps.insert(0, ("preprocess", clone(preprocessor)))
                     pipe = Pipeline(steps)
+                    callbacks = None
+                    if on_epoch is not None:
+                        callbacks = [EpochProgress(on_epoch, int(shared["max_iter"]),
+                                                   tag=(act, run, fold))]
                     record, curve, messages = _fit_one(
-                        pipe, scorer, X_train, y_train, X_test, y_test
+                        pipe, scorer, X_train, y_train, X_test, y_test, callbacks
                     )
                     record.update(activation=act, run=run, fold=fold, seed=run_seed)
                     curve.update(activation=act, run=run, fold=fold)
@@ -258,7 +276,7 @@ def _is_divergence(text):
     return "diverg" in text or "non-finite" in text
 
 
-def _fit_one(pipe, scorer, X_train, y_train, X_test, y_test):
+def _fit_one(pipe, scorer, X_train, y_train, X_test, y_test, callbacks=None):
     """Fit and score one pipeline; never raises for a failed or diverged fit."""
     record: dict[str, Any] = {"status": "ok", "message": ""}
     curve: dict[str, Any] = {}
@@ -266,7 +284,7 @@ def _fit_one(pipe, scorer, X_train, y_train, X_test, y_test):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            pipe.fit(X_train, y_train)
+            pipe.fit(X_train, y_train, **({"model__callbacks": callbacks} if callbacks else {}))
         except (KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:  # a failed fit is a result to report, not a crash

@@ -50,3 +50,16 @@ class StudyError(SkactError):
 
 class ModelFileError(SkactError):
     """A saved model file that is missing, unreadable or not written by ``skact tune``."""
+
+
+def did_you_mean(name: str, valid) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``valid`` to a misspelt ``name``, or
+    ``""``: the suggestion every message about an unknown option, column or value makes.
+
+    >>> did_you_mean("specis", ["island", "species"])
+    " (did you mean 'species'?)"
+    """
+    import difflib
+
+    match = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""

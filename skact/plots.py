@@ -110,7 +110,8 @@ def loss_curves(curves: Mapping[str, Sequence[Sequence[float]]], *, title="Train
         if not len(epochs):
             continue
         colour = colours[name]
-        ax.plot(epochs, mean, color=colour, lw=1.8, label=f"{name} ({len(runs)} fits)")
+        fits = f"{len(runs)} fit" + ("" if len(runs) == 1 else "s")
+        ax.plot(epochs, mean, color=colour, lw=1.8, label=f"{name} ({fits})")
         low = np.maximum(mean - std, np.nanmin(mean) * 0.5 if np.nanmin(mean) > 0 else -np.inf)
         ax.fill_between(epochs, low, mean + std, color=colour, alpha=0.18, lw=0)
         lows.append(np.nanmin(mean))
@@ -182,7 +183,11 @@ def fraction_curves(dead: Mapping[str, Sequence[Sequence[float]]],
 
     ``dead`` and ``saturated`` map activation -> per-run curves, as in :func:`loss_curves`.
     Activations that never saturate (``relu``, ``gelu``, ...) have no saturation curve.
+    The axis starts at 0 %; curves that stay at 0 % lie on top of each other, so they get
+    markers at staggered epochs (every colour stays visible) and a note naming them.
     """
+    from matplotlib.ticker import MaxNLocator
+
     saturated = saturated or {}
     names = list(dict.fromkeys([*dead, *saturated]))
     colours = _colours(names)
@@ -191,32 +196,42 @@ def fraction_curves(dead: Mapping[str, Sequence[Sequence[float]]],
     top = 0.0
     for ax, data, what in ((axes[0], dead, "dead units"),
                            (axes[1], saturated, "saturated units")):
-        drawn = 0
+        curves = {}
         for name in names:
             runs = [r for r in data.get(name, []) if r and any(v is not None for v in r)]
-            if not runs:
-                continue
-            mean, std, epochs = _stack(runs)
-            if not len(epochs):
-                continue
-            ax.plot(epochs, 100 * mean, color=colours[name], lw=1.8, label=name)
+            stacked = _stack(runs) if runs else None
+            if stacked is not None and len(stacked[2]):
+                curves[name] = stacked
+        at_zero = [n for n, (mean, std, _) in curves.items() if np.nanmax(mean + std) == 0]
+        for name, (mean, std, epochs) in curves.items():
+            style = {}
+            if name in at_zero:  # markers at staggered epochs: no colour hides another
+                style = {"marker": "o", "markersize": 4,
+                         "markevery": (at_zero.index(name), len(at_zero))}
+            ax.plot(epochs, 100 * mean, color=colours[name], lw=1.8, label=name,
+                    clip_on=False, zorder=3, **style)
             top = max(top, float(np.nanmax(np.clip(mean + std, 0, 1))))
             ax.fill_between(epochs, 100 * np.clip(mean - std, 0, 1),
                             100 * np.clip(mean + std, 0, 1), color=colours[name],
                             alpha=0.15, lw=0)
-            drawn += 1
         ax.set_title(f"{what.capitalize()} per epoch")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        if drawn:
+        if curves:
             ax.legend(fontsize="small")
         else:
             ax.text(0.5, 0.5, f"no {what} recorded\n(none of these activations saturate)"
                     if what == "saturated units" else f"no {what} recorded",
                     ha="center", va="center", transform=ax.transAxes, color="grey")
+        if len(at_zero) > 1:
+            ax.text(0.02, 0.97, f"at 0 % throughout: {', '.join(at_zero)}",
+                    transform=ax.transAxes, ha="left", va="top", fontsize="small",
+                    color="dimgrey", wrap=True)
     axes[0].set_ylabel("% of hidden units")
-    # zoom in when every fraction is small, so "0%" and "3%" are told apart
-    axes[0].set_ylim(-1, min(102.0, max(5.0, 110 * top)))
+    # from 0 (a fraction is never negative); zoomed in when every fraction is small, so
+    # "0 %" and "3 %" are told apart
+    axes[0].set_ylim(0, min(100.0, max(5.0, 110 * top)))
     return _finish(fig, path)
 
 
@@ -295,5 +310,6 @@ def comparison_plots(comparison, out_dir) -> list[Path]:
 
 
 def _fit_count(comparison):
-    s = comparison.settings
-    return f"{s.get('runs', '?')} runs x {s.get('cv', '?')} folds"
+    from skact._comparison import fits_description
+
+    return fits_description(comparison.settings)

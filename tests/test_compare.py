@@ -97,7 +97,8 @@ def test_cli_compare_end_to_end(iris_csv, tmp_path):
     table = proc.stdout
     for act in ("relu", "tanh", "sigmoid"):
         assert f" {act} " in table
-    assert "dead %" in table and "grad 1st/last" in table
+    assert "dead/sat. %: hidden units dead" in " ".join(table.split())
+    assert "grad ratio: first layer's gradient norm" in " ".join(table.split())
     assert "Best: " in proc.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert [a["activation"] for a in summary["activations"]] == ["relu", "tanh", "sigmoid"]

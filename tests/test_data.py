@@ -416,3 +416,119 @@ def test_an_overflowing_regression_target_is_refused(tmp_path):
         load_table(path, task="regression")
     ok = write(tmp_path, "x,y\n1,3e38\n2,-3e38\n3,1\n", name="ok.csv")  # float32 still holds
     assert load_table(ok, task="regression").y.max() == 3e38
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 30)], ids=["permutation", "sample"])
+def test_a_shuffled_pandas_index_column_is_dropped(tmp_path, rows):
+    """DataFrame.to_csv() after .sample(): the unnamed first column holds row numbers in
+    shuffled order (all of them, or those of the rows sampled) and would leak as a feature."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "label": ["a", "b"] * 30})
+    frame = frame.sample(frac=1.0, random_state=0).iloc[rows]
+    path = tmp_path / "shuffled.csv"
+    frame.to_csv(path)
+    ds = load_table(path)
+    assert ds.feature_columns == ["x"]
+    note = next(w for w in ds.warnings if "'Unnamed: 0'" in w)
+    assert "row numbers in shuffled order" in note and "index=False" in note
+
+
+def test_a_short_unnamed_column_of_scattered_numbers_is_no_index(tmp_path):
+    path = write(tmp_path, ",x,label\n" + "".join(f"{v},{i},{'ab'[i % 2]}\n"
+                                                   for i, v in enumerate([7, 3, 9, 4, 12])))
+    assert load_table(path).feature_columns == ["Unnamed: 0", "x"]
+
+
+def test_unknown_target_suggests_the_closest_column(tmp_path):
+    path = write(tmp_path, "bill,species,year\n1,a,2007\n2,b,2008\n")
+    with pytest.raises(DataError, match=r"no column 'specis' \(did you mean 'species'\?\); the "):
+        load_table(path, target="specis")
+
+
+def penguin_like(n=40):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "species": rng.choice(["Adelie", "Gentoo", "Chinstrap"], n),
+        "island": rng.choice(["Biscoe", "Dream"], n),
+        "bill_length_mm": rng.normal(44, 5, n).round(1),
+        "year": rng.choice([2007, 2008, 2009], n),
+    })
+
+
+def test_the_default_target_is_reported_and_a_year_is_warned_about(tmp_path):
+    path = tmp_path / "penguins.csv"
+    penguin_like().to_csv(path, index=False)
+    ds = load_table(path)
+    assert ds.target == "year" and ds.target_reason == "the last column"
+    warning = next(w for w in ds.warnings if "'year'" in w)
+    assert "holds years (2007..2009)" in warning and "pass --target species" in warning
+    named = load_table(path, target="year")
+    assert named.target_reason == "given" and not any("'year'" in w for w in named.warnings)
+
+
+@pytest.mark.parametrize(
+    "last, values, why",
+    [
+        ("sample_id", lambda n: np.arange(100, 100 + n), "named like an identifier"),
+        ("code", lambda n: np.random.default_rng(1).permutation(n) * 7, "different value in every"),
+        ("date", lambda n: [f"2024-01-0{1 + i % 3}" for i in range(n)], "date or time"),
+        ("length", lambda n: np.linspace(1, 2, n), "named like a label"),
+    ],
+)
+def test_a_last_column_that_is_no_label_is_warned_about(tmp_path, last, values, why):
+    frame = penguin_like().drop(columns="year")
+    frame[last] = values(len(frame))
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    ds = load_table(path, task="regression" if last in ("code", "length", "sample_id")
+                    else "classification")
+    assert any(why in w and "--target species" in w for w in ds.warnings), ds.warnings
+
+
+def test_ordinary_last_column_targets_raise_no_warning(tmp_path):
+    frame = penguin_like().drop(columns="year")
+    frame = frame[["island", "bill_length_mm", "species"]]
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    assert not any("taken as the target" in w for w in load_table(path).warnings)
+    frame = frame.drop(columns="species").assign(mass=np.linspace(3000, 5000, len(frame)))
+    frame.to_csv(path, index=False)
+    assert not any("taken as the target" in w for w in load_table(path).warnings)
+
+
+def test_a_rare_class_error_says_the_target_was_not_named(tmp_path):
+    frame = penguin_like().assign(name=[f"bird{i}" for i in range(40)])
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match="last column, taken as the target because none was"):
+        load_table(path, min_class_count=3)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_files_are_read(tmp_path, encoding):
+    """Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated; also without one."""
+    path = tmp_path / "unicode.txt.csv"
+    frame = penguin_like().assign(island=["Biscoé", "Dream"] * 20)
+    frame.to_csv(path, sep="\t", index=False, encoding=encoding)
+    ds = load_table(path, target="species")
+    assert ds.X.shape == (40, 3) and set(ds.X["island"]) == {"Biscoé", "Dream"}
+    assert any("UTF-16" in w for w in ds.warnings) and any("tabs" in w for w in ds.warnings)
+
+
+def xlsx_bytes(path):
+    """The opening of an .xlsx file: a ZIP archive whose first part is [Content_Types].xml."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return path
+
+
+def test_a_workbook_named_csv_is_named_with_how_to_save_it(tmp_path):
+    with pytest.raises(DataError, match=r"is an Excel workbook \(.xlsx\), not a CSV text file; "
+                       r"open it in Excel .*'CSV UTF-8 \(Comma delimited\)'"):
+        load_table(xlsx_bytes(tmp_path / "book.csv"))
+    old = write(tmp_path, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "old.csv", "wb")
+    with pytest.raises(DataError, match=r"Excel 97-2003 workbook \(.xls\).*CSV UTF-8"):
+        load_table(old)

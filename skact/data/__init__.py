@@ -8,8 +8,9 @@ column, a target with a single class) instead of a pandas traceback.
 Files exported by spreadsheets in other locales are read as they are meant: the delimiter
 (comma, semicolon, tab or ``|``) is detected, decimal commas in semicolon-separated files are
 numbers, and in columns of numbers the usual missing-value markers (``?``, ``-``, ``n/a``,
-``missing``, ...) are missing values. A first column without a header that holds the row
-numbers (the index ``DataFrame.to_csv`` writes by default) is dropped. A column of numbers
+``missing``, ...) are missing values; UTF-16 files ("Unicode text" exports) are read too. A
+first column without a header that holds the row numbers, in order or shuffled (the index
+``DataFrame.to_csv`` writes by default) is dropped. A column of numbers
 with a few stray texts is used as text, with a warning naming the values. Whatever was
 guessed is reported in :attr:`Dataset.warnings`.
 
@@ -24,6 +25,8 @@ Import the names from here; the modules below are how the package is organised:
   their missing-value markers and decimal mark; stray text in them.
 - :mod:`~skact.data.table`: :func:`load_table`, :class:`Dataset`, :func:`infer_task`,
   :func:`split_columns`, :func:`select_features`, :func:`class_rows_needed`.
+- :mod:`~skact.data.targets`: the warning when the last column, taken as the target because
+  none was named, looks like an id, a year or a feature.
 - :mod:`~skact.data.preprocess`: :func:`make_preprocessor`.
 """
 

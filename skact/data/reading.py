@@ -41,9 +41,54 @@ _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
 TEXT_NA_VALUES: list[str] | None = [""]
 
 
-def _read_head(path: Path) -> str:
-    """The start of a text file, cut after its last complete line; rejects binary and
-    non-UTF-8 data."""
+#: A UTF-16 text file starts with one of these byte-order marks: what spreadsheets write
+#: for "Unicode text" (Excel) or "UTF-16" exports.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+#: How to get a CSV file out of a spreadsheet, for the messages about files that are not one.
+SAVE_AS_CSV = ("open it in Excel or LibreOffice Calc and save it with File > Save As as "
+               "'CSV UTF-8 (Comma delimited)'")
+
+
+def _not_text(path: Path, head: bytes) -> str:
+    """What a file that is not CSV text is, and how to get a CSV file from it."""
+    if head.startswith(b"PK\x03\x04"):
+        kind = "a ZIP archive"
+        if b"xl/" in head or b"[Content_Types].xml" in head:
+            kind = "an Excel workbook (.xlsx)"
+        elif b"opendocument.spreadsheet" in head:
+            kind = "an OpenDocument spreadsheet (.ods)"
+        if kind != "a ZIP archive":
+            return (f"{path} is {kind}, not a CSV text file; {SAVE_AS_CSV}, or convert it with "
+                    f"pandas: pd.read_excel({str(path)!r}).to_csv('data.csv', index=False)")
+        return (f"{path} is {kind}, not a CSV text file; unpack it, or name it .zip if it "
+                "holds a single CSV file")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return (f"{path} is an Excel 97-2003 workbook (.xls), not a CSV text file; "
+                f"{SAVE_AS_CSV}")
+    return (f"{path} looks like a binary file, not a CSV text file; if it is a spreadsheet, "
+            f"{SAVE_AS_CSV}")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when every other byte is zero, as in text of
+    Latin letters and digits written as UTF-16 without a byte-order mark; else None."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0:len(head) - 1:2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
+
+
+def _read_head(path: Path) -> tuple[str, str]:
+    """The start of a text file, cut after its last complete line, and the file's encoding:
+    UTF-8 (with or without a BOM) or UTF-16 (what spreadsheets write as "Unicode text":
+    read rather than refused, as a user expects). Rejects binary data and other encodings,
+    saying what the file is where that is known (an Excel workbook, ...).
+    """
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES + 1)
         # a wide file's header line can be longer than the block: read on to its end
@@ -52,11 +97,16 @@ def _read_head(path: Path) -> str:
             if not more:
                 break
             head += more
+    utf16 = "utf-16" if head.startswith(_UTF16_BOMS) else _utf16_without_bom(head)
+    if utf16:
+        text = head[: len(head) // 2 * 2].decode(utf16, errors="ignore")
+        truncated = len(head) > _SNIFF_BYTES and "\n" in text
+        return (text[: text.rfind("\n") + 1] if truncated else text), utf16
     limit = max(_SNIFF_BYTES, head.find(b"\n", 0, len(head) - 1) + 1)
     truncated = len(head) > limit
     head = head[:limit]
-    if b"\x00" in head:
-        raise DataError(f"{path} looks like a binary file, not a CSV text file")
+    if b"\x00" in head or head.startswith(b"PK\x03\x04"):
+        raise DataError(_not_text(path, head))
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -68,7 +118,7 @@ def _read_head(path: Path) -> str:
             ) from None
     text = head.decode("utf-8-sig", errors="ignore")
     # a line cut by the block end would look ragged to the delimiter sniffing
-    return text[: text.rfind("\n") + 1] if truncated else text
+    return (text[: text.rfind("\n") + 1] if truncated else text), "utf-8-sig"
 
 
 def _header_width(sample: str, delimiter: str) -> int:
@@ -105,15 +155,15 @@ def _sniff_delimiter(sample: str) -> str:
         return best if widths[best] > 1 else ","
 
 
-def _check_rows(path: Path, delimiter: str) -> None:
+def _check_rows(path: Path, delimiter: str, encoding: str = "utf-8-sig") -> None:
     """Reject ragged rows with a message naming the line."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with open(path, newline="", encoding=encoding) as fh:
         # the widths in one pass at the csv module's speed; blank lines (width 0) are
         # skipped, by pandas too
         widths = set(map(len, csv.reader(fh, delimiter=delimiter))) - {0}
     if len(widths) < 2:
         return
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with open(path, newline="", encoding=encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         rows = filter(None, reader)
         n_fields = len(next(rows))
@@ -125,11 +175,12 @@ def _check_rows(path: Path, delimiter: str) -> None:
                 )
 
 
-def _check_text_file(path: Path) -> str:
-    """Reject binary data and ragged rows; return the delimiter the file uses."""
-    delimiter = _sniff_delimiter(_read_head(path))
+def _check_text_file(path: Path) -> tuple[str, str]:
+    """Reject binary data and ragged rows; return the delimiter and the encoding."""
+    sample, encoding = _read_head(path)
+    delimiter = _sniff_delimiter(sample)
     try:
-        _check_rows(path, delimiter)
+        _check_rows(path, delimiter, encoding)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} after the first "
@@ -137,7 +188,7 @@ def _check_text_file(path: Path) -> str:
         ) from None
     except csv.Error as exc:
         raise DataError(f"{path} is not a well-formed CSV file: {exc}") from None
-    return delimiter
+    return delimiter, encoding
 
 
 @contextmanager
@@ -162,12 +213,13 @@ def _read_errors(path: Path):
         raise DataError(f"{path} cannot be read as CSV: {exc}") from None
 
 
-def _read_columns(path: Path, delimiter: str, names: list, decimal: str, na_values: dict):
+def _read_columns(path: Path, delimiter: str, encoding: str | None, names: list, decimal: str,
+                  na_values: dict):
     """Columns ``names`` of the file read again, with this decimal mark and these markers
     (a dict: column -> markers) added to pandas' default ones."""
     with _read_errors(path):
-        return pd.read_csv(path, sep=delimiter, usecols=names, decimal=decimal,
-                           na_values=na_values)
+        return pd.read_csv(path, sep=delimiter, encoding=encoding, usecols=names,
+                           decimal=decimal, na_values=na_values)
 
 
 def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd.DataFrame:
@@ -239,21 +291,26 @@ def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _T
     with _read_errors(path):
         if path.stat().st_size == 0:
             raise DataError(f"{path} is empty")
-        delimiter = ","
+        delimiter, encoding = ",", None
         if not path.name.lower().endswith(_COMPRESSED):
-            delimiter = _check_text_file(path)
-        df = pd.read_csv(path, sep=delimiter, keep_default_na=TEXT_NA_VALUES is None,
-                         na_values=TEXT_NA_VALUES)
+            delimiter, encoding = _check_text_file(path)
+            # pandas reads UTF-8 with or without a BOM by itself
+            encoding = encoding if encoding.startswith("utf-16") else None
+        df = pd.read_csv(path, sep=delimiter, encoding=encoding,
+                         keep_default_na=TEXT_NA_VALUES is None, na_values=TEXT_NA_VALUES)
     if len(df) == 0:
         cols = ", ".join(map(str, df.columns))
         raise DataError(f"{path} has a header ({cols}) but no data rows")
     table = _Table(df, delimiter)
+    if encoding is not None:
+        table.notes.append("the file is UTF-16 text (what a spreadsheet's 'Unicode text' export "
+                           "writes), not UTF-8; it is read that way")
     if delimiter != ",":
         table.notes.append(
             f"the values are separated by {_DELIMITERS[delimiter]}, not commas; "
             "the file is read that way"
         )
-    read_columns = functools.partial(_read_columns, path, delimiter)
+    read_columns = functools.partial(_read_columns, path, delimiter, encoding)
     notes, table.mostly_numbers = numbers_from_text(
         df, delimiter == ";", read_columns, columns=numeric
     )

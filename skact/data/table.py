@@ -3,8 +3,9 @@
 :class:`~skact.exceptions.DataError` per problem (unknown target column, a target with a
 single class, ...); :func:`select_features` picks a model's columns from new data.
 
-A first column without a header that holds the row numbers (the index ``DataFrame.to_csv``
-writes by default) is dropped. Whatever was guessed while reading is reported in
+A first column without a header that holds the row numbers, in order or shuffled (the index
+``DataFrame.to_csv`` writes by default), is dropped. Whatever was guessed while reading, and
+a last column taken as the target that looks like an id or a year, is reported in
 :attr:`Dataset.warnings`.
 """
 
@@ -18,9 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from skact.exceptions import DataError
+from skact.exceptions import DataError, did_you_mean
 
 from .reading import _read_table
+from .targets import default_target_warnings
 from .text_numbers import _first_few, _format_columns, stray_text_warnings
 
 TASKS = ("classification", "regression")
@@ -57,7 +59,10 @@ class Dataset:
     warnings : list of str
         Things the user should know that do not stop the run: a delimiter other than the
         comma, decimal commas or missing-value markers read as numbers, a dropped index
-        column, columns without a header, identifier-like columns, ...
+        column, columns without a header, identifier-like columns, a last column taken as
+        the target that looks like an id, a year or a feature, ...
+    target_reason : {"given", "the last column"}
+        How the target was chosen: named by the caller, or the last column by default.
     """
 
     X: pd.DataFrame
@@ -70,6 +75,7 @@ class Dataset:
     n_rows_read: int
     n_rows_dropped: int = 0
     warnings: list[str] = field(default_factory=list)
+    target_reason: str = "given"
 
     @property
     def feature_columns(self) -> list[str]:
@@ -159,27 +165,59 @@ def _column_warnings(X: pd.DataFrame, categorical: list[str]) -> list[str]:
     return warnings
 
 
-def _are_row_numbers(column: pd.Series) -> bool:
+def _row_numbers(column: pd.Series) -> str | None:
+    """How ``column`` holds row numbers ("in order", "shuffled") or None if it does not:
+    0..n-1 or 1..n in order or shuffled (the index of a frame shuffled with ``.sample()``),
+    or, in 20 rows or more, distinct non-negative whole numbers (the index of rows sampled or
+    split off from a larger frame before ``to_csv``)."""
     if not pd.api.types.is_integer_dtype(column):
-        return False
+        return None
     values = column.to_numpy()
-    return bool(np.array_equal(values, np.arange(len(values)))
-                or np.array_equal(values, np.arange(1, len(values) + 1)))
+    n = len(values)
+    if np.array_equal(values, np.arange(n)) or np.array_equal(values, np.arange(1, n + 1)):
+        return "in order"
+    distinct = n >= 2 and values.min() >= 0 and len(np.unique(values)) == n
+    permutation = distinct and values.min() in (0, 1) and values.max() - values.min() == n - 1
+    if permutation or (distinct and n >= 20):
+        return "shuffled"
+    return None
 
 
 def _drop_row_numbers(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, list[str]]:
-    """Drop a first column without a header holding 0..n-1 or 1..n: the index that
-    ``DataFrame.to_csv`` writes unless ``index=False``, which is no feature."""
+    """Drop a first column without a header holding row numbers: the index that
+    ``DataFrame.to_csv`` writes unless ``index=False``, which is no feature (shuffled, it is
+    worse: a feature that leaks the row order of the original file)."""
     first = df.columns[0]
-    if first == target or not _UNNAMED.fullmatch(first) or not _are_row_numbers(df[first]):
+    if first == target or not _UNNAMED.fullmatch(first):
+        return df, []
+    how = _row_numbers(df[first])
+    if how is None:
         return df, []
     values = df[first]
+    if how == "in order":
+        held = f"the row numbers {values.iloc[0]}..{values.iloc[-1]}"
+    else:
+        held = (f"distinct row numbers in shuffled order ({values.iloc[0]}, {values.iloc[1]}, "
+                f"..., between {values.min()} and {values.max()})")
     note = (
-        f"dropped the first column ({first!r}): it has no header and holds the row numbers "
-        f"{values.iloc[0]}..{values.iloc[-1]} (the index pandas' DataFrame.to_csv writes "
-        "unless given index=False)"
+        f"dropped the first column ({first!r}): it has no header and holds {held}: the index "
+        "pandas' DataFrame.to_csv writes unless given index=False; give the column a header "
+        "if it is a feature"
     )
     return df.drop(columns=first), [note]
+
+
+def _guessed(target_reason: str) -> str:
+    """The end of an error about a target that was not named: it may be the wrong column."""
+    if target_reason == "given":
+        return ""
+    return " (it is the last column, taken as the target because none was named; name the " \
+           "label column with --target)"
+
+
+def _unknown_column(path, target: str, columns: list[str]) -> DataError:
+    return DataError(f"{path} has no column {target!r}{did_you_mean(target, columns)}; the columns "
+                     f"are: {_format_columns(columns)}")
 
 
 def load_table(
@@ -235,13 +273,14 @@ def load_table(
     df = table.frame
     columns = [str(c) for c in df.columns]
     df.columns = columns
+    target_reason = "given"
     if target is None:
-        target = columns[-1]
+        target, target_reason = columns[-1], "the last column"
     elif target not in columns:
-        raise DataError(
-            f"{path} has no column {target!r}; the columns are: {_format_columns(columns)}"
-        )
+        raise _unknown_column(path, target, columns)
     df, notes = _drop_row_numbers(df, target)
+    if target_reason != "given":
+        notes += default_target_warnings(df, target, MAX_INTEGER_CLASSES)
     if len(df.columns) < 2:
         raise DataError(
             f"{path} has a single column ({df.columns[0]!r}); skact needs feature columns and "
@@ -279,7 +318,7 @@ def load_table(
         what = "class" if task == "classification" else "value"
         raise DataError(
             f"target column {target!r} has a single {what} ({y.iloc[0]!r}) in all {len(y)} "
-            "rows; there is nothing to learn"
+            f"rows; there is nothing to learn{_guessed(target_reason)}"
         )
     if task == "classification" and min_class_count > 1:
         counts = y.value_counts()
@@ -291,7 +330,7 @@ def load_table(
                 f"{noun} {listed} of target {target!r}: every class needs at least "
                 f"{min_class_count} rows for stratified cross-validation with early stopping "
                 "(each training fold holds out 2 rows per class); lower --cv or drop the "
-                "rare rows"
+                f"rare rows{_guessed(target_reason)}"
             )
 
     numeric, categorical = split_columns(X)
@@ -306,6 +345,7 @@ def load_table(
         n_rows_read=n_read,
         n_rows_dropped=n_dropped,
         warnings=[*table.notes, *notes, *_column_warnings(X, categorical)],
+        target_reason=target_reason,
     )
 
 

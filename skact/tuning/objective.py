@@ -8,23 +8,17 @@ activations, scorers and estimator parameters with a message that lists the vali
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 
 import numpy as np
 
-from skact.exceptions import ScoringError, SpaceError
+from skact.exceptions import ScoringError, SpaceError, did_you_mean
 from skact.model_files import MODEL_STEP
 from skact.tuning.space import SearchSpace
 from skact.tuning.study import CTRL_C, worker_identity
 
 
 # --------------------------------------------------------------------------- checks
-def _closest(name, valid):
-    match = difflib.get_close_matches(name, valid, n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
 def check_activations(names) -> list[str]:
     """Check activation names against the registry; return them unchanged.
 
@@ -43,7 +37,7 @@ def check_activations(names) -> list[str]:
     for name in names:
         if not isinstance(name, str) or name not in known:
             raise SpaceError(
-                f"unknown activation {name!r}{_closest(str(name), known)}; valid "
+                f"unknown activation {name!r}{did_you_mean(str(name), known)}; valid "
                 f"activations: {', '.join(valid)}"
             )
     return names
@@ -76,19 +70,20 @@ def check_scoring(name: str) -> str:
     valid = sorted(get_scorer_names())
     if name not in valid:
         raise ScoringError(
-            f"unknown scorer {name!r}{_closest(name, valid)}; valid scorers: {', '.join(valid)}"
+            f"unknown scorer {name!r}{did_you_mean(name, valid)}; valid scorers: {', '.join(valid)}"
         )
     return name
 
 
 # --------------------------------------------------------------------------- estimators
 def estimator_class(model: str, task: str):
-    """The skact estimator class for ``model`` ("mlp" or "cnn") and ``task``."""
+    """The skact estimator class for ``model`` ("mlp" or "cnn") and ``task``: the ones
+    with strong defaults (``tune`` searches around them, and its first trial is them)."""
     import skact
 
     classes = {
-        ("mlp", "classification"): "MLPClassifier",
-        ("mlp", "regression"): "MLPRegressor",
+        ("mlp", "classification"): "TabularMLPClassifier",
+        ("mlp", "regression"): "TabularMLPRegressor",
         ("cnn", "classification"): "CNNClassifier",
         ("cnn", "regression"): "CNNRegressor",
     }
@@ -111,7 +106,7 @@ def check_space(space: SearchSpace, model: str, task: str) -> SearchSpace:
         if name not in valid:
             raise SpaceError(
                 f"search space parameter {name!r} is not a parameter of the {model} "
-                f"estimator{_closest(name, valid)}; valid parameters: {', '.join(valid)}"
+                f"estimator{did_you_mean(name, valid)}; valid parameters: {', '.join(valid)}"
             )
     if "activation" in space.params:
         check_activations([a for a in space.activations if isinstance(a, str)])
@@ -140,13 +135,14 @@ def make_pipeline(dataset, model: str, params: Mapping, base_params: Mapping):
 
 
 def base_params(dataset, max_epochs: int, seed: int | None, cv: int) -> dict:
-    """Estimator parameters shared by every trial: epochs, early stopping, seed.
+    """Estimator parameters shared by every trial: epochs, best-epoch selection, seed.
 
-    Early stopping is on, so every epoch has a validation score for pruning; the validation
-    fraction grows on small data so that the held-out rows can hold every class.
+    Every epoch runs and is scored on held-out rows (for pruning, and to keep the best
+    epoch's weights, as the Tabular estimators do by default); the held-out share is the
+    recipe's 20%, more on small data so that the held-out rows can hold every class.
     """
     n_train = max(1, len(dataset.X) * (cv - 1) // cv)
-    fraction = 0.1
+    fraction = 0.2
     if dataset.task == "classification":
         n_classes = int(dataset.y.nunique())
         fraction = max(fraction, (2 * n_classes) / n_train)
@@ -154,6 +150,7 @@ def base_params(dataset, max_epochs: int, seed: int | None, cv: int) -> dict:
     return {
         "max_iter": int(max_epochs),
         "early_stopping": True,
+        "n_iter_no_change": np.inf,
         "validation_fraction": round(fraction, 3),
         "random_state": seed,
     }
@@ -178,6 +175,10 @@ class Objective:
         Estimator parameters shared by all trials (see :func:`base_params`).
     prune : bool, default=True
         Report per-epoch validation scores and stop when the pruner says so.
+    on_epoch : callable, default=None
+        Progress: called with a :class:`skact.callbacks.EpochEvent` (``tag`` the trial
+        number, ``fit`` the fold) when each fold's fit starts, after each epoch and when it
+        ends. ``None`` adds no callback at all.
 
     Returns (when called)
     ---------------------
@@ -186,7 +187,8 @@ class Objective:
         ``cv_scores`` and ``fit_time`` (mean seconds per fold).
     """
 
-    def __init__(self, dataset, space, model, cv, scoring, base_params, prune=True):
+    def __init__(self, dataset, space, model, cv, scoring, base_params, prune=True,
+                 on_epoch=None):
         self.dataset = dataset
         self.space = space
         self.model = model
@@ -194,6 +196,7 @@ class Objective:
         self.scoring = scoring
         self.base_params = dict(base_params)
         self.prune = prune
+        self.on_epoch = on_epoch
 
     def __call__(self, trial) -> float:
         # who runs the trial: a later run fails it if this process dies (kill -9, OOM)
@@ -209,14 +212,17 @@ class Objective:
     def _score(self, trial) -> float:
         from sklearn.model_selection import cross_validate
 
-        from skact.callbacks import OptunaPruning
+        from skact.callbacks import EpochProgress, OptunaPruning
 
         params = self.space.suggest(trial)
         pipe = make_pipeline(self.dataset, self.model, params, self.base_params)
-        fit_params = {}
+        steps = int(self.base_params.get("max_iter", 1000))
+        callbacks = []
+        if self.on_epoch is not None:  # first: it sees the epoch a pruning ends
+            callbacks.append(EpochProgress(self.on_epoch, steps, tag=trial.number))
         if self.prune:
-            steps = int(self.base_params.get("max_iter", 1000))
-            fit_params[f"{MODEL_STEP}__callbacks"] = [OptunaPruning(trial, steps_per_fit=steps)]
+            callbacks.append(OptunaPruning(trial, steps_per_fit=steps))
+        fit_params = {f"{MODEL_STEP}__callbacks": callbacks} if callbacks else {}
         try:
             result = cross_validate(
                 pipe,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skact._threads import shared_by_jobs as _torch_threads_for
 from skact.exceptions import SkactError, SpaceError
 from skact.model_files import MODEL_STEP
 from skact.tuning.objective import (
@@ -23,8 +23,10 @@ from skact.tuning.objective import (
     check_scoring,
     check_space,
     default_scoring,
+    estimator_class,
     make_pipeline,
 )
+from skact.tuning.progress import FitCounter, GridEpochs
 from skact.tuning.records import records_from_grid, records_from_study, records_from_study_trial
 from skact.tuning.space import (
     DEFAULT_ACTIVATIONS,
@@ -35,9 +37,16 @@ from skact.tuning.space import (
     default_space,
     grid_space,
     parse_layers,
+    starting_trials,
 )
 from skact.tuning.storages import storage_error
-from skact.tuning.study import CTRL_C, OptunaSettings, _fail_abandoned_trials, open_study
+from skact.tuning.study import (
+    CTRL_C,
+    OptunaSettings,
+    _fail_abandoned_trials,
+    enqueue_trials,
+    open_study,
+)
 
 
 def _is_storage_failure(exc: BaseException) -> bool:
@@ -67,6 +76,8 @@ class TuneResult:
     #: still change after ``best`` was chosen.
     n_running_elsewhere: int = 0
     pipeline: Any = None
+    #: The score of a constant prediction on the same folds (:meth:`Tuner.constant_baseline`).
+    baseline: Any = None
     param_names: list[str] = field(default_factory=list)
 
     @property
@@ -93,7 +104,8 @@ class Tuner:
         Folds; stratified and shuffled for classification.
     scoring : str, default=None
         A scikit-learn scorer name; ``None``: :func:`default_scoring`.
-    max_epochs : int
+    max_epochs : int, default=None
+        Epochs per fit; ``None``: the estimator's default (64 for "mlp", 60 for "cnn").
     n_jobs : int
         Parallel trials (Optuna) or parallel fits (grid), in threads.
     settings : OptunaSettings
@@ -111,7 +123,7 @@ class Tuner:
         timeout=None,
         cv=5,
         scoring=None,
-        max_epochs=100,
+        max_epochs=None,
         n_jobs=1,
         settings=None,
         prune=True,
@@ -127,7 +139,7 @@ class Tuner:
         self.timeout = timeout
         self.n_folds = cv
         self.scoring = check_scoring(scoring or default_scoring(dataset.task))
-        self.max_epochs = max_epochs
+        self.max_epochs = max_epochs or estimator_class(model, dataset.task)().max_iter
         self.n_jobs = n_jobs
         self.settings = settings or OptunaSettings()
         self.prune = prune
@@ -143,7 +155,7 @@ class Tuner:
         self.space = check_space(space, model, dataset.task)
         if search == "grid":
             self.space.grid()  # ranges are an error before anything runs
-        self.base_params = base_params(dataset, max_epochs, self.settings.seed, cv)
+        self.base_params = base_params(dataset, self.max_epochs, self.settings.seed, cv)
         self.study_name = self.settings.study_name
         self.study = None
         #: What opening the study repaired or cleaned up (a journal's half-written record,
@@ -171,26 +183,25 @@ class Tuner:
             "space": self.space.describe(),
         }
 
-    def objective(self) -> Objective:
-        return Objective(
-            self.dataset,
-            self.space,
-            self.model,
-            self.splitter(),
-            self.scoring,
-            self.base_params,
-            prune=self.prune,
-        )
+    def objective(self, on_epoch=None) -> Objective:
+        return Objective(self.dataset, self.space, self.model, self.splitter(), self.scoring,
+                         self.base_params, prune=self.prune, on_epoch=on_epoch)
 
     # -- runs --------------------------------------------------------------------------
-    def run(self, on_trial: Callable[[dict, dict | None], None] | None = None) -> TuneResult:
+    def run(self, on_trial: Callable[[dict, dict | None], None] | None = None,
+            on_epoch: Callable | None = None) -> TuneResult:
         """Search. ``on_trial(record, best_record)`` is called after each finished trial
-        (Optuna) or fit (grid, ``n_jobs=1``). Ctrl-C ends the search early: the result has
-        ``interrupted=True`` and holds what finished."""
+        (Optuna) or fit (grid); ``on_epoch(event)`` with a :class:`skact.callbacks.EpochEvent`
+        as each fit starts, trains an epoch and ends (``tag``: the trial number; for a grid,
+        see :class:`skact.tuning.progress.GridEpochs`), from worker threads when
+        ``n_jobs > 1``. Ctrl-C ends the search early: the result has ``interrupted=True``
+        and holds what finished."""
         with _torch_threads_for(self.n_jobs):
-            if self.search == "grid":
-                return self._run_grid(on_trial)
-            return self._run_optuna(on_trial)
+            run = self._run_grid if self.search == "grid" else self._run_optuna
+            result = run(on_trial, on_epoch)
+        if result.best is not None and not result.interrupted:
+            result.baseline = self.constant_baseline()
+        return result
 
     def _result(self, records, **kw) -> TuneResult:
         # Optuna records only what it sampled: put the space's fixed values back, so
@@ -247,7 +258,21 @@ class Tuner:
             return []
         return self._result(records_from_study(self.study)).records
 
-    def _run_optuna(self, on_trial) -> TuneResult:
+    def starting_trials(self) -> list[dict]:
+        """The trials run before the sampler takes over: the estimator's defaults, then one
+        per other activation (:func:`~skact.tuning.space.starting_trials`)."""
+        defaults = estimator_class(self.model, self.dataset.task)().get_params()
+        return starting_trials(self.space, defaults)
+
+    def constant_baseline(self):
+        """The score of a constant prediction under this search's folds and scorer
+        (:func:`~skact.tuning.baseline.constant_baseline`)."""
+        from skact.tuning.baseline import constant_baseline
+
+        ds = self.dataset
+        return constant_baseline(ds.X, ds.y, ds.task, self.splitter(), self.scoring)
+
+    def _run_optuna(self, on_trial, on_epoch=None) -> TuneResult:
         study = self.open()
         name = self.study_name
 
@@ -270,7 +295,7 @@ class Tuner:
         # own code, let it through while a trial trains. Parallel trials run in worker
         # threads, which signals never reach.
         gate = CTRL_C.held() if self.n_jobs == 1 else contextlib.nullcontext()
-        objective, started = self.objective(), []
+        objective, started = self.objective(on_epoch), []
 
         def run_trial(trial):
             started.append(trial.number)
@@ -279,6 +304,9 @@ class Tuner:
         interrupted = False
         try:
             with gate:
+                # no more than this run will run: none is left queued in a shared study
+                first = self.starting_trials()[:self.n_trials]
+                enqueue_trials(study, first, self.settings.storage)
                 study.optimize(
                     run_trial,
                     n_trials=self.n_trials,
@@ -315,7 +343,7 @@ class Tuner:
             n_running_elsewhere=running,
         )
 
-    def _run_grid(self, on_trial) -> TuneResult:
+    def _run_grid(self, on_trial, on_epoch=None) -> TuneResult:
         import joblib
         from sklearn.metrics import get_scorer
         from sklearn.model_selection import GridSearchCV
@@ -327,7 +355,12 @@ class Tuner:
         }
         scorer = get_scorer(self.scoring)
         if on_trial is not None:
-            scorer = _CountingScorer(scorer, on_trial)
+            scorer = FitCounter(scorer, on_trial, grid, self.n_folds)
+        fit_params = {}
+        if on_epoch is not None:
+            n_fits = self.space.n_grid_points() * self.n_folds
+            fit_params[f"{MODEL_STEP}__callbacks"] = [
+                GridEpochs(on_epoch, self.max_epochs, n_fits)]
         search = GridSearchCV(
             template,
             grid,
@@ -341,7 +374,7 @@ class Tuner:
             # threads, not processes: torch releases the GIL in its kernels, workers need no
             # start-up (a process pays seconds to import torch), and progress can be counted
             with joblib.parallel_backend("threading", n_jobs=self.n_jobs):
-                search.fit(self.dataset.X, self.dataset.y)
+                search.fit(self.dataset.X, self.dataset.y, **fit_params)
         except KeyboardInterrupt:
             return self._result([], interrupted=True)
         except (ValueError, TypeError) as exc:
@@ -351,7 +384,7 @@ class Tuner:
             raise SpaceError(
                 f"grid search failed with scoring {self.scoring!r}: {exc}"
             ) from exc
-        if isinstance(scorer, _CountingScorer):
+        if isinstance(scorer, FitCounter):
             search.scoring = scorer.scorer  # keep the saved search picklable
         self.grid_search = search
         records = records_from_grid(search)
@@ -359,46 +392,18 @@ class Tuner:
         result.pipeline = search.best_estimator_
         return result
 
-    def refit(self, result: TuneResult):
-        """Fit the best parameters on all rows; sets and returns ``result.pipeline``."""
+    def refit(self, result: TuneResult, on_epoch: Callable | None = None):
+        """Fit the best parameters on all rows; sets and returns ``result.pipeline``.
+        ``on_epoch`` as in :meth:`run`, with ``tag="refit"``."""
         if result.pipeline is not None or result.best is None:
             return result.pipeline
         pipe = make_pipeline(self.dataset, self.model, result.best_params, self.base_params)
-        pipe.fit(self.dataset.X, self.dataset.y)
+        fit_params = {}
+        if on_epoch is not None:
+            from skact.callbacks import EpochProgress
+
+            fit_params[f"{MODEL_STEP}__callbacks"] = [
+                EpochProgress(on_epoch, self.max_epochs, tag="refit")]
+        pipe.fit(self.dataset.X, self.dataset.y, **fit_params)
         result.pipeline = pipe
         return pipe
-
-
-@contextlib.contextmanager
-def _torch_threads_for(n_jobs: int):
-    """Share the CPU cores between ``n_jobs`` parallel fits instead of letting each fit's
-    torch thread pool claim every core (tiny networks then run many times slower). With
-    one job, each fit picks its own count from its size (``skact._threads``)."""
-    if n_jobs <= 1:
-        yield
-        return
-    import torch
-
-    from skact._threads import thread_budget
-
-    # a budget: the fits inside (threads of this process) leave the count as set here
-    with thread_budget(torch.get_num_threads() // n_jobs):
-        yield
-
-
-class _CountingScorer:
-    """Wrap a scorer to call ``on_fit(record, None)`` after each fold is scored (the grid
-    runs in threads, so the calls arrive in this process)."""
-
-    def __init__(self, scorer, on_fit):
-        self.scorer = scorer
-        self.on_fit = on_fit
-        self._lock = threading.Lock()
-        self.n_ = 0
-
-    def __call__(self, estimator, X, y, **kwargs):
-        score = self.scorer(estimator, X, y, **kwargs)
-        with self._lock:
-            self.n_ += 1
-            self.on_fit({"number": self.n_, "state": "complete", "score": None}, None)
-        return score
