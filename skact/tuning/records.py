@@ -19,10 +19,13 @@ def _seconds(td):
 
 def records_from_study(study) -> list[dict]:
     """One plain dict per trial: number, state, score, score_std, cv_scores, fit_time,
-    duration, then every parameter."""
+    duration, then every parameter. Trials queued but not started (``skact tune``'s first
+    trials, when a run ends before reaching them) are not records yet."""
     records = []
     for t in study.get_trials(deepcopy=False):
         state = t.state.name.lower()
+        if state == "waiting":
+            continue
         if state == "fail" and t.user_attrs.get("interrupted"):
             state = "interrupted"
         rec = {

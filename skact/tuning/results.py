@@ -50,9 +50,21 @@ def _json_default(obj):
     return str(obj)
 
 
+def _strict(obj):
+    """``obj`` with infinite and NaN floats as the strings "inf", "-inf" and "nan": JSON has
+    no such numbers, and strict readers (jq, JavaScript) refuse Python's ``Infinity``."""
+    if isinstance(obj, Mapping):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    if isinstance(obj, (float, np.floating)) and not math.isfinite(obj):
+        return str(float(obj))
+    return obj
+
+
 def write_summary(path, summary: Mapping):
-    """``summary.json`` (UTF-8, indented)."""
-    text = json.dumps(summary, indent=2, default=_json_default, allow_nan=False) + "\n"
+    """``summary.json`` (UTF-8, indented, strict JSON: see :func:`_strict`)."""
+    text = json.dumps(_strict(summary), indent=2, default=_json_default, allow_nan=False) + "\n"
     return write_atomic(path, lambda fh: fh.write(text))
 
 
@@ -89,6 +101,8 @@ def make_summary(tuner: Tuner, result: TuneResult, *, data_path, command, starte
         "best_params": result.best_params,
         "best_score": _finite(best["score"]) if best else None,
         "best_score_std": best.get("score_std") if best else None,
+        "constant_score": result.baseline.score if result.baseline else None,
+        "no_better_than_constant": no_better_than_constant(tuner, result) is not None,
         "cv_scores": best.get("cv_scores") if best else None,
         "best_trial": best["number"] if best else None,
         "scoring": tuner.scoring,
@@ -125,6 +139,18 @@ def make_summary(tuner: Tuner, result: TuneResult, *, data_path, command, starte
         "versions": versions(),
         "command": command,
     }
+
+
+def no_better_than_constant(tuner: Tuner, result: TuneResult) -> str | None:
+    """The warning for a best model that scores no better than a constant prediction
+    (:func:`~skact.tuning.baseline.constant_warning`), or ``None``."""
+    from skact.tuning.baseline import constant_warning
+
+    best = result.best
+    if best is None:
+        return None
+    return constant_warning(best["score"], best.get("score_std"), result.baseline,
+                            tuner.scoring, tuner.dataset.n_rows)
 
 
 def _classes(ds):

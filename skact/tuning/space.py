@@ -23,8 +23,11 @@ import numpy as np
 
 from skact.exceptions import SpaceError
 
-#: Activations searched when ``--activations`` is not given.
-DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu")
+#: Activations searched (``tune``) and compared (``compare``) when ``--activations`` is not
+#: given: the classic four, the modern smooth ones, and the Tabular estimators' defaults
+#: (SELU, Mish).
+DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu",
+                       "mish")
 
 #: Parameters holding layer widths, stored in studies and files as strings like ``"128-64"``.
 LAYER_PARAMS = ("hidden_layer_sizes", "conv_channels")
@@ -227,23 +230,91 @@ class SearchSpace:
 def default_space(model: str = "mlp") -> SearchSpace:
     """The search space ``skact tune`` uses unless ``--space`` is given.
 
+    It is centred on the strong defaults of the estimators ``tune`` builds
+    (:class:`~skact.TabularMLPClassifier` / :class:`~skact.TabularMLPRegressor` for
+    ``"mlp"``, :class:`~skact.CNNClassifier` / :class:`~skact.CNNRegressor` for ``"cnn"``),
+    so those defaults are a point of the space and the first trial
+    (:func:`starting_trials`).
+
     Examples
     --------
-    >>> sorted(default_space("mlp").params)
-    ['activation', 'alpha', 'batch_size', 'dropout', 'hidden_layer_sizes', 'learning_rate_init']
+    >>> sorted(default_space("mlp").params)  # doctest: +NORMALIZE_WHITESPACE
+    ['activation', 'batch_size', 'dropout', 'hidden_layer_sizes', 'learning_rate_init',
+     'numeric_embedding', 'weight_decay']
     """
     params: dict[str, Any] = {"activation": Choice(DEFAULT_ACTIVATIONS)}
     if model == "cnn":
-        params["conv_channels"] = Choice(("8-16", "16-32", "32-64"))
+        params["conv_channels"] = Choice(("16-32", "32-64", "16-32-64", "32-64-128"))
         params["kernel_size"] = Choice((3, 5))
-        params["hidden_layer_sizes"] = Choice(("32", "64", "128"))
-    else:
-        params["hidden_layer_sizes"] = Choice(("32", "64", "128", "64-32", "128-64", "128-64-32"))
-    params["learning_rate_init"] = FloatRange(1e-4, 3e-2, log=True)
-    params["alpha"] = FloatRange(1e-6, 1e-2, log=True)
-    params["dropout"] = FloatRange(0.0, 0.5, step=0.1)
-    params["batch_size"] = Choice((32, 64, 128, 256))
+        params["hidden_layer_sizes"] = Choice(("64", "100", "128"))
+        params["learning_rate_init"] = FloatRange(3e-4, 1e-2, log=True)
+        params["dropout"] = FloatRange(0.0, 0.4, step=0.1)
+        params["weight_decay"] = Choice((0.0, 1e-4, 1e-3, 1e-2))
+        return SearchSpace(params)
+    params["hidden_layer_sizes"] = Choice(("128-128", "256-256", "256-256-256", "512-512"))
+    params["learning_rate_init"] = FloatRange(1e-3, 1e-2, log=True)
+    params["dropout"] = FloatRange(0.0, 0.4, step=0.05)
+    params["weight_decay"] = Choice((0.0, 1e-4, 1e-3, 1e-2))
+    params["numeric_embedding"] = Choice(("periodic", "piecewise_linear", None))
+    params["batch_size"] = Choice(("auto", 64, 128, 512))  # auto: 256 rows
     return SearchSpace(params)
+
+
+def _inside(spec, value) -> bool:
+    """Whether ``value`` is a point of ``spec`` (an Optuna distribution would accept it)."""
+    if isinstance(spec, Choice):
+        return any(type(c) is type(value) and c == value for c in spec.choices)
+    if isinstance(spec, (FloatRange, IntRange)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not spec.low <= value <= spec.high:
+            return False
+        if spec.step is None or (isinstance(spec, IntRange) and spec.log):
+            return True
+        k = (value - spec.low) / spec.step
+        return math.isclose(k, round(k), abs_tol=1e-9)
+    return False
+
+
+def starting_trials(space: SearchSpace, defaults: Mapping) -> list[dict]:
+    """The trials ``skact tune`` runs before its sampler takes over.
+
+    The first is the estimator's own defaults (``defaults``, e.g. ``get_params()`` of a
+    fresh estimator), then one trial per other activation of the space with everything
+    else at those defaults, so every activation is tried at least once whatever the
+    budget and the data. A parameter whose default is not a point of the space (a range
+    in a ``--space`` file that leaves it out) is left to the sampler.
+
+    Examples
+    --------
+    >>> space = SearchSpace({"activation": Choice(("relu", "tanh", "selu")),
+    ...                      "dropout": FloatRange(0.0, 0.4, step=0.05),
+    ...                      "hidden_layer_sizes": Choice(("8", "16"))})
+    >>> defaults = {"activation": "selu", "dropout": 0.15, "hidden_layer_sizes": (256,)}
+    >>> for trial in starting_trials(space, defaults):
+    ...     print(trial)
+    {'activation': 'selu', 'dropout': 0.15}
+    {'activation': 'relu', 'dropout': 0.15}
+    {'activation': 'tanh', 'dropout': 0.15}
+    """
+    base = {}
+    for name, spec in space.params.items():
+        if name not in defaults or isinstance(spec, Fixed) or name == "activation":
+            continue
+        value = defaults[name]
+        if name in LAYER_PARAMS:
+            value = format_layers(value)
+        if _inside(spec, value):
+            base[name] = value
+    spec = space.params.get("activation")
+    if not isinstance(spec, Choice):
+        return [base] if base else []
+    activations = [a for a in spec.choices if isinstance(a, str)]
+    first = defaults.get("activation")
+    if first in activations:
+        activations.remove(first)
+        activations.insert(0, first)
+    return [{"activation": a, **base} for a in activations]
 
 
 def grid_space(model: str = "mlp", activations=DEFAULT_ACTIVATIONS) -> SearchSpace:

@@ -1,0 +1,124 @@
+"""What ``skact tune --n-trials 10`` gets: the tuned model against the strong defaults,
+gradient boosting and a linear model, under tune's own cross-validation.
+
+For each data set the table is written to a CSV and loaded exactly as ``skact tune`` loads
+it; the search is the CLI's (``Tuner``, default space, default scorer: balanced accuracy
+or R², 5-fold, seed 0). The strong-default estimator (``TabularMLPClassifier`` /
+``TabularMLPRegressor``), ``HistGradientBoosting`` and ``LogisticRegression`` /
+``RidgeCV`` are cross-validated on the same folds with the same scorer and tune's own
+preprocessing. One thread each.
+
+    python benchmarks/tune_quality.py                      # writes benchmarks/README.md
+    python benchmarks/tune_quality.py --datasets iris --n-trials 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread each, before numpy/torch load
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+MARKER = "<!-- tune -->"
+DATASETS = ["iris", "coffee", "wine", "penguins", "diabetes", "fermentation"]
+
+
+def tune_one(name, n_trials):
+    """Scores (mean, std) of the tuned model and the yardsticks on one data set."""
+    import numpy as np
+    from quality import load, make_model
+    from sklearn.model_selection import cross_val_score
+
+    from skact.data import load_table
+    from skact.tuning import OptunaSettings, Tuner
+    from skact.tuning.objective import make_pipeline
+
+    X, y, task = load(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.csv"
+        X.assign(target=y).to_csv(path, index=False)
+        dataset = load_table(path, target="target")
+    tuner = Tuner(dataset, n_trials=n_trials, cv=5, settings=OptunaSettings(seed=0))
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = tuner.run()
+        seconds = time.perf_counter() - start
+        folds, scoring = tuner.splitter(), tuner.scoring
+
+        def cv(model):
+            s = cross_val_score(model, dataset.X, dataset.y, cv=folds, scoring=scoring)
+            return float(np.mean(s)), float(np.std(s))
+
+        rows = {
+            "tune": (result.best["score"], result.best["score_std"]),
+            "defaults": cv(make_pipeline(dataset, "mlp", {}, tuner.base_params)),
+            "hgb": cv(make_model("hgb", task)),
+            "linear": cv(make_model("linear", task)),
+        }
+    baseline = tuner.constant_baseline()
+    rows["constant"] = (baseline.score, 0.0) if baseline else (float("nan"), 0.0)
+    return {"rows": rows, "scoring": scoring, "n": len(dataset.X), "seconds": seconds}
+
+
+COLUMNS = [("tune", "skact tune"), ("defaults", "Tabular* defaults"),
+           ("hgb", "HistGradientBoosting"), ("linear", "linear"), ("constant", "constant")]
+
+
+def table(results):
+    lines = ["| data set | rows | scorer | " + " | ".join(c for _, c in COLUMNS) + " | tune s |",
+             "|" + "---|" * (4 + len(COLUMNS))]
+    for name, r in results.items():
+        cells = [f"{r['rows'][k][0]:.4f} ± {r['rows'][k][1]:.3f}" for k, _ in COLUMNS]
+        lines.append(f"| {name} | {r['n']} | {r['scoring']} | " + " | ".join(cells)
+                     + f" | {r['seconds']:.0f} |")
+    return "\n".join(lines)
+
+
+def write_readme(text, n_trials):
+    section = (
+        f"{MARKER}\n## `skact tune` against its own defaults (`python benchmarks/tune_quality.py`)"
+        f"\n\n- date: {dt.date.today().isoformat()}; machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores, one thread; {n_trials} trials, 5-fold CV, seed 0, tune's "
+        "default space and scorer; every column on the same folds.\n"
+        "- `*`: the estimator `skact tune` builds, at its defaults (tune's first trial); "
+        "constant: predicting the class frequencies or the mean.\n\n"
+        f"{text}\n{MARKER}\n"
+    )
+    from quality import replace_section
+
+    replace_section(MARKER, section)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--n-trials", type=int, default=10)
+    args = parser.parse_args(argv)
+    import optuna
+    import torch
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    results = {}
+    for name in args.datasets.split(","):
+        results[name] = tune_one(name, args.n_trials)
+        print(table({name: results[name]}).splitlines()[-1], flush=True)
+    text = table(results)
+    print(text)
+    if args.datasets == ",".join(DATASETS) and args.n_trials == 10:
+        write_readme(text, args.n_trials)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
