@@ -23,9 +23,17 @@ class RegressorTask:
 
     _is_classifier_net = False
     _out_activation = "identity"
-    # squared error trains on standardised targets; False: on the user's targets, the
-    # output bias starting at their mean (MLPRegressor: see _target_scaling)
-    _standardise_target = True
+
+    def _standardises_target(self):
+        """``target_scaling``: 'standard' trains on standardised targets, None on the
+        user's own (see :meth:`_target_scaling`)."""
+        scaling = self.target_scaling
+        if scaling not in (None, "standard"):
+            raise ValueError(
+                f"target_scaling must be None (train on y in its own units) or 'standard' "
+                f"(train on (y - mean) / std), got {scaling!r}."
+            )
+        return scaling == "standard"
 
     def _encode_targets(self, y, sample_weight, *, first_pass, incremental, classes):
         loss = self.loss
@@ -46,9 +54,9 @@ class RegressorTask:
             )
         if first_pass:
             self._y_mean, self._y_scale = self._target_scaling(y, sample_weight, incremental)
-        if self._standardise_target:
-            return (y - self._y_mean) / self._y_scale, sample_weight
-        return y, sample_weight
+        # the scale chosen by the first fit (0 and 1 in the user's units), also for the
+        # partial_fits after it, whatever target_scaling says now
+        return (y - self._y_mean) / self._y_scale, sample_weight
 
     def _target_scaling(self, y, sample_weight, incremental):
         """Per-output (weighted) mean and std for squared error; identity for Poisson.
@@ -56,19 +64,20 @@ class RegressorTask:
         Raw targets in the hundreds make the default network (Adam at lr 1e-3,
         200 epochs) fit badly: Adam moves each weight by about the learning rate
         per step, so an output bias needs ~mean/lr steps to reach the targets'
-        mean (150,000 for load_diabetes). Two remedies, by estimator:
+        mean (150,000 for load_diabetes). Two remedies, by ``target_scaling``:
 
-        - standardising (CNN and Tabular estimators): training on
+        - 'standard' (the CNN and Tabular estimators' default): training on
           ``(y - mean) / std`` and mapping predictions back. Adam is blind to the
           loss's scale but not to the weights' scale: the output weights this
           needs are ``std`` times smaller than on the user's targets, so the same
           ``learning_rate_init`` moves the output ``std`` times faster, relative to
           the targets, than scikit-learn's MLP (and ``alpha``, ``tol`` and
           ``loss_`` change meaning by ``1/std**2``);
-        - the drop-in MLPRegressor keeps scikit-learn's problem exactly (the user's
-          units, so every parameter means what it means there) and only starts
-          the output bias at the (weighted) mean, which that remedy needs no
-          rescaling for (returned here as mean 0, scale 1; see ``make_net``).
+        - None (the drop-in MLPRegressor's default) keeps scikit-learn's problem
+          exactly (the user's units, so every parameter means what it means
+          there) and only starts the output bias at the (weighted) mean, which
+          needs no rescaling (returned here as mean 0, scale 1; see
+          ``make_net``).
 
         ``partial_fit`` sees one batch first, too little to estimate from, so it
         trains on the raw targets from a zero bias, as scikit-learn does.
@@ -77,7 +86,7 @@ class RegressorTask:
         if self._loss_kind == "poisson" or incremental:
             return zeros, ones
         mean = np.average(y, axis=0, weights=sample_weight)
-        if not self._standardise_target:
+        if not self._standardises_target():
             self._initial_output_bias = mean  # taken (and removed) by make_net
             return zeros, ones
         scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))

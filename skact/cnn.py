@@ -235,6 +235,11 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
     loss : {{'squared_error', 'poisson'}}, default='squared_error'
         As in :class:`MLPRegressor`.
 
+    target_scaling : {{None, 'standard'}}, default='standard'
+        As in :class:`MLPRegressor`, whose default is None: 'standard' trains on
+        ``(y - mean) / std``, so targets of any spread train as quickly as unit
+        ones.
+
     {activation}
 
     {training}
@@ -254,12 +259,12 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
     -----
     {notes}
 
-    With ``loss='squared_error'`` the targets are standardised internally
-    (weighted mean and standard deviation from the first fit; not by
-    ``partial_fit``, whose first batch is too small to tell) and predictions
-    mapped back to your units, so the default network copes with targets in
-    any range; ``loss_``, ``loss_curve_`` and the output layer's weights are on
-    the standardised scale.
+    With ``loss='squared_error'`` the targets are standardised internally by
+    default (``target_scaling='standard'``: weighted mean and standard deviation
+    from the first fit; not by ``partial_fit``, whose first batch is too small
+    to tell) and predictions mapped back to your units, so the default network
+    copes with targets in any range; ``loss_``, ``loss_curve_`` and the output
+    layer's weights are on the standardised scale.
 
     {sample_weight_note}
     """
@@ -308,6 +313,7 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
         warmup_fraction=0.0,
         weight_decay=0.0,
         learnable_activation=True,
+        target_scaling="standard",
     ):
         store_params(self, locals())
 

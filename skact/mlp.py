@@ -171,6 +171,16 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
         Half squared error with an identity output, or Poisson deviance with
         an exponential output (for counts; y must be non-negative).
 
+    target_scaling : {{None, 'standard'}}, default=None
+        None trains on ``y`` in its own units, as scikit-learn does, with the
+        output bias starting at the (weighted) mean of ``y``. 'standard' trains
+        on ``(y - mean) / std`` and maps predictions back: targets of any spread
+        (grams in the thousands, fractions near 0) then train as quickly as unit
+        ones, but the same ``learning_rate_init`` moves the fit ``std`` times
+        faster relative to ``y``, and ``loss_`` is on the standardised scale.
+        Ignored with ``loss='poisson'`` and by ``partial_fit`` (one batch is too
+        little to estimate a scale from).
+
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units in each hidden layer; ``()`` gives a linear model.
 
@@ -208,10 +218,9 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     steps to get there, which is why its default network fails on targets in
     the hundreds. Everything else is scikit-learn's problem in your units
     (``loss_``, ``alpha``, ``tol`` and ``learning_rate_init`` mean the same).
-    Targets whose spread is far from 1 (thousands) train faster scaled, e.g.
-    with :class:`~sklearn.compose.TransformedTargetRegressor`;
-    :class:`TabularMLPRegressor` and :class:`CNNRegressor` standardise them
-    internally.
+    Targets whose spread is far from 1 (thousands, or fractions) train much
+    faster standardised: ``target_scaling='standard'`` (the default of
+    :class:`TabularMLPRegressor` and :class:`CNNRegressor`).
 
     Examples
     --------
@@ -228,7 +237,6 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
     """
 
     __doc__ = _docs.fill(__doc__)
-    _standardise_target = False  # scikit-learn's problem, in the user's units
 
     def __init__(
         self,
@@ -269,6 +277,7 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
         learnable_activation=False,
         input_scaling=None,
         numeric_embedding=None,
+        target_scaling=None,
     ):
         store_params(self, locals())
 

@@ -133,8 +133,7 @@ class TabularMLPRegressor(MLPRegressor):
     """
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
-        base="MLPRegressor", activation="mish", extra=""))
-    _standardise_target = True  # its defaults were settled on standardised targets
+        base="MLPRegressor", activation="mish", extra=" ``target_scaling='standard'``,"))
     _partial_fit_hidden_by_early_stopping = True
     _auto_batch_size = 256  # batch_size='auto': 256 rows, all of them on smaller data
 
@@ -177,5 +176,6 @@ class TabularMLPRegressor(MLPRegressor):
         learnable_activation=True,
         input_scaling="robust",
         numeric_embedding="periodic",
+        target_scaling="standard",  # its defaults were settled on standardised targets
     ):
         store_params(self, locals())

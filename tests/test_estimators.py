@@ -387,15 +387,32 @@ def test_string_labels_round_trip(iris):
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X))
 
 
-@pytest.mark.parametrize("cls", [CNNRegressor, TabularMLPRegressor])
-def test_regression_targets_are_standardised_internally(cls):
+@pytest.mark.parametrize("cls, params", [(CNNRegressor, {}), (TabularMLPRegressor, {}),
+                                         (MLPRegressor, {"target_scaling": "standard"})])
+def test_regression_targets_are_standardised_internally(cls, params):
     X, y = make_regression(n_samples=150, n_features=6, noise=5.0, random_state=0)
     y_raw = 1000.0 + 300.0 * y / y.std()
-    reg = quiet_fit(small(cls, max_iter=100), X, y_raw)
+    reg = quiet_fit(small(cls, max_iter=100, **params), X, y_raw)
     assert abs(reg.predict(X).mean() - 1000.0) < 50
     assert reg.score(X, y_raw) > 0.8
     # the loss is on the standardised scale, so it starts near 0.5 not near 1e6/2
     assert reg.loss_curve_[0] < 5
+
+
+def test_target_scaling_standard_fits_a_wide_target_the_drop_in_default_cannot():
+    """Body mass in grams: a spread of ~800. In the target's own units (scikit-learn's
+    problem) Adam's steps of ~learning_rate_init cannot grow the output weights that far
+    in 200 epochs; standardised, the same network fits it."""
+    X, y = make_regression(n_samples=300, n_features=6, noise=10.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    grams = 4200.0 + 800.0 * y / y.std()
+    own_units = quiet_fit(MLPRegressor(random_state=0), X, grams).score(X, grams)
+    standard = quiet_fit(MLPRegressor(target_scaling="standard", random_state=0), X, grams)
+    assert standard.score(X, grams) > 0.9 > own_units
+    assert MLPRegressor().target_scaling is None
+    assert TabularMLPRegressor().target_scaling == CNNRegressor().target_scaling == "standard"
+    with pytest.raises(ValueError, match=r"target_scaling must be None .* or 'standard'"):
+        MLPRegressor(target_scaling="minmax").fit(X, grams)
 
 
 def test_mlp_regressor_starts_at_the_target_mean_in_the_users_units():
@@ -505,7 +522,7 @@ def test_float32_input_trains_in_float32(iris):
 def test_sample_weight_two_equals_repeating_the_row():
     X, y = make_classification(n_samples=40, n_features=5, random_state=0)
     weights = np.where(np.arange(40) % 4 == 0, 2, 1)
-    full_batch = {"batch_size": 200, "shuffle": False}
+    full_batch = {"batch_size": "auto", "shuffle": False}  # min(200, n): one batch
     weighted = quiet_fit(small(MLPClassifier, **full_batch), X, y, sample_weight=weights)
     repeated = quiet_fit(small(MLPClassifier, **full_batch),
                          np.repeat(X, weights, axis=0), np.repeat(y, weights))
