@@ -11,6 +11,7 @@ with what to try.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["Baseline", "constant_baseline", "constant_warning"]
@@ -50,7 +51,7 @@ def constant_warning(best_score, best_std, baseline: Baseline | None, scoring: s
     noise (within one standard deviation across folds), else ``None``."""
     if baseline is None or best_score is None:
         return None
-    margin = best_std if best_std is not None and best_std == best_std else 0.0
+    margin = best_std if best_std is not None and math.isfinite(best_std) else 0.0
     if best_score > baseline.score + margin:
         return None
     tips = [

@@ -114,6 +114,14 @@ def scrub(text: str, url: str | None) -> str:
     return text
 
 
+def is_storage_failure(exc: BaseException) -> bool:
+    """An error of the storage rather than of a trial: an OSError (disk full, I/O), a
+    database error, or the assertion Optuna's journal storage fails after a lost write."""
+    if isinstance(exc, OSError) or type(exc).__module__.startswith("sqlalchemy"):
+        return True
+    return isinstance(exc, AssertionError) and "Should not reach" in str(exc)
+
+
 def storage_error(url: str | None, doing: str, exc: BaseException) -> StudyError:
     """One line for a storage failure: what was being done, where, and the cause, with no
     secret from the URL; a missing driver module or a full disk is named with its fix."""

@@ -27,6 +27,7 @@ from skact.exceptions import StudyError
 from skact.tuning.storages import (
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
+    is_storage_failure,
     journal_storage,
     mask_url,
     rdb_storage,
@@ -355,27 +356,23 @@ def fail_dead_workers_trials(study) -> int:
     return n
 
 
-def enqueue_trials(study, trials: list[dict], storage: str | None = None) -> int:
-    """Queue ``trials`` (parameter dicts) to run first; returns how many were queued.
+def enqueue_trials(study, trials: list[dict], storage: str | None = None) -> None:
+    """Queue ``trials`` (parameter dicts) to run first.
 
     A trial whose parameters the study already holds (done, running or queued, e.g. by an
     earlier run or another worker) is skipped, so resuming a study or starting several
     workers on one does not repeat them. Ctrl-C is held through it (Optuna's bookkeeping).
     """
-    queued = 0
     with CTRL_C.held():
         try:
             for params in trials:
-                before = len(study.get_trials(deepcopy=False))
                 study.enqueue_trial(params, skip_if_exists=True)
-                queued += len(study.get_trials(deepcopy=False)) > before
         except Exception as exc:
             # the storage failed (a full disk, a database gone): one line, nothing lost
-            if not (isinstance(exc, OSError) or type(exc).__module__.startswith("sqlalchemy")):
+            if not is_storage_failure(exc):
                 raise
             raise storage_error(storage, "queue the first trials", exc) from None
     CTRL_C.raise_if_pending()  # the queue is whole: a Ctrl-C pressed meanwhile ends here
-    return queued
 
 
 def _fail_abandoned_trials(study, numbers):

@@ -39,7 +39,7 @@ from skact.tuning.space import (
     parse_layers,
     starting_trials,
 )
-from skact.tuning.storages import storage_error
+from skact.tuning.storages import is_storage_failure, storage_error
 from skact.tuning.study import (
     CTRL_C,
     OptunaSettings,
@@ -47,14 +47,6 @@ from skact.tuning.study import (
     enqueue_trials,
     open_study,
 )
-
-
-def _is_storage_failure(exc: BaseException) -> bool:
-    """An error of the storage rather than of a trial: an OSError (disk full, I/O), a
-    database error, or the assertion Optuna's journal storage fails after a lost write."""
-    if isinstance(exc, OSError) or type(exc).__module__.startswith("sqlalchemy"):
-        return True
-    return isinstance(exc, AssertionError) and "Should not reach" in str(exc)
 
 
 @dataclass
@@ -247,7 +239,7 @@ class Tuner:
         except ValueError:
             return None
         except Exception as exc:  # the storage
-            if _is_storage_failure(exc):
+            if is_storage_failure(exc):
                 return None
             raise
 
@@ -329,7 +321,7 @@ class Tuner:
         except Exception as exc:
             # the storage failed (a full disk, a database gone): one line, the finished
             # trials stay in the storage
-            if not _is_storage_failure(exc):
+            if not is_storage_failure(exc):
                 raise
             _fail_abandoned_trials(study, started)
             raise storage_error(self.settings.storage, "record a trial", exc) from None
