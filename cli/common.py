@@ -26,7 +26,7 @@ def interrupted_status() -> int:
     """The exit status for the interrupt being handled: 130 (Ctrl-C) or 143 (SIGTERM)."""
     import signal
 
-    from skact.tuning.study import CTRL_C
+    from skact._interrupt import CTRL_C
 
     return TERMINATED if CTRL_C.signum == signal.SIGTERM else INTERRUPTED
 
@@ -139,8 +139,8 @@ def handle_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from skact._interrupt import CTRL_C
         from skact.exceptions import SkactError
-        from skact.tuning.study import CTRL_C
 
         debug = _traceback_wanted(kwargs.get("debug", False))
         try:
