@@ -66,8 +66,8 @@ def predict(
     with quiet(not debug):
         bundle = load_model(model, allow_pickle=allow_pickle)
     if bundle["format_version"] < MODEL_FORMAT_VERSION:  # loaded from a pickle
-        render.info(f"Warning: {model} is a pickle, loaded because of --allow-pickle; "
-                    f"convert it once with: python -m skact.model_files {model}")
+        render.warning(f"{model} is a pickle, loaded because of --allow-pickle; "
+                       f"convert it once with: python -m skact.model_files {model}")
     with quiet(not debug):
         # numbers where the model learnt numbers; every other column as the file has it
         df = read_csv(data, numeric=numeric_columns(bundle))

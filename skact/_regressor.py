@@ -24,21 +24,15 @@ class RegressorTask:
     _is_classifier_net = False
     _out_activation = "identity"
 
-    def _standardises_target(self):
-        """``target_scaling``: 'standard' trains on standardised targets, None on the
-        user's own (see :meth:`_target_scaling`)."""
-        scaling = self.target_scaling
-        if scaling not in (None, "standard"):
-            raise ValueError(
-                f"target_scaling must be None (train on y in its own units) or 'standard' "
-                f"(train on (y - mean) / std), got {scaling!r}."
-            )
-        return scaling == "standard"
-
     def _encode_targets(self, y, sample_weight, *, first_pass, incremental, classes):
         loss = self.loss
         if not isinstance(loss, str) or loss not in ("squared_error", "poisson"):
             raise _invalid(self, "loss", "one of 'squared_error', 'poisson'", loss)
+        if self.target_scaling not in (None, "standard"):  # checked on every path
+            raise ValueError(
+                f"target_scaling must be None (train on y in its own units) or 'standard' "
+                f"(train on (y - mean) / std), got {self.target_scaling!r}."
+            )
         self._loss_kind = loss
         self._out_activation = "exp" if loss == "poisson" else "identity"
         y = np.asarray(y, dtype=np.float64)
@@ -86,7 +80,7 @@ class RegressorTask:
         if self._loss_kind == "poisson" or incremental:
             return zeros, ones
         mean = np.average(y, axis=0, weights=sample_weight)
-        if not self._standardises_target():
+        if self.target_scaling is None:
             self._initial_output_bias = mean  # taken (and removed) by make_net
             return zeros, ones
         scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))

@@ -297,8 +297,7 @@ def hold_out(X, y, w, *, fraction, stratify, rng):
 def mini_batch_size(estimator, n_samples):
     """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows."""
     if estimator.batch_size == "auto":
-        # scikit-learn's 200; the Tabular estimators' recipe uses 256
-        return min(getattr(estimator, "_auto_batch_size", 200), n_samples)
+        return min(estimator._auto_batch_size, n_samples)  # 256 for the Tabular estimators
     if estimator.batch_size == "adaptive":
         # about 8 steps per epoch on small data sets (one full batch of 96 rows would
         # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up

@@ -64,6 +64,7 @@ class BaseNeuralNet(BaseEstimator):
     """
 
     _allow_nd = False
+    _auto_batch_size = 200  # batch_size='auto': scikit-learn's min(200, n_samples)
     _accept_sparse = ("csr", "csc")
     # scikit-learn's MLPs keep partial_fit with early_stopping=True and raise in it; the
     # Tabular estimators, whose default it is, hide the method instead (see _validation)

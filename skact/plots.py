@@ -293,10 +293,12 @@ def comparison_plots(comparison, out_dir) -> list[Path]:
 
     Returns the paths written.
     """
+    from skact._comparison import fits_description
+
     out_dir = Path(out_dir)
     loss = loss_curves(
         comparison.curves_by_activation("loss"),
-        title=f"Training loss (mean ± std over {_fit_count(comparison)})",
+        title=f"Training loss (mean ± std over {fits_description(comparison.settings)})",
     )
     scores = score_plot(comparison.scores_by_activation(), scoring=comparison.scoring,
                         best=comparison.best)
@@ -307,9 +309,3 @@ def comparison_plots(comparison, out_dir) -> list[Path]:
         save_figure(scores, out_dir / "scores.png"),
         save_figure(fractions, out_dir / "diagnostics.png"),
     ]
-
-
-def _fit_count(comparison):
-    from skact._comparison import fits_description
-
-    return fits_description(comparison.settings)

@@ -413,6 +413,10 @@ def test_target_scaling_standard_fits_a_wide_target_the_drop_in_default_cannot()
     assert TabularMLPRegressor().target_scaling == CNNRegressor().target_scaling == "standard"
     with pytest.raises(ValueError, match=r"target_scaling must be None .* or 'standard'"):
         MLPRegressor(target_scaling="minmax").fit(X, grams)
+    for bad in (MLPRegressor(target_scaling="minmax", loss="poisson").fit,
+                MLPRegressor(target_scaling="minmax").partial_fit):  # paths that never scale
+        with pytest.raises(ValueError, match="target_scaling must be"):
+            bad(X, np.abs(grams))
 
 
 def test_mlp_regressor_starts_at_the_target_mean_in_the_users_units():

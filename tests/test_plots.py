@@ -49,7 +49,7 @@ def test_loss_plot_title_and_legend_count_fits_in_the_singular_too(tmp_path):
                             settings={"runs": 1, "cv": 2})
     plots.comparison_plots(comparison, tmp_path)
     fig = plots.loss_curves(comparison.curves_by_activation("loss"),
-                            title=f"Training loss ({plots._fit_count(comparison)})")
+                            title=f"Training loss ({fits_description(comparison.settings)})")
     assert fig.axes[0].get_title() == "Training loss (1 run x 2 folds)"
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["relu (1 fit)", "tanh (2 fits)"]

@@ -131,7 +131,9 @@ class Tuner:
         self.timeout = timeout
         self.n_folds = cv
         self.scoring = check_scoring(scoring or default_scoring(dataset.task))
-        self.max_epochs = max_epochs or estimator_class(model, dataset.task)().max_iter
+        #: The parameters of the estimator the search builds, at its defaults.
+        self.estimator_defaults = estimator_class(model, dataset.task)().get_params()
+        self.max_epochs = max_epochs or self.estimator_defaults["max_iter"]
         self.n_jobs = n_jobs
         self.settings = settings or OptunaSettings()
         self.prune = prune
@@ -253,8 +255,7 @@ class Tuner:
     def starting_trials(self) -> list[dict]:
         """The trials run before the sampler takes over: the estimator's defaults, then one
         per other activation (:func:`~skact.tuning.space.starting_trials`)."""
-        defaults = estimator_class(self.model, self.dataset.task)().get_params()
-        return starting_trials(self.space, defaults)
+        return starting_trials(self.space, self.estimator_defaults)
 
     def constant_baseline(self):
         """The score of a constant prediction under this search's folds and scorer
