@@ -24,7 +24,7 @@ import pandas as pd
 
 from skact.exceptions import DataError
 
-from .text_numbers import _TextNumbers, numbers_from_text
+from .text_numbers import _is_number_dtype, _is_text, _TextNumbers, numbers_from_text
 
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 _SNIFF_BYTES = 8192
@@ -332,11 +332,11 @@ def _check_magnitudes(path: Path, df: pd.DataFrame, numeric: list[str] | None) -
     names = [c for c in numeric if c in df.columns] if numeric is not None else list(df.columns)
     for name in names:
         column = df[name]
-        if numeric is not None and _is_text_dtype(column):
+        if numeric is not None and _is_text(column):
             # a model's number column with stray text: the numbers in it, the text is the
             # caller's to report
             column = pd.to_numeric(column, errors="coerce")
-        elif not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        elif not _is_number_dtype(column):
             continue
         values = column.to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
@@ -351,6 +351,3 @@ def _check_magnitudes(path: Path, df: pd.DataFrame, numeric: list[str] | None) -
             "or leave the cells empty where a value is missing"
         )
 
-
-def _is_text_dtype(column: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)

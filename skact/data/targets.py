@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .text_numbers import _is_number_dtype
+
 #: Column names that say "label", for the suggestion when the last column is not one.
 _LABEL_NAMES = re.compile(
     r"(?i)(target|label|labels|class|classes|y|outcome|species|category|diagnosis|response)")
@@ -24,7 +26,7 @@ def _not_a_label(name: str, y: pd.Series) -> str | None:
     """Why a column taken as the target by default looks like an id, a year or a date
     rather than a label or a quantity to predict; None when nothing says so."""
     values = y.dropna()
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    numeric = _is_number_dtype(values)
     whole = numeric and bool(np.all(values == np.round(values)))
     if whole and len(values) and values.min() >= 1800 and values.max() <= 2100:
         return f"holds years ({int(values.min())}..{int(values.max())})"
@@ -47,7 +49,7 @@ def _label_candidates(df: pd.DataFrame, target: str, max_classes: int) -> list[s
         col = df[name].dropna()
         if len(col) == 0:
             continue
-        text = not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+        text = not _is_number_dtype(col)
         few = 2 <= col.nunique() <= max_classes and col.nunique() * 2 <= len(col)
         if few and (text or _LABEL_NAMES.fullmatch(name)):
             found.append(name)
@@ -63,7 +65,7 @@ def default_target_warnings(df: pd.DataFrame, target: str,
     why = _not_a_label(target, df[target])
     candidates = _label_candidates(df, target, max_classes)
     y = df[target]
-    text_target = not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+    text_target = not _is_number_dtype(y)
     named = [c for c in candidates if _LABEL_NAMES.fullmatch(c)]
     if why is None and not text_target and named and not _LABEL_NAMES.fullmatch(target):
         why = f"is a column of numbers while {named[0]!r} is named like a label"
