@@ -154,20 +154,25 @@ class TrialProgress:
             if self.folds > 1:
                 self._folds_done.pop(record.get("number"), None)
             self._last = time.monotonic()
-        self.progress.update(self.task, advance=1, best=self.best or "-", pruned=self.pruned)
+        # drawn now, not at the next tick: on a fast search the count could skip a state
+        self.progress.update(self.task, advance=1, best=self.best or "-", pruned=self.pruned,
+                             refresh=True)
 
     def on_epoch(self, event) -> None:
         """Where a fit is (any thread)."""
         key = (event.tag, event.fit)
         with self._lock:
+            first_sight = key not in self._running and not event.finished
             if not event.finished:
                 of = f"/{event.max_epochs}" if event.max_epochs else ""
                 self._running[key] = f"{self.describe(event)} · epoch {event.epoch}{of}"
-                return
-            self._running.pop(key, None)
-            if self.folds > 1:  # a fold of a trial still running: count it for the ETA
-                self._folds_done[event.tag] = self._folds_done.get(event.tag, 0) + 1
-                self._last = time.monotonic()
+            else:
+                self._running.pop(key, None)
+                if self.folds > 1:  # a fold of a trial still running: count it for the ETA
+                    self._folds_done[event.tag] = self._folds_done.get(event.tag, 0) + 1
+                    self._last = time.monotonic()
+        if first_sight:  # every fit is drawn at least once, however fast it trains
+            self.progress.refresh()
 
     # -- text --------------------------------------------------------------------------
     def eta(self) -> float | None:
