@@ -112,18 +112,21 @@ class ConvergenceMonitor(Callback):
                           "last_loss": self.loss_}
         self.loss_ = self.fallback_loss_
 
+    def _live(self, net):
+        """The module's tensors, found once per fit (``state_dict()`` walks every submodule)."""
+        live = self.__dict__.get("_live_state")
+        if live is None:
+            live = self._live_state = {
+                k: v.detach() for k, v in net.module_.state_dict().items()}
+        return live
+
     def _keep_fallback(self, net, epoch, loss):
         """Remember the weights with the lowest training loss so far: what a
         diverged run falls back to (they must still give finite predictions,
         which the epochs just before a blow-up often do not)."""
-        fallback = self.fallback_state_
-        if fallback is None or epoch == 0 or "_live_state" not in self.__dict__:
-            # the module's tensors, found once per fit (state_dict() walks every submodule)
-            self._live_state = {k: v.detach() for k, v in net.module_.state_dict().items()}
-            self.fallback_state_ = {k: v.clone() for k, v in self._live_state.items()}
-        else:  # later epochs copy into the same tensors
-            for kept, live in zip(fallback.values(), self._live_state.values()):
-                kept.copy_(live)
+        if epoch == 0:  # a new fit: the module's tensors may be new ones
+            self.__dict__.pop("_live_state", None)
+        self.fallback_state_ = _snapshot(self.fallback_state_, self._live(net))
         self.fallback_epoch_, self.fallback_loss_ = epoch, loss
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
@@ -168,9 +171,7 @@ class ConvergenceMonitor(Callback):
             tie_to_later = self.scheduled and score == self.best_validation_score_
             if score > self.best_validation_score_ or tie_to_later:
                 self.best_validation_score_ = score
-                self.best_state_ = {
-                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
-                }
+                self.best_state_ = _snapshot(self.best_state_, self._live(net))
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self.no_improvement_count_ += 1
@@ -215,6 +216,19 @@ def finish_lbfgs(estimator, net, monitor):
             ConvergenceWarning,
             stacklevel=5,  # finish_lbfgs < _finish_fit < _fit < fit < the caller
         )
+
+
+def _snapshot(kept, live):
+    """A copy of the tensors ``live``: into the tensors of ``kept``, an earlier copy, when
+    they match (no allocation on each improving epoch), or new ones."""
+    if kept is None or any(
+        k not in kept or kept[k].shape != v.shape or kept[k].dtype != v.dtype
+        or kept[k].device != v.device for k, v in live.items()
+    ) or len(kept) != len(live):
+        return {k: v.clone() for k, v in live.items()}
+    for k, v in live.items():
+        kept[k].copy_(v)
+    return kept
 
 
 def _set_lr(net, lr):

@@ -465,6 +465,19 @@ def test_early_stopping_restores_the_best_weights(iris):
     assert [r["valid_score"] for r in clf.history_] == clf.validation_scores_
 
 
+def test_early_stopping_keeps_the_weights_of_its_best_epoch_not_a_later_one(iris):
+    # the same seed trains the same epochs, so a fit stopped at the best epoch is the model
+    # a longer run must hand back; several improving epochs overwrite the kept copy
+    X, y = iris
+    params = dict(early_stopping=True, n_iter_no_change=np.inf, validation_fraction=0.3,
+                  learning_rate_init=0.03)
+    longer = quiet_fit(small(MLPClassifier, max_iter=40, **params), X, y)
+    best_epoch = int(np.argmax(longer.validation_scores_)) + 1
+    assert 1 < best_epoch < 40, longer.validation_scores_
+    shorter = quiet_fit(small(MLPClassifier, max_iter=best_epoch, **params), X, y)
+    np.testing.assert_array_equal(longer.predict_proba(X), shorter.predict_proba(X))
+
+
 def test_n_iter_no_change_inf_runs_every_epoch(iris):
     X, y = iris
     clf = quiet_fit(small(MLPClassifier, n_iter_no_change=np.inf, tol=10.0, max_iter=25), X, y)
