@@ -86,7 +86,9 @@ class Batches:
     def __iter__(self):
         n = self.n_samples
         order = None
-        if self.shuffle:
+        # one batch of every row: its gradient is a sum over rows, the same in any order,
+        # so it is not gathered in a shuffled order on every epoch
+        if self.shuffle and n > self.batch_size:
             order = torch.randperm(n, generator=self.generator)
             if not sp.issparse(self.X):
                 order = order.to(self.X.device)
@@ -204,14 +206,14 @@ class SkactNet(NeuralNet):
         weights = [w for w in self._penalised if w.grad is not None]
         with torch.no_grad():
             # torch's multi-tensor kernels: one launch for all layers
-            norms = torch._foreach_norm(weights)
-            penalty = 0.5 * coef * torch.stack(norms).square().sum()
+            norms = torch.stack(torch._foreach_norm(weights))
+            squares = torch.dot(norms, norms)
             grads = [w.grad for w in weights]
             if isinstance(coef, torch.Tensor):
                 torch._foreach_add_(grads, torch._foreach_mul(weights, coef))
-            else:
-                torch._foreach_add_(grads, weights, alpha=coef)
-        return loss.detach() + penalty
+                return loss.detach() + 0.5 * coef * squares
+            torch._foreach_add_(grads, weights, alpha=coef)
+            return torch.add(loss.detach(), squares, alpha=0.5 * coef)  # one op, not three
 
     def penalised_parameters(self):
         """Weights of every Linear/Conv layer: what scikit-learn's ``alpha`` penalises."""
@@ -293,9 +295,13 @@ class SkactNet(NeuralNet):
                 self._notify_some(self._batch_listeners, "on_batch_end",
                                   batch=batch, training=training, **step)
         # One device sync per epoch; this is scikit-learn's ``loss_``.
-        weights = torch.tensor(rows, dtype=losses[0].dtype, device=losses[0].device)
-        total = torch.dot(torch.stack(losses), weights)
-        self.history.record(prefix + "_loss", float(total.item()) / iterator.n_samples)
+        if len(losses) == 1:  # one batch of every row: its mean is the epoch's
+            mean = float(losses[0].item()) * rows[0] / iterator.n_samples
+        else:
+            weights = torch.tensor(rows, dtype=losses[0].dtype, device=losses[0].device)
+            total = torch.dot(torch.stack(losses), weights)
+            mean = float(total.item()) / iterator.n_samples
+        self.history.record(prefix + "_loss", mean)
 
     def train_step(self, batch, **fit_params):
         if self.requires_closure():

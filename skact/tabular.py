@@ -23,7 +23,7 @@ _RECIPE_DOC = """\
 The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256)``,
     ``activation='{activation}'``, ``learnable_activation=True``, ``input_scaling='robust'``,
     ``numeric_embedding='periodic'``, ``learning_rate_init=0.004``, ``beta_2=0.95``,
-    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='auto'`` (256 rows, all of them
+    ``lr_schedule='cosine_cycles'``, ``max_iter=128``, ``batch_size='auto'`` (256 rows, all of them
     when there are fewer), ``alpha=0.0``,
     ``dropout=0.15``,{extra} ``early_stopping=True`` with ``validation_fraction=0.2`` and
     ``n_iter_no_change=np.inf`` (every epoch runs; the weights of the epoch with the best
@@ -77,7 +77,7 @@ class TabularMLPClassifier(MLPClassifier):
         learning_rate="constant",
         learning_rate_init=0.004,
         power_t=0.5,
-        max_iter=64,
+        max_iter=128,
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -149,7 +149,7 @@ class TabularMLPRegressor(MLPRegressor):
         learning_rate="constant",
         learning_rate_init=0.004,
         power_t=0.5,
-        max_iter=64,
+        max_iter=128,
         shuffle=True,
         random_state=None,
         tol=1e-4,
