@@ -31,6 +31,12 @@ def interrupted_status() -> int:
     return TERMINATED if CTRL_C.signum == signal.SIGTERM else INTERRUPTED
 
 
+def interruption(status: int) -> str:
+    """How an error line names the interrupt behind ``status`` (from
+    :func:`interrupted_status`)."""
+    return "terminated (SIGTERM)" if status == TERMINATED else "interrupted"
+
+
 def _flags_take_no_value(params):
     """Give flags (``--debug``, ``--version``, ``--help``) an empty metavar: typer's help
     shows their type as ``<bool>``, as if they took a value."""
@@ -40,18 +46,19 @@ def _flags_take_no_value(params):
     return params
 
 
-class Command(TyperCommand):
+class _FlagHelp:
+    """Help that shows flags without a value type (mixed into click's classes)."""
+
+    def get_params(self, ctx):
+        return _flags_take_no_value(super().get_params(ctx))
+
+
+class Command(_FlagHelp, TyperCommand):
     """A command whose help shows flags without a value type."""
 
-    def get_params(self, ctx):
-        return _flags_take_no_value(super().get_params(ctx))
 
-
-class Group(TyperGroup):
+class Group(_FlagHelp, TyperGroup):
     """The ``skact`` group, whose help shows flags without a value type."""
-
-    def get_params(self, ctx):
-        return _flags_take_no_value(super().get_params(ctx))
 
 
 class Task(str, Enum):
@@ -149,7 +156,7 @@ def handle_errors(command):
         except KeyboardInterrupt:
             _print_traceback(debug)
             status = interrupted_status()
-            _error("terminated (SIGTERM)" if status == TERMINATED else "interrupted")
+            _error(interruption(status))
             raise typer.Exit(status) from None
         except SkactError as exc:
             _print_traceback(debug)

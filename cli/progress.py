@@ -91,11 +91,8 @@ class TrialProgress:
         Trials (or fits) planned.
     description, unit : str
         "Tuning", "trials".
-    scores : bool
-        Show the best score so far (``best["score"]`` from ``on_trial``, after
-        ``best["label"]`` when there is one).
     pruned : bool
-        Show the pruned count (with ``scores``).
+        Show the pruned count.
     folds : int
         Fits per trial (cross-validation folds); the ETA counts fits.
     describe : callable
@@ -106,7 +103,7 @@ class TrialProgress:
     """
 
     def __init__(self, total: int | None, description: str = "Tuning", unit: str = "trials",
-                 scores: bool = True, folds: int = 1, pruned: bool = True,
+                 folds: int = 1, pruned: bool = True,
                  describe: Callable | None = None, timeout: float | None = None):
         self.total, self.folds, self.timeout = total, max(int(folds), 1), timeout
         self.describe = describe or (lambda event: f"fit {event.fit}")
@@ -120,9 +117,9 @@ class TrialProgress:
         self._running: dict = {}  # (tag, fit) -> text, the fits training now
         columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
                    MofNCompleteColumn(), TextColumn(unit)]
-        if scores:
-            columns.append(TextColumn("best [bold]{task.fields[best]}[/]"))
-        if scores and pruned:
+        # the best score so far: best["score"] from on_trial, after best["label"] if any
+        columns.append(TextColumn("best [bold]{task.fields[best]}[/]"))
+        if pruned:
             columns.append(TextColumn("pruned {task.fields[pruned]}"))
         columns += [TimeElapsedColumn(), TextColumn("ETA"), _Column(self.eta_text, "cyan")]
         self.progress = _Live(*columns, activity=self.activity_text, console=err,

@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from skact_cli.common import (
-    TERMINATED,
     DataArgument,
     DebugOption,
     Model,
@@ -25,6 +24,7 @@ from skact_cli.common import (
     TaskOption,
     handle_errors,
     interrupted_status,
+    interruption,
     parse_activations,
     parse_n_jobs,
     parse_scoring,
@@ -189,7 +189,7 @@ def _exit_status(render, tuner, result, command, data) -> None:
 
     if result.interrupted:
         status = interrupted_status()
-        what = "terminated (SIGTERM)" if status == TERMINATED else "interrupted"
+        what = interruption(status)
         if tuner.search == "grid":
             render.error(f"{what}; a grid search keeps no partial results")
         else:

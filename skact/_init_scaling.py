@@ -35,8 +35,9 @@ def scale_to_data(module, X):
     """Rescale the weight layers of ``module`` in place from their responses on rows of X."""
     import torch
 
-    kinds = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d)
-    layers = [m for m in module.modules() if isinstance(m, kinds)]
+    from .modules import weight_layers
+
+    layers = weight_layers(module)
     if not layers or X.shape[0] < 2:
         return
     batch = _sample(X, module)

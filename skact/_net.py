@@ -26,6 +26,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import TeeGenerator
 
+from .modules import weight_layers
 from .schedules import factor
 
 __all__ = ["Batches", "PerSampleLoss", "SkactNet", "to_tensor"]
@@ -217,8 +218,7 @@ class SkactNet(NeuralNet):
 
     def penalised_parameters(self):
         """Weights of every Linear/Conv layer: what scikit-learn's ``alpha`` penalises."""
-        kinds = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d)
-        return [m.weight for m in self.module_.modules() if isinstance(m, kinds)]
+        return [m.weight for m in weight_layers(self.module_)]
 
     # -- learning-rate schedule ----------------------------------------------
     def plan_learning_rate(self, schedule, warmup_fraction, total_steps, restart):

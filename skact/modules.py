@@ -13,7 +13,17 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["CNN", "MLP", "SeededDropout", "conv_output_shape", "init_weights", "seed_dropout"]
+__all__ = ["CNN", "MLP", "SeededDropout", "conv_output_shape", "init_weights", "seed_dropout",
+           "weight_layers"]
+
+#: The layers with a weight matrix: what initialisation sets, ``alpha`` penalises and
+#: data-dependent scaling rescales (the last one found is the output layer).
+WEIGHT_LAYER_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d)
+
+
+def weight_layers(module) -> list:
+    """The Linear and Conv layers of ``module``, in order."""
+    return [m for m in module.modules() if isinstance(m, WEIGHT_LAYER_TYPES)]
 
 
 class SeededDropout(nn.Dropout):
@@ -190,7 +200,7 @@ def init_weights(module, scheme, activation_label=""):
     """
     if scheme == "torch":
         return
-    layers = [m for m in module.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d))]
+    layers = weight_layers(module)
     for layer in layers:
         weight = layer.weight
         if layer is layers[-1] and not callable(scheme):

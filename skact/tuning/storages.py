@@ -378,13 +378,21 @@ def rdb_storage(url: str, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GR
     if db_file is not None:
         with get_lock(FlockLock(db_file)):
             return create()
-    for attempt in range(8):
+    return join_race(create, attempts=8, lost_race=lambda exc: _CREATION_RACE.search(str(exc)),
+                     pause=lambda attempt: random.uniform(0.1, 0.5) * (attempt + 1))
+
+
+def join_race(make, *, attempts, lost_race, pause):
+    """``make()``, tried again while it fails because a worker that started at the same
+    instant created the same thing first (``lost_race(exc)``): the next try finds it.
+    Waits ``pause(attempt)`` seconds between tries; the last failure propagates."""
+    for attempt in range(attempts):
         try:
-            return create()
+            return make()
         except Exception as exc:
-            if attempt == 7 or not _CREATION_RACE.search(str(exc)):
+            if attempt == attempts - 1 or not lost_race(exc):
                 raise
-            time.sleep(random.uniform(0.1, 0.5) * (attempt + 1))  # the winner creates
+            time.sleep(pause(attempt))
     raise AssertionError("unreachable")
 
 

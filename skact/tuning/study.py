@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from skact.tuning.storages import (
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
     is_storage_failure,
+    join_race,
     journal_storage,
     mask_url,
     rdb_storage,
@@ -118,28 +118,25 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
         n_warmup_steps=settings.pruner_warmup_steps,
     )
     attrs = json.loads(json.dumps(dict(attrs), default=str))
-    for attempt in range(5):
-        try:
-            study = optuna.create_study(
-                storage=storage,
-                study_name=study_name,
-                direction="maximize",
-                pruner=pruner,
-                load_if_exists=True,
-            )
-            existing = study.user_attrs.get("skact")
-            if existing is None:
-                study.set_user_attr("skact", attrs)
-            break
-        except (KeyboardInterrupt, StudyError):
-            raise
-        except Exception as exc:
-            # a worker that started at the same instant created the study or its attributes
-            # first (a duplicate key): join what it made
-            if attempt == 4 or "://" not in str(settings.storage):
-                raise storage_error(settings.storage, f"open study {study_name!r}", exc) \
-                    from None
-            time.sleep(0.2 * (attempt + 1))
+    def create():
+        study = optuna.create_study(storage=storage, study_name=study_name,
+                                    direction="maximize", pruner=pruner, load_if_exists=True)
+        existing = study.user_attrs.get("skact")
+        if existing is None:
+            study.set_user_attr("skact", attrs)
+        return study, existing
+
+    # on a server, a worker that started at the same instant may create the study or its
+    # attributes first (a duplicate key): the next try joins what it made
+    on_server = "://" in str(settings.storage)
+    try:
+        study, existing = join_race(
+            create, attempts=5, pause=lambda attempt: 0.2 * (attempt + 1),
+            lost_race=lambda exc: on_server and not isinstance(exc, StudyError))
+    except StudyError:
+        raise
+    except Exception as exc:
+        raise storage_error(settings.storage, f"open study {study_name!r}", exc) from None
 
     if existing is not None and existing != attrs:
         diffs = [
