@@ -407,8 +407,8 @@ def cases_small_data(repeats, smoke):
     data = small_datasets(("iris",) if smoke else ("iris", "breast cancer", "digits"))
     epochs = (1, 5) if smoke else (1, 200)
     cores = os.cpu_count() or 1
-    cases = [case_small_data("small data (default MLPClassifier, scaled inputs, every epoch run)", data, epochs,
-                             repeats, with_default_threads=True)]
+    cases = [case_small_data("small data (default MLPClassifier, scaled inputs, every epoch run)",
+                             data, epochs, repeats, with_default_threads=True)]
     for n_busy, label in ((cores - 1, "all cores but one busy"), (cores, "every core busy")):
         with busy_cores(n_busy):
             cases.append(case_small_data(
