@@ -122,7 +122,7 @@ def compare(
         Cross-validation folds per run (stratified for classification); each fit is scored
         on its held-out fold.
     max_epochs : int, default=None
-        ``max_iter``; ``None``: the estimator's own (128 for "mlp", 60 for "cnn"). Every
+        ``max_iter``; ``None``: the estimator's own (64 for "mlp", 60 for "cnn"). Every
         epoch runs (the learning-rate schedule spans them) and the weights of the epoch with
         the best validation score, on a hold-out of the training fold, are kept.
     seed : int, default=0

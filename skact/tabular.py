@@ -22,8 +22,8 @@ __all__ = ["TabularMLPClassifier", "TabularMLPRegressor"]
 _RECIPE_DOC = """\
 The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256)``,
     ``activation='{activation}'``, ``learnable_activation=True``, ``input_scaling='robust'``,
-    ``numeric_embedding='periodic'``, ``learning_rate_init=0.004``, ``beta_2=0.95``,
-    ``lr_schedule='cosine_cycles'``, ``max_iter=128``, ``batch_size='auto'`` (256 rows, all of them
+    ``numeric_embedding='periodic'``, ``learning_rate_init={lr}``, ``beta_2=0.95``,
+    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='auto'`` (256 rows, all of them
     when there are fewer), ``alpha=0.0``,
     ``dropout=0.15``,{extra} ``early_stopping=True`` with ``validation_fraction=0.2`` and
     ``n_iter_no_change=np.inf`` (every epoch runs; the weights of the epoch with the best
@@ -62,7 +62,7 @@ class TabularMLPClassifier(MLPClassifier):
     """
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
-        base="MLPClassifier", activation="selu", extra=" ``label_smoothing=0.1``,"))
+        base="MLPClassifier", activation="selu", lr=0.004, extra=" ``label_smoothing=0.1``,"))
     _partial_fit_hidden_by_early_stopping = True
     _auto_batch_size = 256  # batch_size='auto': 256 rows, all of them on smaller data
 
@@ -77,7 +77,7 @@ class TabularMLPClassifier(MLPClassifier):
         learning_rate="constant",
         learning_rate_init=0.004,
         power_t=0.5,
-        max_iter=128,
+        max_iter=64,
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -133,7 +133,8 @@ class TabularMLPRegressor(MLPRegressor):
     """
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
-        base="MLPRegressor", activation="mish", extra=" ``target_scaling='standard'``,"))
+        base="MLPRegressor", activation="mish", lr=0.002,
+        extra=" ``target_scaling='standard'``,"))
     _partial_fit_hidden_by_early_stopping = True
     _auto_batch_size = 256  # batch_size='auto': 256 rows, all of them on smaller data
 
@@ -147,9 +148,9 @@ class TabularMLPRegressor(MLPRegressor):
         alpha=0.0,
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.004,
+        learning_rate_init=0.002,  # 0.004 fitted noise on small regression sets
         power_t=0.5,
-        max_iter=128,
+        max_iter=64,
         shuffle=True,
         random_state=None,
         tol=1e-4,
