@@ -82,6 +82,8 @@ class Batches:
             if isinstance(rows, torch.Tensor):
                 rows = rows.cpu().numpy()
             return to_tensor(array[rows], self.dtype, self.device)
+        if isinstance(rows, torch.Tensor):  # index_select: half the cost of array[rows]
+            return torch.index_select(array, 0, rows)
         return array[rows]
 
     def __iter__(self):
