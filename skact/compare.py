@@ -64,14 +64,6 @@ def _overall(fractions, units):
     return sum(f * n for f, n in pairs) / sum(n for _, n in pairs)
 
 
-def _validation_fraction(n_train, n_classes=None):
-    """The early-stopping hold-out: 10%, more on small data so every class can appear."""
-    fraction = 0.1
-    if n_classes:
-        fraction = max(fraction, 2 * n_classes / max(n_train, 1))
-    return round(min(fraction, 0.3), 3)
-
-
 def _splitter(task, cv, seed):
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -124,7 +116,8 @@ def compare(
     max_epochs : int, default=None
         ``max_iter``; ``None``: the estimator's own (64 for "mlp", 60 for "cnn"). Every
         epoch runs (the learning-rate schedule spans them) and the weights of the epoch with
-        the best validation score, on a hold-out of the training fold, are kept.
+        the best validation score, on 20% of the training fold held out (as in ``skact
+        tune``'s trials; more on small data with many classes), are kept.
     seed : int, default=0
     scoring : str, default=None
         A scikit-learn scorer name; None means balanced accuracy for classification, R² for
@@ -165,6 +158,7 @@ def compare(
     from skact.tuning import (
         DEFAULT_ACTIVATIONS,
         MODELS,
+        best_epoch_params,
         check_activations,
         check_scoring,
         default_scoring,
@@ -191,10 +185,7 @@ def compare(
     n_classes = len(np.unique(np.asarray(y))) if task == "classification" else None
     shared = {
         "hidden_layer_sizes": layers,
-        "max_iter": int(max_epochs),
-        "early_stopping": True,  # best-epoch selection: every epoch runs, the best is kept
-        "n_iter_no_change": np.inf,
-        "validation_fraction": _validation_fraction(n_samples * (cv - 1) // cv, n_classes),
+        **best_epoch_params(max_epochs, n_samples * (cv - 1) // cv, n_classes),
         **dict(params or {}),
         "diagnostics": True,
     }

@@ -61,6 +61,28 @@ def test_compare_library_records_and_summary():
     assert len(curves["relu"]) == 4 and all(len(c) >= 1 for c in curves["relu"])
 
 
+def test_compare_fits_select_the_best_epoch_as_tunes_trials_do(monkeypatch):
+    # one rule for both commands (skact.tuning.best_epoch_params, which tune's base_params
+    # uses): every epoch runs, the best is kept, 20% held out (more for many classes)
+    from skact.tuning import best_epoch_params
+
+    X, y = iris_arrays()
+    seen = []
+    real = compare_module._fit_one
+
+    def fit_one(pipe, *args, **kwargs):
+        seen.append(pipe.get_params()["model"].get_params())
+        return real(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(compare_module, "_fit_one", fit_one)
+    compare(X, y, activations=["relu"], layers="8", runs=1, cv=2, max_epochs=3,
+            preprocessor=StandardScaler())
+    expected = best_epoch_params(3, n_train=75, n_classes=3)
+    assert expected["validation_fraction"] == 0.2 and expected["n_iter_no_change"] == np.inf
+    assert len(seen) == 2
+    assert all({k: params[k] for k in expected} == expected for params in seen)
+
+
 def test_diverged_runs_are_reported_not_raised():
     X, y = iris_arrays()
     X = (X * 100).astype(np.float32)  # float32 overflows within a few epochs

@@ -34,6 +34,7 @@ from skact.tuning import (
     Tuner,
     activation_summary,
     base_params,
+    best_epoch_params,
     check_activations,
     check_scoring,
     default_space,
@@ -208,6 +209,8 @@ def test_base_params_turn_on_early_stopping(iris_csv):
     assert params["early_stopping"] is True
     # 30 training rows per fold, 3 classes: enough held-out rows for every class
     assert params["validation_fraction"] * 30 >= 3
+    assert best_epoch_params(7, n_train=1000)["validation_fraction"] == 0.2  # the recipe's
+    assert best_epoch_params(7, n_train=10, n_classes=5)["validation_fraction"] == 0.3  # cap
 
 
 # ----------------------------------------------------------------------------- callback

@@ -45,6 +45,7 @@ from skact.model_files import (
 from skact.tuning.objective import (
     Objective,
     base_params,
+    best_epoch_params,
     check_activations,
     check_scoring,
     check_space,
@@ -108,6 +109,7 @@ __all__ = [
     "Tuner",
     "activation_summary",
     "base_params",
+    "best_epoch_params",
     "check_activations",
     "check_scoring",
     "check_space",

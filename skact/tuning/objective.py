@@ -134,26 +134,31 @@ def make_pipeline(dataset, model: str, params: Mapping, base_params: Mapping):
     )
 
 
-def base_params(dataset, max_epochs: int, seed: int | None, cv: int) -> dict:
-    """Estimator parameters shared by every trial: epochs, best-epoch selection, seed.
+def best_epoch_params(max_epochs: int, n_train: int, n_classes: int | None = None) -> dict:
+    """Estimator parameters for a fit that runs every epoch and keeps the best one.
 
-    Every epoch runs and is scored on held-out rows (for pruning, and to keep the best
-    epoch's weights, as the Tabular estimators do by default); the held-out share is the
-    recipe's 20%, more on small data so that the held-out rows can hold every class.
+    Every epoch is scored on held-out rows (for pruning, and to keep the best epoch's
+    weights, as the Tabular estimators do by default). The held-out share is the recipe's
+    20%, more on small classification data so that it can hold every class twice, at most
+    30%. Shared by ``skact tune``'s trials and ``skact compare``'s fits.
     """
-    n_train = max(1, len(dataset.X) * (cv - 1) // cv)
     fraction = 0.2
-    if dataset.task == "classification":
-        n_classes = int(dataset.y.nunique())
-        fraction = max(fraction, (2 * n_classes) / n_train)
-    fraction = min(fraction, 0.3)
+    if n_classes:
+        fraction = max(fraction, 2 * n_classes / max(n_train, 1))
     return {
         "max_iter": int(max_epochs),
         "early_stopping": True,
         "n_iter_no_change": np.inf,
-        "validation_fraction": round(fraction, 3),
-        "random_state": seed,
+        "validation_fraction": round(min(fraction, 0.3), 3),
     }
+
+
+def base_params(dataset, max_epochs: int, seed: int | None, cv: int) -> dict:
+    """Estimator parameters shared by every trial: :func:`best_epoch_params` for a
+    cross-validation training fold, and the seed."""
+    n_train = max(1, len(dataset.X) * (cv - 1) // cv)
+    n_classes = int(dataset.y.nunique()) if dataset.task == "classification" else None
+    return {**best_epoch_params(max_epochs, n_train, n_classes), "random_state": seed}
 
 
 # --------------------------------------------------------------------------- the trial
