@@ -20,11 +20,14 @@ from .modules import init_weights
 __all__ = ["make_monitor", "make_net", "optimizer_args", "refresh_training_params"]
 
 
-def make_net(estimator, config, X, n_outputs, dtype, device, reuse_assigned=False):
+def make_net(estimator, config, X, n_outputs, dtype, device, reuse_assigned=False,
+             output_bias=None):
     """A new, initialised net around the module the estimator's architecture builds.
 
     ``reuse_assigned``: start from ``coefs_``/``intercepts_`` assigned before the first
     fit (scikit-learn's partial_fit and warm_start do); see ``skact._sklearn_compat``.
+    ``output_bias``: the output layer's starting biases (the task's
+    ``_initial_output_bias``), or None for zeros.
     """
     module = estimator._build_module(
         tuple(X.shape[1:]), n_outputs, config["make_activation"], config, X
@@ -37,10 +40,9 @@ def make_net(estimator, config, X, n_outputs, dtype, device, reuse_assigned=Fals
         from ._init_scaling import scale_to_data
 
         scale_to_data(module, X)
-    bias = estimator.__dict__.pop("_initial_output_bias", None)  # see RegressorTask
-    if bias is not None:
+    if output_bias is not None:
         with torch.no_grad():
-            linear_layers(module)[-1].bias.copy_(torch.as_tensor(bias, dtype=dtype))
+            linear_layers(module)[-1].bias.copy_(torch.as_tensor(output_bias, dtype=dtype))
     load_assigned_weights(estimator, module, reuse_assigned)
 
     args = optimizer_args(estimator, device)

@@ -34,7 +34,7 @@ def _prior_logits(encoded, sample_weight, kind, n_classes):
     The network starts from the class balance it is trained on (with ``class_weight``,
     the reweighted one) instead of from uniform logits, which a heavy weighting
     (1000:1) takes many epochs to move away from; balanced classes give zeros, as
-    before. Taken (and removed) by ``make_net``.
+    before. ``None`` when there is no weight to count.
     """
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if kind == "cross_entropy":
@@ -97,10 +97,11 @@ class ClassifierTask:
         if self.class_weight is not None:
             weights = self._class_weights(y)
             sample_weight = weights if sample_weight is None else sample_weight * weights
-        if first_pass and not incremental:
-            self._initial_output_bias = _prior_logits(encoded, sample_weight, self._loss_kind,
-                                                      len(self.classes_))
         return encoded, sample_weight
+
+    def _initial_output_bias(self, y_train, sample_weight):
+        """The output layer's starting biases for a new fit: see :func:`_prior_logits`."""
+        return _prior_logits(y_train, sample_weight, self._loss_kind, len(self.classes_))
 
     def _encode_binary(self, y):
         """0/1 targets, one column per logistic output (LabelBinarizer's encoding)."""

@@ -71,21 +71,26 @@ class RegressorTask:
           exactly (the user's units, so every parameter means what it means
           there) and only starts the output bias at the (weighted) mean, which
           needs no rescaling (returned here as mean 0, scale 1; see
-          ``make_net``).
+          ``_initial_output_bias``).
 
         ``partial_fit`` sees one batch first, too little to estimate from, so it
         trains on the raw targets from a zero bias, as scikit-learn does.
         """
         zeros, ones = np.zeros(y.shape[1]), np.ones(y.shape[1])
-        if self._loss_kind == "poisson" or incremental:
-            return zeros, ones
+        if self._loss_kind == "poisson" or incremental or self.target_scaling is None:
+            return zeros, ones  # None: the output bias starts at the mean instead
         mean = np.average(y, axis=0, weights=sample_weight)
-        if self.target_scaling is None:
-            self._initial_output_bias = mean  # taken (and removed) by make_net
-            return zeros, ones
         scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
         scale[~(scale > np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mean)))] = 1.0
         return mean, scale
+
+    def _initial_output_bias(self, y_train, sample_weight):
+        """The output layer's starting biases for a new fit: the (weighted) mean of the
+        targets it trains on when they are in the user's units (``target_scaling=None``);
+        ``None`` (zeros) for standardised targets, whose mean is 0, and for Poisson."""
+        if self._loss_kind == "poisson" or self.target_scaling is not None:
+            return None
+        return np.average(y_train, axis=0, weights=sample_weight)
 
     def _stratify_validation(self, y):
         return False

@@ -60,7 +60,7 @@ class BaseNeuralNet(BaseEstimator):
     Subclasses provide ``_build_module(input_shape, n_outputs, make_activation,
     config, X)`` (X: the training data, for layers that take statistics from it),
     ``_prepare_input(X)`` (reshape, for CNNs), ``_allow_nd``, and the task hooks
-    ``_encode_targets``/``_loss_kind``/``_validation_scorer``.
+    ``_encode_targets``/``_initial_output_bias``/``_loss_kind``/``_validation_scorer``.
     """
 
     _allow_nd = False
@@ -161,10 +161,14 @@ class BaseNeuralNet(BaseEstimator):
         if first_pass:
             self.n_outputs_ = (len(self.classes_) if self._loss_kind == "cross_entropy"
                                else y_train.shape[1])
+            # partial_fit's first batch is too little to estimate a starting bias from
+            bias = None if incremental else self._initial_output_bias(
+                y_train, config["sample_weight"])
             with _RNG_LOCK:
                 torch.default_generator.manual_seed(seed)  # the weights are drawn on the CPU
                 self.net_ = make_net(self, config, X, self.n_outputs_, dtype, device,
-                                     reuse_assigned=incremental or self.warm_start)
+                                     reuse_assigned=incremental or self.warm_start,
+                                     output_bias=bias)
             self._monitor = make_monitor(self)
             self._sample_shape = tuple(X.shape[1:])
             self._row_macs = module_macs(self.net_.module_, self._sample_shape)
