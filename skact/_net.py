@@ -83,7 +83,8 @@ class Batches:
                 rows = rows.cpu().numpy()
             return to_tensor(array[rows], self.dtype, self.device)
         if isinstance(rows, torch.Tensor):  # index_select: half the cost of array[rows]
-            return torch.index_select(array, 0, rows)
+            # (a sparse X keeps the order on the CPU; its targets may sit on a GPU)
+            return torch.index_select(array, 0, rows.to(array.device))
         return array[rows]
 
     def __iter__(self):

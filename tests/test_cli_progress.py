@@ -292,6 +292,34 @@ def test_trial_progress_lists_parallel_fits_and_estimates_from_folds():
     assert progress.activity_text() == "  trial 0 · fold 1/2 · epoch 3/20"
 
 
+def test_every_fit_and_every_finished_trial_is_drawn_however_fast():
+    # the display redraws on a 10 Hz tick; a fit that starts and ends between two ticks must
+    # still be drawn once (it was missed on a busy CI machine), and so must each finished
+    # trial's count, while epochs wait for the tick
+    from skact_cli.progress import TrialProgress
+
+    from skact.callbacks import EpochEvent
+
+    progress = TrialProgress(4, folds=2, describe=lambda e: f"trial {e.tag} · fold {e.fit}/2")
+    drawn = []
+    progress.progress.refresh = lambda: drawn.append(progress.activity_text())
+    real_update = progress.progress.update
+
+    def update(*args, refresh=False, **kwargs):
+        real_update(*args, **kwargs)
+        if refresh:
+            drawn.append("count")
+
+    progress.progress.update = update
+    for epoch in (0, 1, 2):
+        progress.on_epoch(EpochEvent(epoch, 20, False, 1, 0))
+    progress.on_epoch(EpochEvent(2, 20, True, 1, 0))
+    progress.on_epoch(EpochEvent(0, 20, False, 2, 0))
+    progress.on_trial({"number": 0, "state": "complete"}, {"score": 0.9})
+    assert drawn == ["  trial 0 · fold 1/2 · epoch 0/20", "  trial 0 · fold 2/2 · epoch 0/20",
+                     "count"]
+
+
 def test_grid_fit_counter_reports_the_best_candidate_once_its_folds_are_scored():
     from skact.tuning.progress import FitCounter
 

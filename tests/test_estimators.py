@@ -558,10 +558,14 @@ def test_class_weight_balanced_and_dict():
         small(MLPClassifier, class_weight={5: 1.0}).fit(X, y)
 
 
-def test_sparse_input_matches_dense(iris):
+@pytest.mark.parametrize("batch_size", ["auto", 32])  # one batch; shuffled batches
+def test_sparse_input_matches_dense(iris, batch_size):
     X, y = iris
-    dense = quiet_fit(small(MLPClassifier), X, y)
-    sparse_fit = quiet_fit(small(MLPClassifier), sparse.csr_matrix(X), y)
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
+    dense = quiet_fit(small(MLPClassifier, batch_size=batch_size), X, y,
+                      sample_weight=weights)
+    sparse_fit = quiet_fit(small(MLPClassifier, batch_size=batch_size), sparse.csr_matrix(X),
+                           y, sample_weight=weights)
     np.testing.assert_allclose(sparse_fit.predict_proba(X), dense.predict_proba(X),
                                rtol=1e-6)
 
@@ -619,6 +623,16 @@ def test_cuda_training_and_prediction(cls):
     cpu = quiet_fit(small(cls, device="cpu"), X, y)
     assert est.predict(X).shape == cpu.predict(X).shape
     assert est.score(X, y) > 0.5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_trains_on_sparse_input_in_shuffled_batches(iris):
+    # the rows of a sparse X are densified on the CPU; its targets and weights are on the GPU
+    X, y = iris
+    weights = np.ones(len(y))
+    est = quiet_fit(small(MLPClassifier, device="cuda", batch_size=32), sparse.csr_matrix(X),
+                    y, sample_weight=weights)
+    assert next(est.module_.parameters()).device.type == "cuda" and est.score(X, y) > 0.5
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -127,7 +127,9 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
         return study, existing
 
     # on a server, a worker that started at the same instant may create the study or its
-    # attributes first (a duplicate key): the next try joins what it made
+    # attributes first (a duplicate key): the next try joins what it made. Any server error
+    # but skact's own is retried (a few seconds in all), as the message of a lost race
+    # differs between databases and drivers
     on_server = "://" in str(settings.storage)
     try:
         study, existing = join_race(
