@@ -22,7 +22,7 @@ import pandas as pd
 from skact.exceptions import DataError, did_you_mean
 
 from .reading import _read_table
-from .targets import default_target_warnings
+from .targets import default_target_warnings, few_classes
 from .text_numbers import _first_few, _format_columns, stray_text_warnings
 
 TASKS = ("classification", "regression")
@@ -119,7 +119,7 @@ def infer_task(y: pd.Series) -> tuple[str, str]:
     n_unique = len(np.unique(values))
     if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
         return "regression", f"numbers with {n_unique} distinct values"
-    if n_unique <= MAX_INTEGER_CLASSES and n_unique * 2 <= len(values):
+    if few_classes(n_unique, len(values), MAX_INTEGER_CLASSES):
         return "classification", f"whole numbers with {n_unique} distinct values"
     return "regression", f"whole numbers with {n_unique} distinct values"
 

@@ -39,22 +39,30 @@ def _not_a_label(name: str, y: pd.Series) -> str | None:
     return None
 
 
-def _label_candidates(df: pd.DataFrame, target: str, max_classes: int) -> list[str]:
-    """Other columns that look like class labels: named like one, or text with a few values
-    each repeated, first column first (where tables put labels when not last)."""
-    found = []
+def few_classes(n_unique: int, n_rows: int, max_classes: int) -> bool:
+    """Whether a column's ``n_unique`` values over ``n_rows`` rows look like class labels:
+    at most ``max_classes`` of them, each seen twice on average."""
+    return n_unique <= max_classes and n_unique * 2 <= n_rows
+
+
+def _label_candidates(df: pd.DataFrame, target: str,
+                      max_classes: int) -> tuple[list[str], list[str]]:
+    """Other columns that look like class labels, first column first (where tables put
+    labels when not last): those named like one, then text ones with a few values each
+    repeated."""
+    named, others = [], []
     for name in df.columns:
         if name == target:
             continue
         col = df[name].dropna()
-        if len(col) == 0:
+        n_unique = col.nunique()
+        if n_unique < 2 or not few_classes(n_unique, len(col), max_classes):
             continue
-        text = not _is_number_dtype(col)
-        few = 2 <= col.nunique() <= max_classes and col.nunique() * 2 <= len(col)
-        if few and (text or _LABEL_NAMES.fullmatch(name)):
-            found.append(name)
-    named = [c for c in found if _LABEL_NAMES.fullmatch(c)]
-    return named + [c for c in found if c not in named]
+        if _LABEL_NAMES.fullmatch(name):
+            named.append(name)
+        elif not _is_number_dtype(col):
+            others.append(name)
+    return named, others
 
 
 def default_target_warnings(df: pd.DataFrame, target: str,
@@ -62,12 +70,11 @@ def default_target_warnings(df: pd.DataFrame, target: str,
     """Warn when the last column, taken as the target because none was named, looks like an
     id, a year or another feature rather than a label, suggesting a column that looks like
     one (a wrong target trains "successfully" on the wrong question)."""
-    why = _not_a_label(target, df[target])
-    candidates = _label_candidates(df, target, max_classes)
     y = df[target]
-    text_target = not _is_number_dtype(y)
-    named = [c for c in candidates if _LABEL_NAMES.fullmatch(c)]
-    if why is None and not text_target and named and not _LABEL_NAMES.fullmatch(target):
+    why = _not_a_label(target, y)
+    named, others = _label_candidates(df, target, max_classes)
+    candidates = named + others
+    if why is None and _is_number_dtype(y) and named and not _LABEL_NAMES.fullmatch(target):
         why = f"is a column of numbers while {named[0]!r} is named like a label"
     if why is None:
         return []
