@@ -299,7 +299,7 @@ class SkactNet(NeuralNet):
                                   batch=batch, training=training, **step)
         # One device sync per epoch; this is scikit-learn's ``loss_``.
         if len(losses) == 1:  # one batch of every row: its mean is the epoch's
-            mean = float(losses[0].item()) * rows[0] / iterator.n_samples
+            mean = float(losses[0].item())
         else:
             weights = torch.tensor(rows, dtype=losses[0].dtype, device=losses[0].device)
             total = torch.dot(torch.stack(losses), weights)

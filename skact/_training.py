@@ -118,6 +118,10 @@ class ConvergenceMonitor(Callback):
         if live is None:
             live = self._live_state = {
                 k: v.detach() for k, v in net.module_.state_dict().items()}
+            # copies kept by an earlier fit may sit elsewhere (an unpickled model's are on the
+            # CPU): moved once here, so each snapshot is a plain copy into them
+            for name in ("fallback_state_", "best_state_"):
+                setattr(self, name, _laid_out_like(getattr(self, name), live))
         return live
 
     def _keep_fallback(self, net, epoch, loss):
@@ -218,13 +222,20 @@ def finish_lbfgs(estimator, net, monitor):
         )
 
 
+def _laid_out_like(kept, live):
+    """``kept`` (an earlier copy of the module's tensors, or None) on ``live``'s devices and
+    dtypes; None when it does not hold the same tensors."""
+    if kept is None or kept.keys() != live.keys() or any(
+            kept[k].shape != v.shape for k, v in live.items()):
+        return None
+    return {k: kept[k].to(device=v.device, dtype=v.dtype) for k, v in live.items()}
+
+
 def _snapshot(kept, live):
-    """A copy of the tensors ``live``: into the tensors of ``kept``, an earlier copy, when
-    they match (no allocation on each improving epoch), or new ones."""
-    if kept is None or any(
-        k not in kept or kept[k].shape != v.shape or kept[k].dtype != v.dtype
-        or kept[k].device != v.device for k, v in live.items()
-    ) or len(kept) != len(live):
+    """A copy of the tensors ``live``: into ``kept``, an earlier copy of the same layout
+    (made so when ``live`` is found, see ``_live``), so an improving epoch allocates
+    nothing; new tensors the first time."""
+    if kept is None:
         return {k: v.clone() for k, v in live.items()}
     # one multi-tensor copy, not one per tensor: this runs on most epochs of a fit
     torch._foreach_copy_([kept[k] for k in live], list(live.values()))
