@@ -134,11 +134,12 @@ def compare(
         total = runs * cv * len(acts)
         render.info(f"Comparing {', '.join(acts)}: "
                     f"{fits_description({'runs': runs, 'cv': cv})} = {total} fits")
-        with _progress(total, runs, cv) as progress:
+        progress, on_fit = _progress(total, runs, cv)
+        with progress:
             result = compare_dataset(  # Ctrl-C: returns the finished fits, interrupted=True
                 dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
                 max_epochs=max_epochs, seed=seed, scoring=scorer,
-                on_fit=progress.on_fit, on_epoch=progress.on_epoch,
+                on_fit=on_fit, on_epoch=progress.on_epoch,
             )
         if result.interrupted and not result.records:
             if new_dir:
@@ -174,8 +175,9 @@ def compare(
 
 
 def _progress(total, runs, cv):
-    """Fits done, the best activation so far (mean score over its finished fits), ETA, and
-    the fit training now: "relu · run 1/3 · fold 2/3 · epoch 12/100"."""
+    """The display (fits done, the best activation so far by mean score over its finished
+    fits, ETA, and the fit training now: "relu · run 1/3 · fold 2/3 · epoch 12/100") and the
+    ``on_fit`` hook that feeds it."""
     from skact_cli.progress import TrialProgress
 
     def where(event):
@@ -193,8 +195,7 @@ def _progress(total, runs, cv):
         progress.on_trial(record, None if best is None else
                           {"score": means[best], "label": best})
 
-    progress.on_fit = on_fit
-    return progress
+    return progress, on_fit
 
 
 def _report_compare_notes(render, result) -> None:

@@ -58,25 +58,29 @@ _STATE_STYLE = {
 _STATE_LABEL = {"fail": "failed"}
 
 
+def _say(text: str, style: str | None = None) -> None:
+    """Print ``text`` on stderr as it is: no markup, no highlighting, long lines kept whole."""
+    err.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
+
+
 def info(message: str) -> None:
     """A progress message on stderr."""
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    _say(message)
 
 
 def notice(message: str) -> None:
     """A message on stderr that must not be missed among the progress lines (in bold)."""
-    err.print(message, markup=False, highlight=False, soft_wrap=True, style="bold")
+    _say(message, "bold")
 
 
 def warning(message: str) -> None:
     """``Warning: message`` on stderr, in yellow: something the run did not stop for."""
-    err.print(f"Warning: {message}", markup=False, highlight=False, soft_wrap=True,
-              style="yellow")
+    _say(f"Warning: {message}", "yellow")
 
 
 def error(message: str) -> None:
     """The one-line error message on stderr (no markup, no wrapping)."""
-    err.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True, style="bold red")
+    _say(f"Error: {message}", "bold red")
 
 
 def _value(value) -> str:

@@ -29,7 +29,9 @@ def linear_layers(module):
     """The module's Linear layers in order: scikit-learn's layers (the last is the output)."""
     import torch
 
-    return [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
+    from .modules import weight_layers
+
+    return [m for m in weight_layers(module) if isinstance(m, torch.nn.Linear)]
 
 
 class WeightList(list):

@@ -41,6 +41,9 @@ _PREDICT_CHUNK = 16384
 # Up to this many rows, plain float ndarrays skip validate_data (see _validate_for_predict).
 _SHORT_PATH_ROWS = 64
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# scikit-learn's words for a fit that ends with NaN/inf weights (its tests match them)
+_NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain "
+               "large values and need to be preprocessed.")
 
 
 class TrainingDivergedWarning(UserWarning):
@@ -314,11 +317,8 @@ class BaseNeuralNet(BaseEstimator):
             warnings.warn(monitor.restored_message(advice), ConvergenceWarning, stacklevel=4)
         if monitor.diverged_:
             if len(net.history) == 1:  # the first epoch of a new net: nothing learned to keep
-                raise ValueError(
-                    "Solver produced non-finite parameter weights. The input data may contain "
-                    f"large values and need to be preprocessed. The loss became "
-                    f"{monitor.diverged_loss_} in the first epoch. {advice}"
-                )
+                raise ValueError(f"{_NON_FINITE} The loss became {monitor.diverged_loss_} "
+                                 f"in the first epoch. {advice}")
             warnings.warn(
                 f"Training diverged: the loss became {monitor.diverged_loss_} in epoch "
                 f"{len(net.history)}, so training stopped and the weights with the lowest "
@@ -327,8 +327,7 @@ class BaseNeuralNet(BaseEstimator):
                 stacklevel=4,
             )
         if not all(bool(p.isfinite().all()) for p in net.module_.parameters()):
-            raise ValueError("Solver produced non-finite parameter weights. The input data may "
-                             f"contain large values and need to be preprocessed. {advice}")
+            raise ValueError(f"{_NON_FINITE} {advice}")
 
     @property
     def activation_blend_(self):
