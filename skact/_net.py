@@ -26,6 +26,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import TeeGenerator
 
+from ._manual_backward import bare_optimizer_steps, manual_step_for
 from .modules import weight_layers
 from .schedules import factor
 
@@ -97,6 +98,9 @@ class Batches:
             if not sp.issparse(self.X):
                 order = order.to(self.X.device)
         starts = self._starts()
+        if order is None and len(starts) == 1 and not sp.issparse(self.X):
+            yield self.X, (self.y, self.w)  # every row, in order: no views to make
+            return
         for start, stop in zip(starts, [*starts[1:], n]):
             rows = slice(start, stop) if order is None else order[start:stop]
             yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
@@ -159,6 +163,8 @@ class SkactNet(NeuralNet):
     """
 
     _lr_plan = None  # (schedule, warmup_fraction, total_steps), or None: lr left alone
+    _manual_step = None  # a ManualStep while a plain MLP trains (set per fit)
+    _bare_steps = None  # the optimizers' steps without torch's hook wrapper (set per fit)
 
     def __init__(self, module, *args, alpha=0.0, **kwargs):
         super().__init__(module, *args, **kwargs)
@@ -198,13 +204,14 @@ class SkactNet(NeuralNet):
         weights = getattr(self, "_penalised", None) or self.penalised_parameters()
         return torch.stack([w.pow(2).sum() for w in weights]).sum()
 
-    def _add_penalty_gradient(self, loss, total):
+    def _add_penalty_gradient(self, loss, total, add_to_grads=True):
         """The L2 term, added straight to the gradients (as scikit-learn does).
 
         Differentiating ``0.5 * alpha * sum(W**2) / total`` through autograd
         costs several small ops per layer forward and backward, about 30% of
         a small network's step; ``grad += alpha / total * W`` is one op per
-        layer. Returns the penalised loss value, for the loss curve.
+        layer (none when the hand-written backward pass has added it:
+        ``add_to_grads=False``). Returns the penalised loss value, for the loss curve.
         """
         coef = self.alpha / total
         weights = [w for w in self._penalised if w.grad is not None]
@@ -212,6 +219,8 @@ class SkactNet(NeuralNet):
             # torch's multi-tensor kernels: one launch for all layers
             norms = torch.stack(torch._foreach_norm(weights))
             squares = torch.dot(norms, norms)
+            if not add_to_grads:
+                return torch.add(loss, squares, alpha=0.5 * coef)
             grads = [w.grad for w in weights]
             if isinstance(coef, torch.Tensor):
                 torch._foreach_add_(grads, torch._foreach_mul(weights, coef))
@@ -260,6 +269,11 @@ class SkactNet(NeuralNet):
         self._penalised = self.penalised_parameters()
         self._trained = [p for g in self.optimizer_.param_groups for p in g["params"]]
         self.notify("on_train_begin", X=batches, y=None)
+        # after on_train_begin, which may register hooks (diagnostics does): plain MLPs
+        # skip autograd (skact._manual_backward), unhooked optimizers their step wrapper
+        self._manual_step = None if self.requires_closure() else manual_step_for(self)
+        self._bare_steps = bare_optimizer_steps([getattr(self, name + "_")
+                                                 for name in self._optimizers])
         try:
             for _ in range(epochs):
                 self.notify("on_epoch_begin", dataset_train=batches, dataset_valid=None)
@@ -269,6 +283,9 @@ class SkactNet(NeuralNet):
                 if self.stop_training_:
                     break
         finally:
+            # per fit only: they hold the module's layers and bound methods, not for pickling
+            self.__dict__.pop("_manual_step", None)
+            self.__dict__.pop("_bare_steps", None)
             self.notify("on_train_end", X=batches, y=None)
         return self
 
@@ -311,13 +328,17 @@ class SkactNet(NeuralNet):
             return self._train_step_with_closure(batch)
         Xi, yi = batch
         # what optimizer.zero_grad(set_to_none=True) does, without its per-call wrappers
-        for param in self._trained:
-            param.grad = None
-        y_pred = self.module_(Xi)
-        loss, total = self._data_loss(y_pred, yi)
-        loss.backward()
+        penalised = False
+        if self._manual_step is not None:  # sets every gradient itself
+            y_pred, loss, total, penalised = self._manual_step(Xi, *yi)
+        else:
+            for param in self._trained:
+                param.grad = None
+            y_pred = self.module_(Xi)
+            loss, total = self._data_loss(y_pred, yi)
+            loss.backward()
         if self.alpha:
-            loss = self._add_penalty_gradient(loss, total)
+            loss = self._add_penalty_gradient(loss, total, add_to_grads=not penalised)
         if self._grad_listeners:
             self._notify_some(
                 self._grad_listeners, "on_grad_computed",
@@ -326,6 +347,13 @@ class SkactNet(NeuralNet):
             )
         self._step_optimizer(None)
         return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        if step_fn is None and self._bare_steps:
+            for step in self._bare_steps:
+                step()
+            return
+        super()._step_optimizer(step_fn)
 
     def _train_step_with_closure(self, batch):
         """L-BFGS evaluates the loss several times per step; keep the last value."""
