@@ -169,6 +169,8 @@ input_scaling : {None, 'robust'}, default=None
         - 'piecewise_linear': 16 bins at the feature's training quantiles.
 
         Lets the network bend each feature's effect (thresholds, cycles).
+        Wide inputs where more than 512 features qualify (spectra, signals) are
+        left unembedded: the first layer would grow fourfold for no gain.
         Flags, one-hot codes and few-level codes pass through unchanged."""
 
 LABEL_SMOOTHING = """\

@@ -108,12 +108,21 @@ def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
 MIN_EMBEDDED_VALUES = 20
 
 
+# Wide inputs (spectra, signals, pixels: hundreds of columns, each one value of a smooth
+# whole) are not embedded column by column: four dimensions per column would make the first
+# layer four times as wide for no gain (coffee spectra, 1,841 columns: accuracy 1.0 either
+# way, the fit 4x slower with embeddings).
+MAX_EMBEDDED_COLUMNS = 512
+
+
 def embedded_columns(X) -> np.ndarray:
-    """Which columns a numeric embedding expands: those with many distinct values."""
+    """Which columns a numeric embedding expands: those with many distinct values, and
+    none when more than ``MAX_EMBEDDED_COLUMNS`` would be."""
     X = np.asarray(X)
     sample = X if X.shape[0] <= 5000 else X[:: max(1, X.shape[0] // 5000)]
-    return np.array([np.unique(sample[:, j]).size >= MIN_EMBEDDED_VALUES
+    mask = np.array([np.unique(sample[:, j]).size >= MIN_EMBEDDED_VALUES
                      for j in range(X.shape[1])], dtype=bool)
+    return mask if mask.sum() <= MAX_EMBEDDED_COLUMNS else np.zeros_like(mask)
 
 
 class RobustScaleClip(nn.Module):
@@ -202,7 +211,9 @@ class PeriodicEmbedding(_ColumnEmbedding):
         )
 
     def _features(self, x):
-        return torch.cos(2 * math.pi * x.unsqueeze(2) * self.frequency + self.phase)
+        # phase + 2 pi x f as one fused op (addcmul), then the cosine
+        return torch.cos(torch.addcmul(self.phase, x.unsqueeze(2), self.frequency,
+                                       value=2 * math.pi))
 
 
 class PiecewiseLinearEmbedding(_ColumnEmbedding):
@@ -246,7 +257,7 @@ class LearnableActivation(nn.Module):
     def forward(self, X):
         shape = (1, -1) + (1,) * (X.dim() - 2)  # channels of (rows, C, ...) or units of (rows, C)
         a = self.blend.view(shape)
-        return X + a * (self.activation(X) - X)
+        return torch.lerp(X, self.activation(X), a)  # X + a * (f(X) - X), one op
 
     def extra_repr(self):
         return f"n_units={self.blend.numel()}"

@@ -269,7 +269,9 @@ def test_tabular_defaults_switch_the_recipe_on(cls):
     assert params["numeric_embedding"] == "periodic"
     assert params["learnable_activation"] is True
     assert params["lr_schedule"] == "cosine_cycles"
-    assert params["early_stopping"] is True and params["n_iter_no_change"] == np.inf
+    assert params["n_iter_no_change"] == np.inf  # best-epoch selection where it is on
+    # the regressor keeps the best epoch on held-out rows; the classifier trains on all
+    assert params["early_stopping"] is (cls is TabularMLPRegressor)
     assert isinstance(cls(), MLPClassifier if "Classifier" in cls.__name__ else MLPRegressor)
 
 
@@ -317,3 +319,16 @@ def test_recipe_parameters_are_searchable_and_survive_clone_and_pickle(binary):
     est.fit(X, y.astype(float))
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.predict(X), est.predict(X))
+
+
+def test_wide_inputs_are_not_embedded_column_by_column():
+    from skact.layers import MAX_EMBEDDED_COLUMNS
+
+    rng = np.random.default_rng(0)
+    y = np.tile([0, 1], 20)
+    for columns, embedded in ((12, True), (MAX_EMBEDDED_COLUMNS + 1, False)):
+        X = rng.normal(size=(40, columns))
+        est = TabularMLPClassifier(max_iter=1, random_state=0).fit(X, y)
+        layers = list(est.net_.module_.modules())
+        assert any(isinstance(m, PeriodicEmbedding) for m in layers) is embedded, columns
+        assert est.predict(X).shape == (40,)
