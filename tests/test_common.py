@@ -37,7 +37,8 @@ ESTIMATORS = [cls(activation=activation) for cls in CLASSES for activation in AC
 
 #: what, per estimator family, makes a weight of 2 differ from a repeated row
 ROW_COUNT_DEPENDENT = {
-    "Tab": ("dropout masks and the random early-stopping split depend on the number of rows",
+    "Tab": ("dropout masks (and the regressor's random early-stopping split) depend on the "
+            "number of rows",
             {"dropout": 0.0, "early_stopping": False}),
     "CNN": ("dropout masks and batch-norm statistics depend on the number of rows",
             {"dropout": 0.0, "batch_norm": False}),
