@@ -35,14 +35,15 @@ _DERIVATIVES = {
 _LOSS_KINDS = ("cross_entropy", "binary", "squared_error", "poisson")
 
 
+_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+
+
 def _has_hooks(module) -> bool:
-    hook_sets = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-                 "_backward_pre_hooks", "_state_dict_hooks")
-    if any(getattr(nn.modules.module, f"_global{name}", None)
-           for name in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-                        "_backward_pre_hooks")):
+    """Whether any forward/backward hook would run on ``module``: registered globally
+    (``torch.nn.modules.module.register_module_forward_hook`` and kin) or on a submodule."""
+    if any(getattr(nn.modules.module, "_global" + name, None) for name in _HOOKS):
         return True
-    return any(getattr(m, name, None) for m in module.modules() for name in hook_sets[:4])
+    return any(getattr(m, name, None) for m in module.modules() for name in _HOOKS)
 
 
 def manual_step_for(net):
