@@ -341,16 +341,20 @@ def small_datasets(names):
     return out
 
 
-def _busy_loop():
-    while True:
-        pass
+def _busy_loop(parent):
+    # spins until the benchmark that started it is gone: stopped by busy_cores, or, when the
+    # benchmark itself is killed (its daemon children are then not terminated), re-parented
+    while os.getppid() == parent:
+        for _ in range(100_000):
+            pass
 
 
 @contextlib.contextmanager
 def busy_cores(n):
     """``n`` processes spinning on the CPU for the block; always stopped afterwards."""
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    procs = [context.Process(target=_busy_loop, daemon=True) for _ in range(n)]
+    procs = [context.Process(target=_busy_loop, args=(os.getpid(),), daemon=True)
+             for _ in range(n)]
     try:
         for proc in procs:
             proc.start()
