@@ -4,8 +4,9 @@ On a small network (iris' 4-100-3) a training step is a dozen tiny tensor operat
 autograd's graph recording and backward engine cost about as much as all of them: half of
 a small-data fit. For the networks scikit-learn's MLP builds (Linear layers joined by
 relu, leaky_relu, tanh, sigmoid or identity, no dropout or batch norm) the backward pass
-is four matrix products and an elementwise derivative per layer, which :class:`ManualStep`
-computes directly, with the same loss and gradients as autograd (up to float rounding).
+is, per layer, two matrix products, a bias sum and an elementwise derivative, which
+:class:`ManualStep` computes directly, with the same loss and gradients as autograd (up to
+float rounding).
 
 :func:`manual_step_for` decides once per fit whether a net qualifies; anything else (input
 layers, learnable or other activations, dropout, module hooks, an unknown loss) trains
@@ -68,11 +69,11 @@ def manual_step_for(net):
     if any(type(m) not in _DERIVATIVES for m in activations):
         return None
     params = list(module.parameters())
-    trained = {id(p) for g in net.optimizer_.param_groups for p in g["params"]}
+    trained = {id(p) for p in net._trained}  # the optimizers' parameters, found per fit
     if len(params) != 2 * len(linears) or any(
             not p.requires_grad or id(p) not in trained for p in params):
         return None
-    return ManualStep(linears, activations, criterion, alpha=net.alpha)
+    return ManualStep(linears, activations, criterion, net._data_loss, alpha=net.alpha)
 
 
 class ManualStep:
@@ -86,11 +87,12 @@ class ManualStep:
     (``addmm``) when the batch is unweighted, which saves a pass over every weight.
     """
 
-    def __init__(self, linears, activations, criterion, alpha=0.0):
+    def __init__(self, linears, activations, criterion, data_loss, alpha=0.0):
         self.linears = linears
         self.activations = activations
         self.derivatives = [_DERIVATIVES[type(m)] for m in activations]
         self.criterion = criterion
+        self.data_loss = data_loss  # the net's own (weighted) mean loss: SkactNet._data_loss
         self.alpha = alpha
 
     @torch.no_grad()
@@ -104,7 +106,7 @@ class ManualStep:
             inputs.append(h)
         last = self.linears[-1]
         raw = F.linear(h, last.weight, last.bias)
-        loss, total = self._loss(raw, y, w)
+        loss, total = self.data_loss(raw, (y, w))
         g = self._output_gradient(raw, y, w, total)
         penalised = bool(self.alpha) and w is None
         coef = self.alpha / total if penalised else 0.0
@@ -120,12 +122,6 @@ class ManualStep:
                 g = self.derivatives[i - 1](g, pre_activations[i - 1], inputs[i],
                                             self.activations[i - 1])
         return raw, loss, total, penalised
-
-    def _loss(self, raw, y, w):
-        if w is None:
-            return self.criterion.mean(raw, y), raw.shape[0]
-        total = w.sum()
-        return (self.criterion(raw, y) * w).sum() / total, total
 
     def _output_gradient(self, raw, y, w, total):
         """d(mean loss)/d(raw outputs), per row and output."""
@@ -152,7 +148,8 @@ def bare_optimizer_steps(optimizers):
     """Each optimizer's ``step`` without torch's wrapper, or None where one needs it.
 
     ``Optimizer.step`` is wrapped (on the class, at construction) to run step hooks and a
-    profiler record around the real step: a third of a fused Adam step on a small network.
+    profiler record around the real step: about a quarter of a fused Adam step on a small
+    network.
     Where no hook is registered, on the optimizer or globally, the wrapped function is
     called directly; anything unusual (a hook, a ``step`` replaced on the instance, an
     optimizer class whose step is not wrapped) keeps the usual call.
