@@ -17,7 +17,8 @@ from ._sklearn_compat import linear_layers, load_assigned_weights
 from ._training import ConvergenceMonitor
 from .modules import init_weights
 
-__all__ = ["make_monitor", "make_net", "optimizer_args", "refresh_training_params"]
+__all__ = ["make_monitor", "make_net", "optimizer_args", "refresh_training_params",
+           "set_weight_decay"]
 
 
 def make_net(estimator, config, X, n_outputs, dtype, device, reuse_assigned=False,
@@ -64,11 +65,13 @@ def make_net(estimator, config, X, n_outputs, dtype, device, reuse_assigned=Fals
 def optimizer_args(estimator, device="cpu"):
     """scikit-learn's solver parameters as a torch optimizer class and its arguments.
 
-    ``weight_decay`` > 0 makes adam decoupled (torch's AdamW: the weights shrink by
-    ``lr * weight_decay`` each step, apart from the gradient's moments); for sgd it is
-    torch's weight decay, which plain SGD cannot tell apart from an L2 penalty.
+    ``weight_decay`` > 0 (or 'auto') makes adam decoupled (torch's AdamW: the weights
+    shrink by ``lr * weight_decay`` each step, apart from the gradient's moments); for sgd
+    it is torch's weight decay, which plain SGD cannot tell apart from an L2 penalty.
     """
     decay = estimator.weight_decay
+    if decay == "auto":  # set per fit, once the batches are known (set_weight_decay)
+        decay = AUTO_WEIGHT_DECAY_PER_EPOCH
     if estimator.solver == "adam":
         optimizer = torch.optim.AdamW if decay else torch.optim.Adam
         extra = {"weight_decay": decay} if decay else {}
@@ -86,6 +89,23 @@ def optimizer_args(estimator, device="cpu"):
             "max_eval": estimator.max_fun, "tolerance_grad": estimator.tol,
             "tolerance_change": 1e-9, "history_size": 10,
             "line_search_fn": "strong_wolfe"}
+
+
+# weight_decay='auto': the weights shrink by lr * 4 per epoch, whatever the number of batches.
+# Chosen on TabularMLPRegressor (three seeds; R² with 4 per step / per epoch): a fixed
+# per-step decay that helps a few hundred noisy rows (diabetes 0.452 -> 0.485, star98
+# 0.733 -> 0.761) costs a 5,000-row set 0.014 (diamonds 0.975 -> 0.961), which takes 21
+# steps an epoch; spread over the epoch's steps, large data sets are hardly decayed at all.
+AUTO_WEIGHT_DECAY_PER_EPOCH = 4.0
+
+
+def set_weight_decay(estimator, n_batches):
+    """Set the optimizer's per-step ``weight_decay`` for a fit of ``n_batches`` per epoch."""
+    decay = estimator.weight_decay
+    if decay == "auto":
+        decay = AUTO_WEIGHT_DECAY_PER_EPOCH / max(int(n_batches), 1)
+    for group in estimator.net_.optimizer_.param_groups:
+        group["weight_decay"] = decay
 
 
 @functools.cache

@@ -24,8 +24,9 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         as in scikit-learn by the batch's total sample weight.
 
     batch_size : int, 'auto' or 'adaptive', default='auto'
-        Mini-batch size; 'auto' is ``min(200, n_samples)`` (``min(256, n_samples)``
-        for the Tabular estimators); 'adaptive' is
+        Mini-batch size; 'auto' is ``min(200, n_samples)`` (for the Tabular
+        estimators: equal batches of at most 256 rows, so 300 rows are two
+        batches of 150 rather than 256 and 44); 'adaptive' is
         ``n_samples // 8`` within [16, 256], so small data sets still get
         about 8 steps per epoch. Ignored by lbfgs.
 
@@ -141,10 +142,14 @@ default='constant'
     warmup_fraction : float, default=0.0
         Ramp the learning rate up linearly over this share of the steps.
 
-    weight_decay : float, default=0.0
+    weight_decay : float or 'auto', default=0.0
         Decoupled weight decay: with adam, torch's AdamW (every parameter
         shrinks by ``lr * weight_decay`` per step, apart from the gradient
         moments); with sgd, torch's weight decay. Independent of ``alpha``.
+        'auto' (TabularMLPRegressor's default) is 4 per epoch, spread over
+        the epoch's batches (``4 / n_batches`` per step): a data set of a few
+        hundred rows, trained in one or two batches, is pulled firmly towards
+        simple functions, one of many thousands hardly at all.
 
     learnable_activation : bool, default=False
         Blend every activation with the identity, ``x + a * (f(x) - x)``,

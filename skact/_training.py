@@ -322,7 +322,14 @@ def hold_out(X, y, w, *, fraction, stratify, rng):
 def mini_batch_size(estimator, n_samples):
     """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows."""
     if estimator.batch_size == "auto":
-        return min(estimator._auto_batch_size, n_samples)  # 256 for the Tabular estimators
+        cap = estimator._auto_batch_size  # 256 for the Tabular estimators
+        if estimator._even_auto_batches and n_samples > cap:
+            # Equal batches of at most ``cap`` rows: 282 rows train as 141 + 141, not as
+            # 256 + 26, whose second step would follow 26 rows' noisy gradient as far as
+            # the first follows 256 rows' (TabularMLPRegressor, diabetes, five seeds:
+            # R² 0.425 -> 0.454).
+            return -(-n_samples // -(-n_samples // cap))
+        return min(cap, n_samples)
     if estimator.batch_size == "adaptive":
         # about 8 steps per epoch on small data sets (one full batch of 96 rows would
         # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up

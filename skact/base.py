@@ -68,6 +68,8 @@ class BaseNeuralNet(BaseEstimator):
 
     _allow_nd = False
     _auto_batch_size = 200  # batch_size='auto': scikit-learn's min(200, n_samples)
+    # the Tabular estimators split 'auto' batches evenly (see _training.mini_batch_size)
+    _even_auto_batches = False
     _accept_sparse = ("csr", "csc")
     # scikit-learn's MLPs keep partial_fit with early_stopping=True and raise in it; the
     # Tabular estimators, whose default it is, hide the method instead (see _validation)
@@ -235,11 +237,14 @@ class BaseNeuralNet(BaseEstimator):
         return batches, epochs
 
     def _plan_learning_rate(self, batches, incremental):
-        """``lr_schedule`` and ``warmup_fraction`` over ``max_iter`` epochs of ``batches``.
+        """``lr_schedule``, ``warmup_fraction`` (and a per-epoch weight decay) over ``batches``.
 
         Each fit starts the schedule over; ``partial_fit`` calls continue it, one epoch each.
         """
         if self.solver != "lbfgs":
+            from ._build import set_weight_decay
+
+            set_weight_decay(self, len(batches))
             self.net_.plan_learning_rate(self.lr_schedule, self.warmup_fraction,
                                          self.max_iter * len(batches), restart=not incremental)
 

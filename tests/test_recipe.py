@@ -47,7 +47,9 @@ def lrs(est):
 @pytest.mark.parametrize(("param", "value", "match"), [
     ("lr_schedule", "linear", "'lr_schedule' parameter .* one of 'constant', 'cosine'"),
     ("warmup_fraction", 1.0, "'warmup_fraction' parameter"),
-    ("weight_decay", -0.1, "'weight_decay' parameter"),
+    ("weight_decay", -0.1, "'weight_decay' parameter .* or 'auto'"),
+    ("weight_decay", "strong", "'weight_decay' parameter .* or 'auto'. Got 'strong'"),
+    ("weight_decay", True, "'weight_decay' parameter"),
     ("learnable_activation", "yes", "'learnable_activation' parameter"),
     ("input_scaling", "standard", "'input_scaling' parameter .* None or 'robust'"),
     ("numeric_embedding", "fourier", "'numeric_embedding' parameter .* 'periodic'"),
@@ -124,6 +126,37 @@ def test_weight_decay_is_decoupled_adamw_and_shrinks_weights(binary):
     assert type(plain.net_.optimizer_) is torch.optim.Adam
     norm = [np.linalg.norm(est.coefs_[0]) for est in (plain, decayed)]
     assert norm[1] < norm[0]
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_auto_weight_decay_is_four_per_epoch_whatever_the_batches(solver):
+    """'auto' spreads a decay of 4 over an epoch's batches: one batch decays by 4 a step,
+    four batches by 1 a step, so the shrink per pass over the data is the same."""
+    X, y = make_regression(n_samples=400, n_features=4, noise=5.0, random_state=0)
+    for batch_size, per_step in ((400, 4.0), (100, 1.0)):
+        est = MLPRegressor(weight_decay="auto", batch_size=batch_size, solver=solver,
+                           max_iter=3, random_state=0).fit(X, y)
+        assert [g["weight_decay"] for g in est.net_.optimizer_.param_groups] == [per_step]
+        if solver == "adam":
+            assert isinstance(est.net_.optimizer_, torch.optim.AdamW)
+
+
+def test_auto_weight_decay_shrinks_a_small_regressions_weights():
+    X, y = make_regression(n_samples=200, n_features=8, noise=20.0, random_state=0)
+    plain, decayed = (TabularMLPRegressor(weight_decay=decay, random_state=0).fit(X, y)
+                      for decay in (0.0, "auto"))
+    for before, after in zip(plain.coefs_, decayed.coefs_):
+        assert np.linalg.norm(after) < 0.9 * np.linalg.norm(before)
+    # and the learnable activations towards the identity (a blend of 0)
+    assert np.abs(decayed.activation_blend_[0]).mean() < np.abs(plain.activation_blend_[0]).mean()
+
+
+def test_weight_decay_is_searchable_with_auto():
+    X, y = make_regression(n_samples=120, n_features=4, noise=5.0, random_state=0)
+    search = GridSearchCV(TabularMLPRegressor(max_iter=4, random_state=0),
+                          {"weight_decay": [0.0, "auto"]}, cv=2).fit(X, y)
+    assert search.best_params_["weight_decay"] in (0.0, "auto")
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
 def test_label_smoothing_makes_probabilities_less_extreme():
@@ -272,6 +305,9 @@ def test_tabular_defaults_switch_the_recipe_on(cls):
     assert params["n_iter_no_change"] == np.inf  # best-epoch selection where it is on
     # the regressor keeps the best epoch on held-out rows; the classifier trains on all
     assert params["early_stopping"] is (cls is TabularMLPRegressor)
+    # decay pulls learnable activations towards the identity: right for small noisy
+    # regressions, wrong for a classifier's features
+    assert params["weight_decay"] == ("auto" if cls is TabularMLPRegressor else 0.0)
     assert isinstance(cls(), MLPClassifier if "Classifier" in cls.__name__ else MLPRegressor)
 
 
@@ -288,6 +324,37 @@ def test_tabular_defaults_train_on_small_data_without_a_warning(cls):
     est.set_params(batch_size=256)
     with pytest.warns(UserWarning, match="batch_size"):
         est.fit(X, y.astype(float) if "Regressor" in cls.__name__ else y)
+
+
+class _BatchRows(Callback):
+    """Records the rows of every training batch of a fit."""
+
+    def initialize(self):
+        self.rows = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.rows.append(batch[0].shape[0])
+
+
+@pytest.mark.parametrize("n_rows, batches", [(300, [150, 150]), (256, [256]), (100, [100]),
+                                             (600, [200, 200, 200])])
+def test_tabular_auto_batches_are_even(n_rows, batches):
+    """'auto' splits rows into equal batches of at most 256: no step follows the gradient
+    of a small remainder (300 rows would otherwise train as 256 + 44)."""
+    X, y = make_classification(n_samples=n_rows, n_features=4, random_state=0)
+    recorder = _BatchRows()
+    TabularMLPClassifier(max_iter=2, random_state=0).fit(X, y, callbacks=[recorder])
+    assert sorted(recorder.rows) == sorted(batches * 2)  # two epochs
+
+
+def test_drop_in_auto_batches_stay_scikit_learns():
+    """MLPClassifier's 'auto' is scikit-learn's min(200, n): 300 rows are 200 + 100."""
+    X, y = make_classification(n_samples=300, n_features=4, random_state=0)
+    recorder = _BatchRows()
+    MLPClassifier(max_iter=1, random_state=0).fit(X, y, callbacks=[recorder])
+    assert recorder.rows == [200, 100]
 
 
 def test_drop_in_defaults_keep_the_recipe_off():

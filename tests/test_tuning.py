@@ -137,7 +137,7 @@ def test_default_space_starts_at_the_strong_defaults(model, task):
     from skact.tuning.objective import estimator_class
 
     defaults = estimator_class(model, task)().get_params()
-    space = default_space(model)
+    space = default_space(model, task)
     first, *others = starting_trials(space, defaults)
     assert set(first) == set(space.params)
     fitted = estimator_class(model, task)(**SearchSpace.to_estimator_params(first))

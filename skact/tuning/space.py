@@ -227,14 +227,14 @@ class SearchSpace:
         return {name: spec.describe() for name, spec in self.params.items()}
 
 
-def default_space(model: str = "mlp") -> SearchSpace:
+def default_space(model: str = "mlp", task: str = "classification") -> SearchSpace:
     """The search space ``skact tune`` uses unless ``--space`` is given.
 
     It is centred on the strong defaults of the estimators ``tune`` builds
     (:class:`~skact.TabularMLPClassifier` / :class:`~skact.TabularMLPRegressor` for
     ``"mlp"``, :class:`~skact.CNNClassifier` / :class:`~skact.CNNRegressor` for ``"cnn"``),
     so those defaults are a point of the space and the first trial
-    (:func:`starting_trials`).
+    (:func:`starting_trials`); ``task`` picks the weight decays (regression's has 'auto').
 
     Examples
     --------
@@ -254,9 +254,10 @@ def default_space(model: str = "mlp") -> SearchSpace:
     params["hidden_layer_sizes"] = Choice(("128-128", "256-256", "256-256-256", "512-512"))
     params["learning_rate_init"] = FloatRange(1e-3, 1e-2, log=True)
     params["dropout"] = FloatRange(0.0, 0.4, step=0.05)
-    params["weight_decay"] = Choice((0.0, 1e-4, 1e-3, 1e-2))
+    params["weight_decay"] = Choice((0.0, 1e-4, 1e-3, 1e-2) if task == "classification"
+                                    else (0.0, 1e-3, 1e-2, "auto"))
     params["numeric_embedding"] = Choice(("periodic", "piecewise_linear", None))
-    params["batch_size"] = Choice(("auto", 64, 128, 512))  # auto: 256 rows
+    params["batch_size"] = Choice(("auto", 64, 128, 512))  # auto: even, at most 256 rows
     return SearchSpace(params)
 
 

@@ -143,7 +143,7 @@ class Tuner:
             if search == "grid":
                 space = grid_space(model, activations or DEFAULT_ACTIVATIONS)
             else:
-                space = default_space(model)
+                space = default_space(model, dataset.task)
         if activations is not None:
             space = space.with_activations(activations)
         self.space = check_space(space, model, dataset.task)
