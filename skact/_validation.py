@@ -241,11 +241,11 @@ def _check_recipe(estimator):
     schedule = _check_option(estimator, "lr_schedule", tuple(SCHEDULES))
     _check_number(estimator, "warmup_fraction", 0.0, 1.0, high_open=True)
     decay = estimator.weight_decay
-    if not (isinstance(decay, str) and decay == "auto"):
-        if not (isinstance(decay, numbers.Real) and not isinstance(decay, bool)
-                and np.isfinite(decay) and decay >= 0):
-            raise _invalid(estimator, "weight_decay", "a float in the range [0.0, inf) or "
-                           "'auto'", decay)
+    number = (isinstance(decay, numbers.Real) and not isinstance(decay, bool)
+              and np.isfinite(decay) and decay >= 0)
+    if not number and not (isinstance(decay, str) and decay == "auto"):
+        raise _invalid(estimator, "weight_decay", "a float in the range [0.0, inf) or 'auto'",
+                       decay)
     _check_bool(estimator, "learnable_activation")
     if hasattr(estimator, "label_smoothing"):
         _check_number(estimator, "label_smoothing", 0.0, 1.0, high_open=True)

@@ -23,8 +23,8 @@ _RECIPE_DOC = """\
 The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256)``,
     ``activation='{activation}'``, ``learnable_activation=True``, ``input_scaling='robust'``,
     ``numeric_embedding='periodic'``, ``learning_rate_init={lr}``, ``beta_2=0.95``,
-    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='auto'`` (equal batches of at most
-    256 rows: 300 rows train as two of 150), ``alpha=0.0``,
+    ``lr_schedule='cosine_cycles'``, ``max_iter=64``, ``batch_size='auto'`` (equal
+    batches of at most 256 rows: 300 rows train as two of 150), ``alpha=0.0``,
     ``dropout=0.15``,{extra} {stopping} Features need no scaling beforehand: the network
     scales them itself, robustly. Every parameter can still be set or searched.
     ``partial_fit`` is available with ``early_stopping=False`` only.
@@ -146,7 +146,8 @@ class TabularMLPRegressor(MLPRegressor):
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPRegressor", activation="mish", lr=0.002,
-        extra=" ``target_scaling='standard'``, ``weight_decay='auto'``,", stopping=_BEST_EPOCH,
+        extra=" ``target_scaling='standard'``,\n    ``weight_decay='auto'`` (4 per epoch),",
+        stopping=_BEST_EPOCH,
         split=" and the random validation split"))
     _partial_fit_hidden_by_early_stopping = True
     _auto_batch_size = 256  # batch_size='auto': equal batches of at most 256 rows
