@@ -36,7 +36,7 @@ def test_tune_fits_for_the_estimators_own_epochs_by_default(iris_csv, fast_space
 
     # strict JSON (jq, JavaScript): every epoch runs, n_iter_no_change=inf, written as "inf"
     summary = json.loads((out / "summary.json").read_text(), parse_constant=refuse)
-    assert summary["estimator_params"]["max_iter"] == 64  # TabularMLPClassifier's default
+    assert summary["estimator_params"]["max_iter"] == 96  # TabularMLPClassifier's default
     assert summary["estimator_params"]["n_iter_no_change"] == "inf"
     assert summary["no_better_than_constant"] is False
     assert 0 < summary["constant_score"] < summary["best_score"]
