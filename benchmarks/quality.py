@@ -213,17 +213,18 @@ def split_table(cache, fresh=False):
 
 
 # ------------------------------------------------------------------ running --
-def evaluate(model_name, dataset, folds_override=None):
-    """Per-fold scores (accuracy or R²) and fit seconds of one model on one data set."""
+def evaluate(model_name, dataset, folds_override=None, seed=0):
+    """Per-fold scores (accuracy or R²) and fit seconds of one model on one data set;
+    ``seed`` draws both the folds and the model's ``random_state``."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     X, y, task = load(dataset)
     folds = folds_override or (3 if len(X) > 5000 else 5)
     splitter = (StratifiedKFold if task == "classification" else KFold)(
-        folds, shuffle=True, random_state=0)
+        folds, shuffle=True, random_state=seed)
     scores, seconds = [], []
     for train, test in splitter.split(X, y):
-        model = make_model(model_name, task)
+        model = make_model(model_name, task, seed)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -238,7 +239,13 @@ def _cache():
     return json.loads(CACHE.read_text()) if CACHE.exists() else {}
 
 
-def run(models, datasets, fresh=False, smoke=False):
+def _cache_key(model, dataset, seed):
+    return f"{model}/{dataset}" + (f"/seed{seed}" if seed else "")
+
+
+def run(models, datasets, fresh=False, smoke=False, seeds=(0,)):
+    """Results per ``model/dataset``: the folds of every seed together, fit seconds per
+    seed (each seed's folds cost one run's time, so totals stay comparable)."""
     import torch
 
     torch.set_num_threads(1)
@@ -246,13 +253,18 @@ def run(models, datasets, fresh=False, smoke=False):
     results = {}
     for dataset in datasets:
         for model in models:
-            key = f"{model}/{dataset}"
-            if key not in cache:
-                cache[key] = evaluate(model, dataset, folds_override=2 if smoke else None)
-                if not smoke:  # merged with what other runs wrote meanwhile
-                    CACHE.write_text(json.dumps({**_cache(), key: cache[key]}, indent=1))
-            results[key] = cache[key]
-            r = results[key]
+            runs = []
+            for seed in seeds:
+                key = _cache_key(model, dataset, seed)
+                if key not in cache:
+                    cache[key] = evaluate(model, dataset, folds_override=2 if smoke else None,
+                                          seed=seed)
+                    if not smoke:  # merged with what other runs wrote meanwhile
+                        CACHE.write_text(json.dumps({**_cache(), key: cache[key]}, indent=1))
+                runs.append(cache[key])
+            r = dict(runs[0], scores=[v for one in runs for v in one["scores"]],
+                     seconds=[v / len(runs) for one in runs for v in one["seconds"]])
+            results[f"{model}/{dataset}"] = r
             print(f"{dataset:14s} {MODELS[model]:30s} {statistics.mean(r['scores']):.4f} "
                   f"± {statistics.pstdev(r['scores']):.4f}  fit {sum(r['seconds']):7.1f} s",
                   flush=True)
@@ -285,7 +297,7 @@ def table(results, models, datasets):
     return "\n".join(lines)
 
 
-def write_readme(text, models, datasets):
+def write_readme(text, models, datasets, seeds=(0,)):
     from skact.tuning import versions
 
     started = dt.date.today().isoformat()
@@ -295,13 +307,21 @@ def write_readme(text, models, datasets):
         f"{MARKER}\n## Accuracy at default settings (`python benchmarks/quality.py`)\n\n"
         f"- date: {started}; machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"one thread per model; python {platform.python_version()}; {libs}\n"
-        "- 5-fold CV (3-fold above 5,000 rows), the same folds for every model, seed 0; "
-        "accuracy for classification, R² for regression; fit seconds summed over folds.\n"
+        "- 5-fold CV (3-fold above 5,000 rows), the same folds for every model; "
+        f"{_seeds_text(seeds)}; accuracy for classification, R² for regression; ± is the "
+        "standard deviation over folds; fit seconds summed over one seed's folds.\n"
         "- `*`: a StandardScaler in front (the drop-in MLPs, like scikit-learn's, expect "
         "scaled inputs); text columns one-hot encoded for all.\n\n"
         f"{text}\n{MARKER}\n"
     )
     replace_section(MARKER, section)
+
+
+def _seeds_text(seeds):
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    return (f"seeds {', '.join(map(str, seeds))} (each draws the folds and every model's "
+            "random_state; a score is the mean over every seed's folds)")
 
 
 def replace_section(marker, section):
@@ -323,13 +343,17 @@ def main(argv=None):
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--seeds", default="0",
+                        help="comma-separated seeds, e.g. 0,1: the folds and the models of "
+                             "each are drawn from it, and scores are averaged over all")
     args = parser.parse_args(argv)
     models = args.models.split(",")
     datasets = args.datasets.split(",")
     if args.smoke:
         models = [m for m in models if m in ("tabular", "skact_mlp", "linear")]
         datasets = ["iris", "diabetes"]
-    results = run(models, datasets, fresh=args.fresh, smoke=args.smoke)
+    seeds = tuple(int(v) for v in args.seeds.split(","))
+    results = run(models, datasets, fresh=args.fresh, smoke=args.smoke, seeds=seeds)
     text = table(results, models, datasets)
     print(text)
     if not args.smoke and set(models) == set(MODELS) and set(datasets) == set(DATASETS):
@@ -339,7 +363,7 @@ def main(argv=None):
         split = split_table(_cache(), fresh=args.fresh)
         text += ("\n\n### MNIST-1D, its standard split (4,000 train / 1,000 test), "
                  "default settings\n\n" + split)
-        write_readme(text, models, datasets)
+        write_readme(text, models, datasets, seeds)
     return 0
 
 

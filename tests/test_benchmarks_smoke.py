@@ -48,3 +48,26 @@ def test_quality_benchmark_smoke_run_scores_the_tabular_estimators():
     for line in rows.values():
         cells = [c.strip() for c in line.strip("|").split("|")][3:]
         assert len(cells) == 3 and all(float(c.strip("*").split(" ± ")[0]) > 0.2 for c in cells)
+
+
+def test_quality_benchmark_pools_the_folds_of_every_seed(monkeypatch):
+    """``--seeds 0,1``: each seed draws its own folds and models; a cell's score is the mean
+    over all their folds, and fit seconds stay those of one run (so time ratios between
+    models keep their meaning)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import quality
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    calls = []
+
+    def fake_evaluate(model, dataset, folds_override=None, seed=0):
+        calls.append((model, dataset, seed))
+        return {"scores": [0.5 + seed, 0.5 + seed], "seconds": [1.0, 3.0],
+                "task": "classification", "rows": 10, "columns": 2}
+
+    monkeypatch.setattr(quality, "evaluate", fake_evaluate)
+    results = quality.run(["linear"], ["iris"], smoke=True, seeds=(0, 1))
+    assert calls == [("linear", "iris", 0), ("linear", "iris", 1)]
+    assert results["linear/iris"]["scores"] == [0.5, 0.5, 1.5, 1.5]
+    assert sum(results["linear/iris"]["seconds"]) == 4.0  # one run's 1 + 3
