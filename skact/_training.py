@@ -328,7 +328,8 @@ def mini_batch_size(estimator, n_samples):
             # 256 + 26, whose second step would follow 26 rows' noisy gradient as far as
             # the first follows 256 rows' (TabularMLPRegressor, diabetes, five seeds:
             # R² 0.425 -> 0.454).
-            return -(-n_samples // -(-n_samples // cap))
+            n_batches = -(-n_samples // cap)  # ceiling divisions
+            return -(-n_samples // n_batches)
         return min(cap, n_samples)
     if estimator.batch_size == "adaptive":
         # about 8 steps per epoch on small data sets (one full batch of 96 rows would

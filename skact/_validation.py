@@ -36,10 +36,13 @@ def _check_option(estimator, name, allowed):
 
 
 def _check_number(estimator, name, low=None, high=None, *, integer=False,
-                  low_open=False, high_open=False, allow_inf=False):
+                  low_open=False, high_open=False, allow_inf=False, also=None):
+    """A number in range, or np.inf where ``allow_inf``, or the string ``also`` ('auto')."""
     value = getattr(estimator, name)
     kind = numbers.Integral if integer else numbers.Real
     if allow_inf and isinstance(value, numbers.Real) and value == np.inf:
+        return value
+    if also is not None and isinstance(value, str) and value == also:
         return value
     ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
     if ok and low is not None:
@@ -51,7 +54,7 @@ def _check_number(estimator, name, low=None, high=None, *, integer=False,
         right = ")" if high_open else "]"
         span = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
         what = "an int" if integer else "a float"
-        extra = " or np.inf" if allow_inf else ""
+        extra = (" or np.inf" if allow_inf else "") + (f" or {also!r}" if also else "")
         raise _invalid(estimator, name, f"{what} in the range {span}{extra}", value)
     return value
 
@@ -240,12 +243,7 @@ def _check_recipe(estimator):
 
     schedule = _check_option(estimator, "lr_schedule", tuple(SCHEDULES))
     _check_number(estimator, "warmup_fraction", 0.0, 1.0, high_open=True)
-    decay = estimator.weight_decay
-    number = (isinstance(decay, numbers.Real) and not isinstance(decay, bool)
-              and np.isfinite(decay) and decay >= 0)
-    if not number and not (isinstance(decay, str) and decay == "auto"):
-        raise _invalid(estimator, "weight_decay", "a float in the range [0.0, inf) or 'auto'",
-                       decay)
+    _check_number(estimator, "weight_decay", 0.0, also="auto")
     _check_bool(estimator, "learnable_activation")
     if hasattr(estimator, "label_smoothing"):
         _check_number(estimator, "label_smoothing", 0.0, 1.0, high_open=True)
