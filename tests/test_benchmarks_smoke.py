@@ -20,6 +20,8 @@ def test_benchmark_smoke_run_reports_every_case():
     assert "| float32 | skact MLPClassifier |" in result.stdout
     assert "| float32 | hand-written torch loop, 1 thread |" in result.stdout
     assert "| iris | 1 | skact, 1 thread (OMP_NUM_THREADS=1) |" in result.stdout
+    for who in ("skact", "scikit-learn"):  # the search ratio is read against scikit-learn's
+        assert f"| {who} | n_jobs=2 |" in result.stdout
 
 
 def test_readme_rewrite_keeps_marked_blocks():
