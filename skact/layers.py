@@ -225,8 +225,9 @@ class _PeriodicFeatures(torch.autograd.Function):
     40-column batch of 250 rows: 160,000 values, 2.5x a 256-unit layer's). Autograd's
     backward takes ``sin``, negates it, multiplies by the gradient and again by ``x``
     before summing; this one multiplies ``sin`` by the gradient in place and gets the
-    frequencies' gradient as a batched product with ``x`` (a third less time for the
-    layer's backward pass). The result is autograd's to float rounding (tested).
+    frequencies' gradient as a batched product with ``x`` (forward and backward together
+    1.12 ms against 1.36 ms, best of 30 on one thread). The result is autograd's to float
+    rounding (tested).
     """
 
     @staticmethod
