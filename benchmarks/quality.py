@@ -205,7 +205,7 @@ def split_table(cache, fresh=False):
         key = f"{name}/mnist1d-split"
         if fresh or key not in cache:
             cache[key] = standard_split(name)
-            CACHE.write_text(json.dumps({**_cache(), key: cache[key]}, indent=1))
+            _store(key, cache[key])
         r = cache[key]
         lines.append(f"| {label} | {r['scores'][0]:.4f} | {r['seconds'][0]:.1f} |")
         print(lines[-1], flush=True)
@@ -239,6 +239,15 @@ def _cache():
     return json.loads(CACHE.read_text()) if CACHE.exists() else {}
 
 
+def _store(key, result):
+    """Add one result to the cache, merged with what other runs wrote meanwhile. The
+    file is replaced whole (write a temporary, then rename), so a run reading it while
+    another writes never sees half a file: results cost up to 15 minutes each."""
+    tmp = CACHE.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**_cache(), key: result}, indent=1))
+    os.replace(tmp, CACHE)
+
+
 def _cache_key(model, dataset, seed):
     return f"{model}/{dataset}" + (f"/seed{seed}" if seed else "")
 
@@ -259,8 +268,8 @@ def run(models, datasets, fresh=False, smoke=False, seeds=(0,)):
                 if key not in cache:
                     cache[key] = evaluate(model, dataset, folds_override=2 if smoke else None,
                                           seed=seed)
-                    if not smoke:  # merged with what other runs wrote meanwhile
-                        CACHE.write_text(json.dumps({**_cache(), key: cache[key]}, indent=1))
+                    if not smoke:
+                        _store(key, cache[key])
                 runs.append(cache[key])
             r = dict(runs[0], scores=[v for one in runs for v in one["scores"]],
                      seconds=[v / len(runs) for one in runs for v in one["seconds"]])
