@@ -315,7 +315,7 @@ def write_readme(text, models, datasets, seeds=(0,)):
     section = (
         f"{MARKER}\n## Accuracy at default settings (`python benchmarks/quality.py`)\n\n"
         f"- date: {started}; machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"one thread per model; python {platform.python_version()}; {libs}\n"
+        f"one thread per model; {libs}\n"
         "- 5-fold CV (3-fold above 5,000 rows), the same folds for every model; "
         f"{_seeds_text(seeds)}; accuracy for classification, R² for regression; ± is the "
         "standard deviation over folds; fit seconds summed over one seed's folds.\n"
