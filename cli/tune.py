@@ -99,8 +99,10 @@ def tune(
     scoring: ScoringOption = None,
     max_epochs: Annotated[
         int | None,
-        typer.Option(min=1, help="Epochs per fit; every epoch runs and the best one is kept.",
-                     show_default="the model's own: 64 for mlp, 60 for cnn"),
+        typer.Option(min=1, help="Epochs per fit, at most; which epoch's weights are kept is "
+                     "the model's own rule (the mlp regressor: its best on held-out rows).",
+                     show_default="the model's own: 96 for the mlp classifier, 64 for the "
+                     "regressor, 60 for cnn"),
     ] = None,
     n_jobs: Annotated[
         int,

@@ -202,14 +202,28 @@ def test_grid_needs_lists(iris_csv):
         Tuner(ds, search="grid", space=space)
 
 
-def test_base_params_turn_on_early_stopping(iris_csv):
+def test_classifier_trials_train_on_every_row_as_the_default_estimator_does(iris_csv):
+    """tune's first trial is TabularMLPClassifier() itself: no rows held out of the fold."""
+    from skact import TabularMLPClassifier
+    from skact.tuning.objective import make_pipeline
+
     ds = load_table(iris_csv)
+    params = base_params(ds, max_epochs=96, seed=3, cv=2)
+    assert params == {"max_iter": 96, "random_state": 3}
+    estimator = make_pipeline(ds, "mlp", {}, params)[-1]
+    assert estimator.get_params() == TabularMLPClassifier(random_state=3).get_params()
+    assert base_params(ds, max_epochs=7, seed=0, cv=2, model="cnn") == {
+        "max_iter": 7, "random_state": 0}
+
+
+def test_regressor_trials_keep_the_best_epoch_on_held_out_rows(diabetes_csv):
+    ds = load_table(diabetes_csv)
     params = base_params(ds, max_epochs=7, seed=3, cv=2)
     assert params["max_iter"] == 7 and params["random_state"] == 3
-    assert params["early_stopping"] is True
-    # 30 training rows per fold, 3 classes: enough held-out rows for every class
-    assert params["validation_fraction"] * 30 >= 3
+    assert params["early_stopping"] is True and params["n_iter_no_change"] == np.inf
     assert best_epoch_params(7, n_train=1000)["validation_fraction"] == 0.2  # the recipe's
+    # 30 training rows, 3 classes: enough held-out rows for every class
+    assert best_epoch_params(7, n_train=30, n_classes=3)["validation_fraction"] * 30 >= 3
     assert best_epoch_params(7, n_train=10, n_classes=5)["validation_fraction"] == 0.3  # cap
 
 
@@ -292,14 +306,54 @@ class _AlwaysPrune(optuna.pruners.BasePruner):
         return True
 
 
-def test_pruned_trial_is_pruned_not_failed(iris_csv, fast_space):
-    """TrialPruned raised in the callback must pass through fit and cross-validation."""
-    ds = load_table(iris_csv)
-    study = optuna.create_study(direction="maximize", pruner=_AlwaysPrune())
-    study.optimize(_objective(ds, fast_space), n_trials=1)
+class _PruneFromStep(optuna.pruners.BasePruner):
+    def __init__(self, step):
+        self.step = step
+
+    def prune(self, study, trial):
+        return trial.last_step >= self.step
+
+
+def test_pruned_trial_is_pruned_not_failed(diabetes_csv, fast_space):
+    """TrialPruned raised in the per-epoch callback (a regressor that holds rows out) must
+    pass through fit and cross-validation."""
+    from sklearn.model_selection import KFold
+
+    ds = load_table(diabetes_csv)
+    objective = Objective(ds, load_space(fast_space), "mlp", KFold(2, shuffle=True,
+                          random_state=0), "r2", base_params(ds, max_epochs=10, seed=0, cv=2))
+    study = optuna.create_study(direction="maximize", pruner=_PruneFromStep(2))
+    study.optimize(objective, n_trials=1)
     trial = study.trials[0]
     assert trial.state == optuna.trial.TrialState.PRUNED
-    assert list(trial.intermediate_values) == [1]
+    assert list(trial.intermediate_values) == [1, 2]  # epochs 1 and 2 of the first fold
+
+
+def test_a_classifier_trial_is_pruned_between_folds(iris_csv, fast_space):
+    """Trained on every row of the fold, a trial reports its mean score after each fold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    ds = load_table(iris_csv)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    objective = Objective(ds, load_space(fast_space), "mlp", cv, "balanced_accuracy",
+                          base_params(ds, max_epochs=10, seed=0, cv=3))
+    def one_trial(pruner):  # the same sampled parameters each time
+        study = optuna.create_study(direction="maximize", pruner=pruner,
+                                    sampler=optuna.samplers.RandomSampler(seed=0))
+        study.optimize(objective, n_trials=1)
+        return study.trials[0]
+
+    pruned = one_trial(_PruneFromStep(2))
+    assert pruned.state == optuna.trial.TrialState.PRUNED
+    assert list(pruned.intermediate_values) == [1, 2]
+    # never pruned after its last fold: the scores are all in, and they are the trial's
+    done = one_trial(_PruneFromStep(3))
+    assert done.state == optuna.trial.TrialState.COMPLETE
+    scores = done.user_attrs["cv_scores"]
+    assert len(scores) == 3 and done.value == pytest.approx(np.mean(scores))
+    assert done.intermediate_values == pytest.approx(
+        {k: np.mean(scores[:k]) for k in (1, 2, 3)})
+    assert pruned.intermediate_values == pytest.approx({1: scores[0], 2: np.mean(scores[:2])})
 
 
 class _InterruptOnSecondTrial(optuna.pruners.BasePruner):

@@ -149,7 +149,8 @@ class Tuner:
         self.space = check_space(space, model, dataset.task)
         if search == "grid":
             self.space.grid()  # ranges are an error before anything runs
-        self.base_params = base_params(dataset, self.max_epochs, self.settings.seed, cv)
+        self.base_params = base_params(dataset, self.max_epochs, self.settings.seed, cv,
+                                       model)
         self.study_name = self.settings.study_name
         self.study = None
         #: What opening the study repaired or cleaned up (a journal's half-written record,
