@@ -6,15 +6,18 @@ it; the search is the CLI's (``Tuner``, default space, default scorer: balanced 
 or R², 5-fold, seed 0). The strong-default estimator (``TabularMLPClassifier`` /
 ``TabularMLPRegressor``), ``HistGradientBoosting`` and ``LogisticRegression`` /
 ``RidgeCV`` are cross-validated on the same folds with the same scorer and tune's own
-preprocessing. One thread each.
+preprocessing. Every set of ``quality.py``'s suite is here, and one more that a user had
+trouble with (21 fermentation spectra, where nothing beats a constant by much). One thread
+per process; ``--processes`` runs that many data sets side by side.
 
-    python benchmarks/tune_quality.py                      # writes benchmarks/README.md
+    python benchmarks/tune_quality.py --processes 2        # writes benchmarks/README.md
     python benchmarks/tune_quality.py --datasets iris --n-trials 3
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime as dt
 import os
 import platform
@@ -29,7 +32,22 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread each, before numpy/t
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 MARKER = "<!-- tune -->"
-DATASETS = ["iris", "coffee", "wine", "penguins", "diabetes", "fermentation"]
+LARGEST = ["diamonds", "mnist1d", "digits"]
+
+
+def _datasets():
+    """The quality suite's sets and fermentation; the largest first, so that side-by-side
+    processes fill the time they take with the small ones and finish close together."""
+    from quality import DATASETS as SUITE
+
+    return LARGEST + [name for name in SUITE if name not in LARGEST] + ["fermentation"]
+
+
+def _suite_order():
+    """The order of quality.py's table, for the README."""
+    from quality import DATASETS as SUITE
+
+    return [*SUITE, "fermentation"]
 
 
 def tune_one(name, n_trials):
@@ -84,14 +102,16 @@ def table(results):
     return "\n".join(lines)
 
 
-def write_readme(text, n_trials):
+def write_readme(text, n_trials, processes):
     section = (
         f"{MARKER}\n## `skact tune` against its own defaults (`python benchmarks/tune_quality.py`)"
         f"\n\n- date: {dt.date.today().isoformat()}; machine: {platform.machine()}, "
-        f"{os.cpu_count()} cores, one thread; {n_trials} trials, 5-fold CV, seed 0, tune's "
-        "default space and scorer; every column on the same folds.\n"
-        "- `*`: the estimator `skact tune` builds, at its defaults (tune's first trial); "
-        "constant: predicting the class frequencies or the mean.\n\n"
+        f"{os.cpu_count()} cores, one thread per process, {processes} at a time; "
+        f"{n_trials} trials, 5-fold CV, seed 0, tune's default space and scorer; every "
+        "column on the same folds.\n"
+        "- `*`: `TabularMLPClassifier()` / `TabularMLPRegressor()` with `random_state=0`, "
+        "in tune's preprocessing pipeline: tune's first trial; constant: predicting the "
+        "class frequencies or the mean.\n\n"
         f"{text}\n{MARKER}\n"
     )
     from quality import replace_section
@@ -101,23 +121,34 @@ def write_readme(text, n_trials):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--datasets", default=",".join(_datasets()))
     parser.add_argument("--n-trials", type=int, default=10)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="data sets tuned side by side, one thread each")
     args = parser.parse_args(argv)
+    names = args.datasets.split(",")
+    results = {}
+    with concurrent.futures.ProcessPoolExecutor(args.processes, initializer=_one_thread) as pool:
+        futures = {pool.submit(tune_one, name, args.n_trials): name for name in names}
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+            print(table({futures[future]: results[futures[future]]}).splitlines()[-1],
+                  flush=True)
+    suite_order = [n for n in _suite_order() if n in results] + [
+        n for n in names if n not in _suite_order()]
+    text = table({name: results[name] for name in suite_order})
+    print(text)
+    if set(names) == set(_datasets()) and args.n_trials == 10:
+        write_readme(text, args.n_trials, args.processes)
+    return 0
+
+
+def _one_thread():
     import optuna
     import torch
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    results = {}
-    for name in args.datasets.split(","):
-        results[name] = tune_one(name, args.n_trials)
-        print(table({name: results[name]}).splitlines()[-1], flush=True)
-    text = table(results)
-    print(text)
-    if args.datasets == ",".join(DATASETS) and args.n_trials == 10:
-        write_readme(text, args.n_trials)
-    return 0
 
 
 if __name__ == "__main__":

@@ -73,3 +73,17 @@ def test_quality_benchmark_pools_the_folds_of_every_seed(monkeypatch):
     assert calls == [("linear", "iris", 0), ("linear", "iris", 1)]
     assert results["linear/iris"]["scores"] == [0.5, 0.5, 1.5, 1.5]
     assert sum(results["linear/iris"]["seconds"]) == 4.0  # one run's 1 + 3
+
+
+def test_tune_benchmark_covers_every_set_of_the_quality_suite():
+    """Issue 8's tune target is read on every benchmark set: the tune benchmark's default
+    run must not drift from the suite quality.py scores."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import quality
+        import tune_quality
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    sets = tune_quality._datasets()
+    assert len(sets) == len(set(sets))
+    assert set(sets) == set(quality.DATASETS) | {"fermentation"}
