@@ -131,9 +131,9 @@ def main(argv=None):
     with concurrent.futures.ProcessPoolExecutor(args.processes, initializer=_one_thread) as pool:
         futures = {pool.submit(tune_one, name, args.n_trials): name for name in names}
         for future in concurrent.futures.as_completed(futures):
-            results[futures[future]] = future.result()
-            print(table({futures[future]: results[futures[future]]}).splitlines()[-1],
-                  flush=True)
+            name = futures[future]
+            results[name] = future.result()
+            print(table({name: results[name]}).splitlines()[-1], flush=True)
     suite_order = [n for n in _suite_order() if n in results] + [
         n for n in names if n not in _suite_order()]
     text = table({name: results[name] for name in suite_order})
