@@ -134,9 +134,9 @@ def main(argv=None):
             name = futures[future]
             results[name] = future.result()
             print(table({name: results[name]}).splitlines()[-1], flush=True)
-    suite_order = [n for n in _suite_order() if n in results] + [
-        n for n in names if n not in _suite_order()]
-    text = table({name: results[name] for name in suite_order})
+    order = _suite_order()  # the README's rows as in quality.py's table; others last
+    rank = {name: order.index(name) if name in order else len(order) for name in names}
+    text = table({name: results[name] for name in sorted(names, key=rank.get)})
     print(text)
     if set(names) == set(_datasets()) and args.n_trials == 10:
         write_readme(text, args.n_trials, args.processes)

@@ -13,6 +13,14 @@ from cli_fixtures import (  # noqa: F401
 )
 
 
+def _strict_json(path):
+    """Read ``path`` as strict JSON (jq, JavaScript): NaN and Infinity are refused."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
 def test_tune_tries_every_activation_before_sampling(iris_csv, fast_space, tmp_path):
     out = tmp_path / "run"
     proc = run_skact("tune", iris_csv, "--target", "species", "--space", fast_space,
@@ -31,10 +39,7 @@ def test_tune_fits_for_the_estimators_own_epochs_by_default(iris_csv, fast_space
     proc = run_skact("tune", iris_csv, "--target", "species", "--space", fast_space,
                      "--n-trials", "1", "--cv", "2", "--out", out)
     assert proc.returncode == 0, proc.stderr
-    def refuse(constant):
-        raise ValueError(f"{constant} is not JSON")
-
-    summary = json.loads((out / "summary.json").read_text(), parse_constant=refuse)
+    summary = _strict_json(out / "summary.json")
     assert summary["estimator_params"]["max_iter"] == 96  # TabularMLPClassifier's default
     assert "early_stopping" not in summary["estimator_params"]  # every row, as its default
     assert summary["no_better_than_constant"] is False
@@ -55,10 +60,7 @@ def test_a_model_no_better_than_a_constant_is_not_presented_as_a_success(fast_sp
     assert "Warning: The best model scores r2" in flat
     assert "no better than predicting the mean" in flat
     assert "--target" in flat and "60 rows" in flat
-    def refuse(constant):
-        raise ValueError(f"{constant} is not JSON")
-
     # strict JSON (jq, JavaScript): every epoch runs, n_iter_no_change=inf, written as "inf"
-    summary = json.loads((out / "summary.json").read_text(), parse_constant=refuse)
+    summary = _strict_json(out / "summary.json")
     assert summary["estimator_params"]["n_iter_no_change"] == "inf"
     assert summary["no_better_than_constant"] is True

@@ -301,11 +301,6 @@ def test_objective_with_fixed_trial(iris_csv, fast_space):
     assert trial.user_attrs["fit_time"] > 0
 
 
-class _AlwaysPrune(optuna.pruners.BasePruner):
-    def prune(self, study, trial):
-        return True
-
-
 class _PruneFromStep(optuna.pruners.BasePruner):
     def __init__(self, step):
         self.step = step
