@@ -249,7 +249,14 @@ NOTES = """\
 The compute dtype follows the input, as in scikit-learn: float32 X trains
     and predicts in float32 (about twice as fast), anything else in float64.
     ``activation`` and every other parameter are checked in ``fit``;
-    construction and ``set_params`` never raise."""
+    construction and ``set_params`` never raise.
+
+    An integer ``sample_weight`` trains as that many copies of the row, and 0
+    as no row (scikit-learn's ``check_sample_weight_equivalence``): dropout
+    masks are keyed on each row's content, so copies of a row share them, and
+    batch-norm statistics are weighted. The Tabular and CNN estimators also
+    choose their early-stopping rows by content (copies of a row are held out
+    together); the drop-in MLPs hold out a seeded random draw, as scikit-learn's."""
 
 
 def fill(template):

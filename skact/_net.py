@@ -57,8 +57,11 @@ class Batches:
     """
 
     def __init__(self, X, y, w, batch_size, shuffle, generator=None, dtype=None,
-                 device="cpu", no_single_row=False):
+                 device="cpu", no_single_row=False, keys=None):
         self.X, self.y, self.w = X, y, w
+        # each row's content hash (skact._row_noise.row_keys), for keyed dropout: sliced
+        # like the rows and left in ``batch_keys`` while a batch is out
+        self.keys, self.batch_keys = keys, None
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
@@ -99,10 +102,12 @@ class Batches:
                 order = order.to(self.X.device)
         starts = self._starts()
         if order is None and len(starts) == 1 and not sp.issparse(self.X):
+            self.batch_keys = self.keys
             yield self.X, (self.y, self.w)  # every row, in order: no views to make
             return
         for start, stop in zip(starts, [*starts[1:], n]):
             rows = slice(start, stop) if order is None else order[start:stop]
+            self.batch_keys = self._take(self.keys, rows)
             yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
 
 
@@ -165,6 +170,8 @@ class SkactNet(NeuralNet):
     _lr_plan = None  # (schedule, warmup_fraction, total_steps), or None: lr left alone
     _manual_step = None  # a ManualStep while a plain MLP trains (set per fit)
     _bare_steps = None  # the optimizers' steps without torch's hook wrapper (set per fit)
+    _batch_rows = None  # a skact._row_noise.BatchRows while its module trains (set per fit)
+    _batch_keys = None  # the content keys of the batch being trained on, where Batches has them
 
     def __init__(self, module, *args, alpha=0.0, **kwargs):
         super().__init__(module, *args, **kwargs)
@@ -304,6 +311,7 @@ class SkactNet(NeuralNet):
         for batch in iterator:
             if scheduled:
                 self._set_scheduled_lr()
+            self._batch_keys = getattr(iterator, "batch_keys", None)
             if self._batch_listeners:
                 self.history.new_batch()  # skorch's batch-level callbacks read it
                 self._notify_some(self._batch_listeners, "on_batch_begin",
@@ -334,7 +342,7 @@ class SkactNet(NeuralNet):
         else:
             for param in self._trained:
                 param.grad = None
-            y_pred = self.module_(Xi)
+            y_pred = self._training_forward(Xi, yi[1])
             loss, total = self._data_loss(y_pred, yi)
             loss.backward()
         if self.alpha:
@@ -362,7 +370,7 @@ class SkactNet(NeuralNet):
 
         def closure():
             self._zero_grad_optimizer()
-            y_pred = self.module_(Xi)
+            y_pred = self._training_forward(Xi, yi[1])
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             loss.backward()
             last.update(loss=loss.detach(), y_pred=y_pred)
@@ -370,6 +378,17 @@ class SkactNet(NeuralNet):
 
         self._step_optimizer(closure)
         return last
+
+    def _training_forward(self, Xi, weights):
+        """``module_(Xi)``, its dropout and batch norm told which rows (and weights) these are."""
+        batch = self._batch_rows
+        if batch is None:
+            return self.module_(Xi)
+        batch.begin(Xi, weights, self._batch_keys)
+        try:
+            return self.module_(Xi)
+        finally:
+            batch.end()
 
     def requires_closure(self):
         return isinstance(self.optimizer_, torch.optim.LBFGS)

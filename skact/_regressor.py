@@ -17,6 +17,10 @@ from ._validation import _invalid, _stochastic_solver
 
 __all__ = ["RegressorTask"]
 
+#: a validation R²'s denominator at or below this share of sum(w * y²) is rounding, not
+#: variance (float64's epsilon, times the few dozen additions of a small held-out set)
+_ROUNDING = 64 * np.finfo(np.float64).eps
+
 
 class RegressorTask:
     """Regression: float targets, one output per target column."""
@@ -113,6 +117,9 @@ class RegressorTask:
                 mean = (w * y_val).sum(0) / w.sum()
                 num = (w * (y_val - pred) ** 2).sum(0)
                 den = (w * (y_val - mean) ** 2).sum(0)
+                # held-out targets that are all equal leave only rounding in ``den``: no
+                # variance to explain (as scikit-learn's r2_score scores an exact zero)
+                den = torch.where(den > _ROUNDING * (w * y_val**2).sum(0), den, 0)
                 r2 = torch.where(den > 0, 1 - num / torch.where(den > 0, den, 1),
                                  (num == 0).to(num.dtype))
             module.train(was_training)

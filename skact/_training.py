@@ -286,17 +286,28 @@ class EpochPrinter(Callback):
                 self.monitor.stop_message_ = None
 
 
-def hold_out(X, y, w, *, fraction, stratify, rng):
-    """Split off ``fraction`` of the rows for early stopping, as scikit-learn does.
+def hold_out(X, y, w, *, fraction, stratify, rng, by_content_seed=None):
+    """Split off ``fraction`` of the rows for early stopping.
 
-    X is a tensor or a scipy sparse matrix, y and w tensors (w may be None).
-    Returns ``(X, y, w)`` to train on and ``(X, y, w)`` held out.
+    X is a tensor or a scipy sparse matrix, y and w tensors (w may be None). As scikit-learn
+    does (``train_test_split`` with ``rng``), or, given ``by_content_seed``, by the rows'
+    content (:func:`skact._row_noise.hold_out_by_content`: copies of a row, or a row of
+    weight 2, land on the same side). Returns ``(X, y, w)`` to train on and ``(X, y, w)``
+    held out.
     """
     n = X.shape[0]
     try:
-        train_idx, val_idx = train_test_split(
-            np.arange(n), random_state=rng, test_size=fraction, stratify=stratify,
-        )
+        if by_content_seed is not None:
+            from ._row_noise import hold_out_by_content
+
+            train_idx, val_idx = hold_out_by_content(X, w, fraction=fraction,
+                                                     stratify=stratify, seed=by_content_seed)
+            if not len(train_idx):
+                raise ValueError("no rows would be left to train on.")
+        else:
+            train_idx, val_idx = train_test_split(
+                np.arange(n), random_state=rng, test_size=fraction, stratify=stratify,
+            )
     except ValueError as exc:
         raise ValueError(
             f"Could not hold out validation_fraction={fraction} of "

@@ -68,6 +68,7 @@ class BaseNeuralNet(BaseEstimator):
 
     _allow_nd = False
     _auto_batch_size = 200  # batch_size='auto': scikit-learn's min(200, n_samples)
+    _split_by_content = False  # early stopping holds out by row content (skact._row_noise)
     # the Tabular estimators split 'auto' batches evenly (see _training.mini_batch_size)
     _even_auto_batches = False
     _accept_sparse = ("csr", "csc")
@@ -181,7 +182,7 @@ class BaseNeuralNet(BaseEstimator):
             self.out_activation_ = self._out_activation
         elif not incremental:
             refresh_training_params(self)  # warm_start: same weights, current parameters
-        seed_dropout(self.net_.module_, seed, device)
+        self.net_._batch_rows = seed_dropout(self.net_.module_, seed, device)
         self._monitor.n_iter_ = 0
         self._monitor.diverged_ = False
         self._set_fit_callbacks(config["callbacks"])
@@ -210,6 +211,7 @@ class BaseNeuralNet(BaseEstimator):
         import torch
 
         from ._net import Batches, to_tensor
+        from ._row_noise import training_keys
         from ._training import mini_batch_size, print_fit_start
 
         device = config["device"]
@@ -219,7 +221,7 @@ class BaseNeuralNet(BaseEstimator):
         y_dtype = torch.long if self._loss_kind == "cross_entropy" else dtype
         y_t = to_tensor(y_train, y_dtype, device)
         w_t = None if sample_weight is None else to_tensor(sample_weight, dtype, device)
-        X_t, y_t, w_t = self._split_validation(X_t, y_t, w_t, y, rng)
+        X_t, y_t, w_t = self._split_validation(X_t, y_t, w_t, y, rng, seed)
 
         generator = torch.Generator().manual_seed(seed)
         if self.solver == "lbfgs":
@@ -232,8 +234,9 @@ class BaseNeuralNet(BaseEstimator):
                 f"batch_norm=True needs at least 2 samples to train on; got {X_t.shape[0]} "
                 "sample. Pass more samples or set batch_norm=False."
             )
-        batches = Batches(X_t, y_t, w_t, batch_size, self.shuffle, generator,
-                          dtype=dtype, device=device, no_single_row=self.batch_norm)
+        batches = Batches(X_t, y_t, w_t, batch_size, self.shuffle, generator, dtype=dtype,
+                          device=device, no_single_row=self.batch_norm,
+                          keys=training_keys(self.net_._batch_rows, X_t, device))
         return batches, epochs
 
     def _plan_learning_rate(self, batches, incremental):
@@ -248,8 +251,8 @@ class BaseNeuralNet(BaseEstimator):
             self.net_.plan_learning_rate(self.lr_schedule, self.warmup_fraction,
                                          self.max_iter * len(batches), restart=not incremental)
 
-    def _split_validation(self, X_t, y_t, w_t, y, rng):
-        """Hold out ``validation_fraction`` for early stopping, as scikit-learn does."""
+    def _split_validation(self, X_t, y_t, w_t, y, rng, seed):
+        """Hold out ``validation_fraction`` for early stopping (see ``hold_out``)."""
         monitor = self._monitor
         if not monitor.early_stopping:
             return X_t, y_t, w_t
@@ -257,8 +260,9 @@ class BaseNeuralNet(BaseEstimator):
         from ._training import hold_out
 
         stratify = y if self._stratify_validation(y) else None
-        train, (X_val, y_val, w_val) = hold_out(X_t, y_t, w_t, fraction=self.validation_fraction,
-                                                stratify=stratify, rng=rng)
+        train, (X_val, y_val, w_val) = hold_out(
+            X_t, y_t, w_t, fraction=self.validation_fraction, stratify=stratify, rng=rng,
+            by_content_seed=seed if self._split_by_content else None)
         if sp.issparse(X_val):
             param = next(self.net_.module_.parameters())
             X_val = to_tensor(X_val, param.dtype, param.device)
@@ -294,9 +298,8 @@ class BaseNeuralNet(BaseEstimator):
             self.loss_ = monitor.loss_
             self.loss_curve_ = list(monitor.loss_curve_)
             self.best_loss_ = monitor.best_loss_
-            self.validation_scores_ = (
-                None if monitor.validation_scores_ is None else list(monitor.validation_scores_)
-            )
+            scores = monitor.validation_scores_
+            self.validation_scores_ = None if scores is None else list(scores)
             self.best_validation_score_ = monitor.best_validation_score_
             if monitor.early_stopping and monitor.best_state_ is not None:
                 net.module_.load_state_dict(monitor.best_state_)
@@ -305,10 +308,7 @@ class BaseNeuralNet(BaseEstimator):
                     and self.n_iter_ == self.max_iter):
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                    "the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+                    "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
         if self.diagnostics:
             self.diagnostics_ = self._diagnostics.summary()
             for advice in self._diagnostics.advice():

@@ -13,13 +13,6 @@ from .base import ClassifierNet, RegressorNet, store_params
 
 __all__ = ["CNNClassifier", "CNNRegressor"]
 
-_SAMPLE_WEIGHT_NOTE = """\
-With the defaults (dropout and ``batch_norm=True``), fitting with
-    integer ``sample_weight`` is not exactly the same as repeating rows (scikit-learn's
-    ``check_sample_weight_equivalence``): dropout masks and batch statistics depend on the
-    number of rows. Everything else in scikit-learn's estimator checks holds at the
-    defaults, and that check holds too with ``dropout=0.0, batch_norm=False``."""
-
 _CNN_PARAMS = """\
 input_shape : tuple of int or None, default=None
         How a row of X is laid out:
@@ -51,6 +44,7 @@ class _CNNArchitecture:
 
     _allow_nd = True
     _accept_sparse = ()
+    _split_by_content = True  # a weight of 2 holds out as two copies would
 
     def _validate_architecture(self):
         channels = _check_positive_ints(self, "conv_channels", self.conv_channels)
@@ -150,8 +144,6 @@ class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
     -----
     {notes}
 
-    {sample_weight_note}
-
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -162,8 +154,7 @@ class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
     (3,)
     """
 
-    __doc__ = _docs.fill(__doc__.replace("{cnn}", _CNN_PARAMS).replace(
-        "{sample_weight_note}", _SAMPLE_WEIGHT_NOTE))
+    __doc__ = _docs.fill(__doc__.replace("{cnn}", _CNN_PARAMS))
 
     def __init__(
         self,
@@ -265,12 +256,9 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
     to tell) and predictions mapped back to your units, so the default network
     copes with targets in any range; ``loss_``, ``loss_curve_`` and the output
     layer's weights are on the standardised scale.
-
-    {sample_weight_note}
     """
 
-    __doc__ = _docs.fill(__doc__.replace("{cnn}", _CNN_PARAMS).replace(
-        "{sample_weight_note}", _SAMPLE_WEIGHT_NOTE))
+    __doc__ = _docs.fill(__doc__.replace("{cnn}", _CNN_PARAMS))
 
     def __init__(
         self,

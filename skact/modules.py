@@ -13,6 +13,8 @@ import math
 import torch
 from torch import nn
 
+from ._row_noise import WeightedBatchNorm1d, WeightedBatchNorm2d
+
 __all__ = ["CNN", "MLP", "SeededDropout", "conv_output_shape", "init_weights", "seed_dropout",
            "weight_layers"]
 
@@ -27,24 +29,37 @@ def weight_layers(module) -> list:
 
 
 class SeededDropout(nn.Dropout):
-    """``nn.Dropout`` that draws its masks from its own generator when given one.
+    """``nn.Dropout`` whose masks depend on the fit's seed alone.
 
-    torch's default generator is process-wide, so fits running in parallel
-    threads would interleave their dropout draws; with a generator per
-    network, the masks depend on the fit's seed alone. Without a generator
-    (e.g. after unpickling) it behaves exactly like ``nn.Dropout``.
+    In a training step its masks are keyed on each row's content
+    (:func:`skact._row_noise.keyed_keep_mask`), so a row of weight 2 trains as two copies
+    of it, as scikit-learn requires of ``sample_weight``. Outside one (a forward pass in
+    training mode by other code) it draws from its own generator: torch's default one is
+    process-wide, so fits running in parallel threads would interleave their draws.
+    Without either (e.g. after unpickling) it behaves exactly like ``nn.Dropout``.
     """
 
     generator = None
+    batch = None  # a skact._row_noise.BatchRows while its net trains
+    salt = 0  # this layer's share of the keys: each layer draws its own masks
 
     def forward(self, X):
-        if not self.training or self.p == 0 or self.generator is None:
+        if not self.training or self.p == 0:
+            return super().forward(X)
+        rows = None if self.batch is None else self.batch.rows
+        if rows is not None and rows.shape[0] == X.shape[0]:
+            from ._row_noise import keyed_keep_mask
+
+            return X * keyed_keep_mask(X, self.p, rows, self.salt)
+        if self.generator is None:
             return super().forward(X)
         return X * keep_mask(X, self.p, self.generator)
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("generator", None)  # generators do not pickle; reseeded by each fit
+        # generators do not pickle, and the batch belongs to one fit: both set per fit
+        state.pop("generator", None)
+        state.pop("batch", None)
         return state
 
 
@@ -73,12 +88,25 @@ def keep_mask(X, p, generator):
 
 
 def seed_dropout(module, seed, device):
-    """Give every :class:`SeededDropout` in ``module`` one generator seeded with ``seed``."""
-    layers = [m for m in module.modules() if isinstance(m, SeededDropout)]
-    if layers:
+    """Seed every :class:`SeededDropout` in ``module`` with ``seed``; link the batch layers.
+
+    Returns the :class:`~skact._row_noise.BatchRows` that its dropout and weighted
+    batch-norm layers read during training steps, or None when it has neither.
+    """
+    from ._row_noise import BatchRows, _WeightedBatchNorm
+
+    dropouts = [m for m in module.modules() if isinstance(m, SeededDropout)]
+    norms = [m for m in module.modules() if isinstance(m, _WeightedBatchNorm)]
+    if not dropouts and not norms:
+        return None
+    batch = BatchRows(seed, needs_keys=bool(dropouts))
+    if dropouts:
         generator = torch.Generator(device=device).manual_seed(seed)
-        for layer in layers:
-            layer.generator = generator
+        for index, layer in enumerate(dropouts):
+            layer.generator, layer.batch, layer.salt = generator, batch, batch.salt ^ (index + 1)
+    for layer in norms:
+        layer.batch = batch
+    return batch
 
 
 def _activation_layer(make_activation, n_units, learnable):
@@ -97,7 +125,7 @@ def _dense_stack(n_in, hidden_layer_sizes, make_activation, dropout, batch_norm,
     for units, p in zip(hidden_layer_sizes, dropout):
         layers.append(nn.Linear(n_in, units))
         if batch_norm:
-            layers.append(nn.BatchNorm1d(units))
+            layers.append(WeightedBatchNorm1d(units))
         layers.append(_activation_layer(make_activation, units, learnable))
         if p > 0:
             layers.append(SeededDropout(p))
@@ -121,7 +149,8 @@ class MLP(nn.Module):
     dropout : sequence of float
         Dropout probability after each hidden layer.
     batch_norm : bool
-        Add ``BatchNorm1d`` after each hidden linear layer.
+        Add batch norm after each hidden linear layer (``BatchNorm1d``, its statistics
+        weighted by ``sample_weight``: :class:`~skact._row_noise.WeightedBatchNorm1d`).
     learnable_activation : bool
         Wrap each activation in :class:`~skact.layers.LearnableActivation`.
     input_layers : sequence of torch.nn.Module
@@ -183,7 +212,7 @@ class CNN(nn.Module):
         super().__init__()
         n_spatial = len(input_shape) - 1
         conv = {1: nn.Conv1d, 2: nn.Conv2d}[n_spatial]
-        norm = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[n_spatial]
+        norm = {1: WeightedBatchNorm1d, 2: WeightedBatchNorm2d}[n_spatial]
         pool = {1: nn.MaxPool1d, 2: nn.MaxPool2d}[n_spatial]
 
         blocks = []

@@ -28,14 +28,7 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
     batches of at most 256 rows: 300 rows train as two of 150), ``alpha=0.0``,
     ``dropout={dropout}``,{extra} {stopping} Features need no scaling beforehand: the network
     scales them itself, robustly. Every parameter can still be set or searched.
-    ``partial_fit`` is available with ``early_stopping=False`` only.
-
-    With these defaults, fitting with integer ``sample_weight`` is not exactly the same as
-    repeating rows (scikit-learn's ``check_sample_weight_equivalence``): dropout masks{split}
-    depend on the number of rows. Everything else in
-    scikit-learn's estimator checks holds at the defaults, and that check holds too with
-    ``dropout=0.0, early_stopping=False`` (skact's tests run both, as scikit-learn runs
-    this check on its own MLP with ``solver='lbfgs'``)."""
+    ``partial_fit`` is available with ``early_stopping=False`` only."""
 
 # The classifier trains for 96 epochs, the regressor for 64. Two seeds over seven
 # classification sets: 96 epochs were level or better on six (MNIST-1D 0.776 -> 0.789,
@@ -86,9 +79,10 @@ class TabularMLPClassifier(MLPClassifier):
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPClassifier", activation="selu", lr=0.004, epochs=96,
         schedule="flat_cosine", dropout=0.2,
-        extra=" ``label_smoothing=0.1``,", stopping=_TRAIN_ON_EVERY_ROW, split=""))
+        extra=" ``label_smoothing=0.1``,", stopping=_TRAIN_ON_EVERY_ROW))
     _partial_fit_hidden_by_early_stopping = True
     _auto_batch_size = 256  # batch_size='auto': equal batches of at most 256 rows
+    _split_by_content = True  # a weight of 2 holds out as two copies would
     _even_auto_batches = True
 
     def __init__(
@@ -161,10 +155,10 @@ class TabularMLPRegressor(MLPRegressor):
         base="MLPRegressor", activation="mish", lr=0.002, epochs=64,
         schedule="cosine_cycles", dropout=0.15,
         extra=" ``target_scaling='standard'``,\n    ``weight_decay='auto'`` (4 per epoch),",
-        stopping=_BEST_EPOCH,
-        split=" and the random validation split"))
+        stopping=_BEST_EPOCH))
     _partial_fit_hidden_by_early_stopping = True
     _auto_batch_size = 256  # batch_size='auto': equal batches of at most 256 rows
+    _split_by_content = True  # a weight of 2 holds out as two copies would
     _even_auto_batches = True
 
     def __init__(
