@@ -96,6 +96,7 @@ class BatchRows:
         self.step = 0
         self.rows = None
         self.weights = None
+        self.columns = {}  # (layer salt, units, device): that layer's unit keys, made once
 
     def begin(self, X, weights, keys=None):
         self.step += 1
@@ -116,7 +117,7 @@ def training_keys(batch_rows, X, device):
     return row_keys(X).to(device)
 
 
-def keyed_keep_mask(X, p, rows, layer_salt):
+def keyed_keep_mask(X, p, rows, layer_salt, columns=None):
     """A dropout mask like :func:`skact.modules.keep_mask`, keyed on ``rows`` (per-row keys).
 
     ``rows`` and the column keys are fully mixed already, so one multiplication spreads a
@@ -125,7 +126,12 @@ def keyed_keep_mask(X, p, rows, layer_salt):
     1/65536 and the scale uses the rounded value, so the mask's mean is exactly 1.
     """
     shape = X.shape
-    cells = rows[:, None] ^ _column_keys(int(np.prod(shape[1:])), layer_salt, X.device)
+    units = int(np.prod(shape[1:]))
+    columns = {} if columns is None else columns  # a cache of the unit keys, per layer
+    found = columns.get((layer_salt, units, X.device))
+    if found is None:
+        found = columns[layer_salt, units, X.device] = _column_keys(units, layer_salt, X.device)
+    cells = rows[:, None] ^ found
     lanes = (cells * _M1) >> 48
     threshold = max(1, min(65535, round((1.0 - p) * 65536)))
     keep = (lanes < threshold - 32768).to(X.dtype).mul_(65536 / threshold)

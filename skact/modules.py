@@ -50,7 +50,7 @@ class SeededDropout(nn.Dropout):
         if rows is not None and rows.shape[0] == X.shape[0]:
             from ._row_noise import keyed_keep_mask
 
-            return X * keyed_keep_mask(X, self.p, rows, self.salt)
+            return X * keyed_keep_mask(X, self.p, rows, self.salt, self.batch.columns)
         if self.generator is None:
             return super().forward(X)
         return X * keep_mask(X, self.p, self.generator)
