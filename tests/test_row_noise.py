@@ -88,6 +88,11 @@ def test_held_out_rows_follow_the_seed_and_cover_each_class():
     _, b = hold_out_by_content(X, None, fraction=0.1, stratify=y, seed=2)
     assert set(a) != set(b)
     assert set(y[a]) == {0.0, 1.0}
+    # a class of one (different) row keeps it for training
+    y[95:] = 2
+    y[94] = 3
+    train, held = hold_out_by_content(X, None, fraction=0.1, stratify=y, seed=1)
+    assert 94 in set(train) and set(y[train]) == {0.0, 1.0, 2.0, 3.0}
 
 
 def test_a_weight_of_two_early_stops_as_a_repeated_row_from_the_public_api():
@@ -101,3 +106,26 @@ def test_a_weight_of_two_early_stops_as_a_repeated_row_from_the_public_api():
     np.testing.assert_allclose(weighted.validation_scores_, repeated.validation_scores_,
                                rtol=1e-6)
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (6, 3, 5)])
+def test_weighted_batch_norm_weighs_rows_as_copies_and_is_torchs_without_weights(shape):
+    from skact._row_noise import WeightedBatchNorm1d
+
+    X = torch.as_tensor(np.random.RandomState(0).rand(*shape))
+    weights = torch.tensor([2.0, 1.0, 0.0, 3.0, 1.0, 1.0], dtype=torch.float64)
+    copies = X.repeat_interleave(weights.long(), dim=0)
+    plain = torch.nn.BatchNorm1d(shape[1]).double()
+    weighted, repeated = (WeightedBatchNorm1d(shape[1]).double() for _ in range(2))
+    weighted.batch = BatchRows(seed=0, needs_keys=False)
+    weighted.batch.begin(X, weights)
+    out = weighted(X)
+    expected = repeated(copies)  # torch's own batch norm over the copies
+    np.testing.assert_allclose(out[weights > 0].detach().numpy(),
+                               expected.unique_consecutive(dim=0).detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(weighted.running_var.numpy(), repeated.running_var.numpy(),
+                               rtol=1e-10)
+    np.testing.assert_allclose(weighted.running_mean.numpy(), repeated.running_mean.numpy(),
+                               rtol=1e-10)
+    weighted.batch.end()  # no weights: exactly torch's
+    assert torch.equal(weighted(X), plain(X))
