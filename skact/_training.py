@@ -317,7 +317,7 @@ def hold_out(X, y, w, *, fraction, stratify, rng, by_content_seed=None):
     if len(val_idx) < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or the "
-            "size of your dataset."
+            f"size of your dataset ({len(val_idx)} of {n} samples would be held out)."
         )
 
     def take(a, idx):
