@@ -293,6 +293,7 @@ class SkactNet(NeuralNet):
             # per fit only: they hold the module's layers and bound methods, not for pickling
             self.__dict__.pop("_manual_step", None)
             self.__dict__.pop("_bare_steps", None)
+            self.__dict__.pop("_batch_keys", None)  # a batch's row keys: not for the pickle
             self.notify("on_train_end", X=batches, y=None)
         return self
 

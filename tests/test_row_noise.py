@@ -129,3 +129,18 @@ def test_weighted_batch_norm_weighs_rows_as_copies_and_is_torchs_without_weights
                                rtol=1e-10)
     weighted.batch.end()  # no weights: exactly torch's
     assert torch.equal(weighted(X), plain(X))
+
+
+def test_a_pickled_model_does_not_carry_the_training_rows_keys():
+    import pickle
+
+    from skact import TabularMLPClassifier
+
+    rng = np.random.RandomState(0)
+    sizes = []
+    for n in (200, 4000):
+        X, y = rng.rand(n, 3), rng.randint(0, 2, n)
+        clf = TabularMLPClassifier(max_iter=1, hidden_layer_sizes=(8,), batch_size=n,
+                                   random_state=0).fit(X, y)
+        sizes.append(len(pickle.dumps(clf)))
+    assert sizes[1] - sizes[0] < 3800 * 8  # 8 bytes a row would be the keys kept
