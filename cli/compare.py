@@ -119,14 +119,16 @@ def compare(
     sizes = None if layers is None else _parse_layers(layers)
     scorer = parse_scoring(scoring)
     with quiet(not debug):
-        from skact._comparison import fits_description
-        from skact.compare import compare_dataset, save_comparison
         from skact.data import class_rows_needed, load_table
-        from skact.tuning import DEFAULT_ACTIVATIONS
 
+        # the table first: a file that cannot be read is reported before torch is imported
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
+        from skact._comparison import fits_description
+        from skact.compare import compare_dataset, save_comparison
+        from skact.tuning import DEFAULT_ACTIVATIONS
+
         out_dir = out or default_out(data, prefix="compare-")
         new_dir = not out_dir.exists()
         out_dir = make_out_dir(out_dir)

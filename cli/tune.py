@@ -147,11 +147,13 @@ def tune(
     jobs = parse_n_jobs(n_jobs)
     with quiet(not debug, optuna_logs=True):
         from skact.data import class_rows_needed, load_table
-        from skact.tuning import OptunaSettings, Tuner, load_space
 
+        # the table first: a file that cannot be read is reported before torch is imported
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
+        from skact.tuning import OptunaSettings, Tuner, load_space
+
         tuner = Tuner(
             dataset,
             model=model.value,

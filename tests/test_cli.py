@@ -23,29 +23,59 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("argv, shown", [(["--help"], "tune"), (["activations"], "gelu")])
-def test_help_does_not_import_heavy_libraries(argv, shown):
-    """Neither the help nor the activation listing needs torch or the tuning stack (every
-    command runs inside the same Ctrl-C gate, which must stay light)."""
+HEAVY = ("torch", "sklearn", "optuna", "pandas", "skorch", "scipy")
+
+
+def run_counting_imports(argv, heavy=HEAVY):
+    """Run ``skact ARGV`` in a fresh interpreter; return (process, heavy modules it imported,
+    seconds main() took)."""
     code = (
         "import sys, time\n"
         "t = time.perf_counter()\n"
         f"sys.argv = ['skact', *{argv!r}]\n"
         "from skact_cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'torch', 'sklearn', 'optuna', 'pandas', 'skorch', 'scipy'})\n"
+        "code = 0\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r})\n"
         "print('HEAVY', heavy, time.perf_counter() - t, file=sys.stderr)\n"
+        "sys.exit(code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=skact_env(), timeout=60, check=False)
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY"))
+    return proc, line.split("[", 1)[1].split("]")[0], float(line.split()[-1])
+
+
+@pytest.mark.parametrize("argv, shown", [(["--help"], "tune"), (["activations"], "gelu")])
+def test_help_does_not_import_heavy_libraries(argv, shown):
+    """Neither the help nor the activation listing needs torch or the tuning stack (every
+    command runs inside the same Ctrl-C gate, which must stay light)."""
+    proc, heavy, seconds = run_counting_imports(argv)
     assert proc.returncode == 0, proc.stderr
     assert shown in proc.stdout
-    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY"))
-    assert "HEAVY []" in line, line
+    assert heavy == "", heavy
     if argv == ["--help"]:
         assert "Usage" in proc.stdout
-        assert float(line.split()[-1]) < 0.5
+        assert seconds < 0.5
+
+
+@pytest.mark.parametrize("command", ["tune", "compare"])
+@pytest.mark.parametrize("problem, extra, message", [
+    ("missing file", [], "no such file"),
+    ("unknown column", ["--target", "label"], "no column 'label'"),
+    ("unknown activation", ["--activations", "relu,swishy"], "unknown activation 'swishy'"),
+])
+def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
+        tmp_path, command, problem, extra, message):
+    """A typo costs the user a fraction of a second, not torch's start-up."""
+    data = tmp_path / "data.csv"
+    if problem != "missing file":
+        data.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    proc, heavy, _ = run_counting_imports([command, str(data), *extra],
+                                          heavy=("torch", "skorch"))
+    assert proc.returncode in (1, 2), proc.stderr
+    assert message in " ".join(proc.stderr.split()), proc.stderr
+    assert heavy == "", heavy
 
 
 def test_version():

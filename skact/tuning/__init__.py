@@ -32,61 +32,44 @@ Model files (:func:`save_model`, :func:`load_model`, :func:`predict_frame`) live
 re-exported here.
 """
 
-from skact._files import write_atomic
-from skact.model_files import (
-    MODEL_FORMAT,
-    MODEL_FORMAT_VERSION,
-    MODEL_STEP,
-    load_model,
-    numeric_columns,
-    predict_frame,
-    save_model,
-)
-from skact.tuning.objective import (
-    Objective,
-    base_params,
-    best_epoch_params,
-    check_activations,
-    check_scoring,
-    check_space,
-    default_scoring,
-    estimator_class,
-    make_pipeline,
-)
-from skact.tuning.records import (
-    activation_summary,
-    leaderboard,
-    records_from_grid,
-    records_from_study,
-    records_from_study_trial,
-)
-from skact.tuning.results import make_summary, versions, write_summary, write_trials_csv
-from skact.tuning.space import (
-    DEFAULT_ACTIVATIONS,
-    LAYER_PARAMS,
-    MODELS,
-    Choice,
-    Fixed,
-    FloatRange,
-    IntRange,
-    SearchSpace,
-    default_space,
-    format_layers,
-    grid_space,
-    load_space,
-    parse_layers,
-    starting_trials,
-)
-from skact.tuning.study import (
-    CTRL_C,
-    DeferredCtrlC,
-    InterruptSafeLock,
-    OptunaSettings,
-    make_storage,
-    mask_url,
-    open_study,
-)
-from skact.tuning.tuner import Tuner, TuneResult
+from importlib import import_module
+
+# Each name is imported from its module on first use (PEP 562), so that a command that only
+# checks its options or reads a CSV (``skact tune missing.csv``) answers without importing
+# torch, skorch and Optuna first.
+_MODULES = {
+    "skact._files": (
+        "write_atomic",
+    ),
+    "skact.model_files": (
+        "MODEL_FORMAT", "MODEL_FORMAT_VERSION", "MODEL_STEP", "load_model", "numeric_columns",
+        "predict_frame", "save_model",
+    ),
+    "skact.tuning.objective": (
+        "Objective", "base_params", "best_epoch_params", "check_activations", "check_scoring",
+        "check_space", "default_scoring", "estimator_class", "make_pipeline",
+    ),
+    "skact.tuning.records": (
+        "activation_summary", "leaderboard", "records_from_grid", "records_from_study",
+        "records_from_study_trial",
+    ),
+    "skact.tuning.results": (
+        "make_summary", "versions", "write_summary", "write_trials_csv",
+    ),
+    "skact.tuning.space": (
+        "DEFAULT_ACTIVATIONS", "LAYER_PARAMS", "MODELS", "Choice", "Fixed", "FloatRange",
+        "IntRange", "SearchSpace", "default_space", "format_layers", "grid_space", "load_space",
+        "parse_layers", "starting_trials",
+    ),
+    "skact.tuning.study": (
+        "CTRL_C", "DeferredCtrlC", "InterruptSafeLock", "OptunaSettings", "make_storage",
+        "mask_url", "open_study",
+    ),
+    "skact.tuning.tuner": (
+        "Tuner", "TuneResult",
+    ),
+}
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "CTRL_C",
@@ -139,3 +122,15 @@ __all__ = [
     "write_summary",
     "write_trials_csv",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skact.tuning' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
