@@ -154,15 +154,20 @@ def torch_default_threads():
 
 
 # -------------------------------------------------------------------- timing --
+# untimed rounds before the timed ones; --smoke, which only checks that every case runs,
+# sets it to 0
+warmup_rounds = 1
+
+
 def interleaved(contenders, repeats):
-    """Median seconds per contender; one warm-up round first, rounds interleaved."""
+    """Median seconds per contender; warm-up rounds first, rounds interleaved."""
     times = {name: [] for name in contenders}
-    for round_ in range(repeats + 1):
+    for round_ in range(warmup_rounds + repeats):
         for name, fn in contenders.items():
             start = time.perf_counter()
             fn()
             elapsed = time.perf_counter() - start
-            if round_:
+            if round_ >= warmup_rounds:
                 times[name].append(elapsed)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
@@ -503,8 +508,9 @@ def main(argv=None):
            "epochs": 10}
     repeats = args.repeats
     if args.smoke:
+        global warmup_rounds
         cfg.update(rows=500, epochs=2)
-        repeats = 1
+        repeats, warmup_rounds = 1, 0
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     sizes = (2000,) if args.smoke else (10_000, 100_000, 1_000_000)
