@@ -27,36 +27,34 @@ HEAVY = ("torch", "sklearn", "optuna", "pandas", "skorch", "scipy")
 
 
 def run_counting_imports(argv, heavy=HEAVY):
-    """Run ``skact ARGV`` in a fresh interpreter; return (process, heavy modules it imported,
-    seconds main() took)."""
+    """Run ``skact ARGV`` in a fresh interpreter; return the process and the heavy modules
+    it imported (comma-separated, quoted)."""
     code = (
-        "import sys, time\n"
-        "t = time.perf_counter()\n"
+        "import sys\n"
         f"sys.argv = ['skact', *{argv!r}]\n"
         "from skact_cli.main import main\n"
         "code = 0\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r})\n"
-        "print('HEAVY', heavy, time.perf_counter() - t, file=sys.stderr)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=skact_env(), timeout=60, check=False)
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY"))
-    return proc, line.split("[", 1)[1].split("]")[0], float(line.split()[-1])
+    return proc, line.split("[", 1)[1].split("]")[0]
 
 
 @pytest.mark.parametrize("argv, shown", [(["--help"], "tune"), (["activations"], "gelu")])
 def test_help_does_not_import_heavy_libraries(argv, shown):
     """Neither the help nor the activation listing needs torch or the tuning stack (every
     command runs inside the same Ctrl-C gate, which must stay light)."""
-    proc, heavy, seconds = run_counting_imports(argv)
+    proc, heavy = run_counting_imports(argv)  # its seconds: benchmarks/run.py, start-up
     assert proc.returncode == 0, proc.stderr
     assert shown in proc.stdout
     assert heavy == "", heavy
     if argv == ["--help"]:
         assert "Usage" in proc.stdout
-        assert seconds < 0.5
 
 
 @pytest.mark.parametrize("command", ["tune", "compare"])
@@ -71,8 +69,7 @@ def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
     data = tmp_path / "data.csv"
     if problem != "missing file":
         data.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
-    proc, heavy, _ = run_counting_imports([command, str(data), *extra],
-                                          heavy=("torch", "skorch"))
+    proc, heavy = run_counting_imports([command, str(data), *extra], heavy=("torch", "skorch"))
     assert proc.returncode in (1, 2), proc.stderr
     assert message in " ".join(proc.stderr.split()), proc.stderr
     assert heavy == "", heavy
