@@ -147,18 +147,21 @@ def tune(
     jobs = parse_n_jobs(n_jobs)
     with quiet(not debug, optuna_logs=True):
         from skact.data import class_rows_needed, load_table
+        from skact.tuning import load_space
 
-        # the table first: a file that cannot be read is reported before torch is imported
+        # the space file and the table first: a file that cannot be read is reported
+        # before torch is imported
+        search_space = load_space(space) if space is not None else None
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
-        from skact.tuning import OptunaSettings, Tuner, load_space
+        from skact.tuning import OptunaSettings, Tuner
 
         tuner = Tuner(
             dataset,
             model=model.value,
             search=search.value,
-            space=load_space(space) if space is not None else None,
+            space=search_space,
             activations=acts,
             n_trials=n_trials,
             timeout=timeout,

@@ -57,15 +57,23 @@ def test_help_does_not_import_heavy_libraries(argv, shown):
         assert "Usage" in proc.stdout
 
 
-@pytest.mark.parametrize("command", ["tune", "compare"])
-@pytest.mark.parametrize("problem, extra, message", [
+BAD_INPUTS = [
     ("missing file", [], "no such file"),
     ("unknown column", ["--target", "label"], "no column 'label'"),
     ("unknown activation", ["--activations", "relu,swishy"], "unknown activation 'swishy'"),
+]
+
+
+@pytest.mark.parametrize("command, problem, extra, message", [
+    *[("tune", *bad) for bad in BAD_INPUTS],
+    *[("compare", *bad) for bad in BAD_INPUTS],
+    ("tune", "bad space file", ["--space", "space.toml"], "space.toml is not valid TOML"),
 ])
 def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
         tmp_path, command, problem, extra, message):
     """A typo costs the user a fraction of a second, not torch's start-up."""
+    (tmp_path / "space.toml").write_text('activation = ["relu", "gelu"\n')
+    extra = [str(tmp_path / a) if a == "space.toml" else a for a in extra]
     data = tmp_path / "data.csv"
     if problem != "missing file":
         data.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
