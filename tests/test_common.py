@@ -59,11 +59,10 @@ def _numeric_checks():
             estimator = cls(activation=activation)
             for _, check in estimator_checks_generator(estimator):
                 if _check_name(check) in NUMERIC_CHECKS:
-                    kwargs = getattr(check, "keywords", {})
-                    variant = f"({','.join(f'{k}={v}' for k, v in kwargs.items())})" \
-                        if kwargs else ""
-                    yield pytest.param(estimator, check,
-                                       id=f"{estimator!r}-{_check_name(check)}{variant}")
+                    variant = ",".join(f"{k}={v}" for k, v in
+                                       getattr(check, "keywords", {}).items())
+                    name = _check_name(check) + (f"({variant})" if variant else "")
+                    yield pytest.param(estimator, check, id=f"{estimator!r}-{name}")
 
 
 @parametrize_with_checks(FULL_SUITE)
