@@ -17,15 +17,3 @@ import signal  # noqa: E402
 
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-# The modules whose tests start skact processes (5-30 s each) run first: on 2 cores the
-# suite then ends on short tests, not with one worker finishing a long one while the other
-# waits (longest first is the classic rule for two machines).
-LONG_FIRST = ("test_cli_e2e.py", "test_shared_storage.py", "test_tuning_faults.py",
-              "test_cli_progress.py", "test_benchmarks_smoke.py", "test_sklearn_mlp_suite.py",
-              "test_cli_tune_start.py", "test_cli_tables.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: item.path.name not in LONG_FIRST)  # stable: order kept within
