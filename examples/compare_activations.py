@@ -17,8 +17,10 @@ summary.json, loss.png, scores.png and diagnostics.png per task in a folder.
 Run: python examples/compare_activations.py [OUT_DIR]   (default: comparison/)
 """
 
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -67,27 +69,46 @@ def show(title, result):
         print(f"  {activation}: {messages[0]}")
 
 
-def main(out_dir="comparison"):
-    out = Path(out_dir)
-    start = time.perf_counter()
-
+def digits_task():
     X, y = load_digits(return_X_y=True)
-    digits = compare(
+    result = compare(
         X.astype(np.float32), y, activations=ACTIVATIONS, layers=(64, 64, 64, 64),
         runs=2, cv=3, max_epochs=40, seed=0, preprocessor=StandardScaler(),
         params={"learning_rate_init": 0.003},
     )
-    show("Digits, MLP 64-64-64-64", digits)
-    save_comparison(digits, out / "digits", extra={"data": "sklearn digits"})
+    return "Digits, MLP 64-64-64-64", "digits", result, {"data": "sklearn digits"}
 
+
+def signals_task():
     X, y = pulses()
-    signals = compare(
+    result = compare(
         X, y, activations=ACTIVATIONS, model="cnn", layers=(32,), runs=1, cv=3,
         max_epochs=25, seed=0,
         params={"conv_channels": (8, 16), "learning_rate_init": 0.003},
     )
-    show("1-D pulses, CNN conv 8-16 + dense 32", signals)
-    save_comparison(signals, out / "signals", extra={"data": "synthetic 1-D pulses"})
+    return "1-D pulses, CNN conv 8-16 + dense 32", "signals", result, {
+        "data": "synthetic 1-D pulses"}
+
+
+def run_task(task, out):
+    title, name, result, extra = task()
+    save_comparison(result, out / name, extra=extra)
+    return title, result
+
+
+def main(out_dir="comparison"):
+    out = Path(out_dir)
+    start = time.perf_counter()
+    # the two tasks are independent: one process each where there are two cores
+    tasks = (digits_task, signals_task)
+    if (os.cpu_count() or 1) >= 2:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            done = [pool.submit(run_task, task, out) for task in tasks]
+            results = [future.result() for future in done]
+    else:
+        results = [run_task(task, out) for task in tasks]
+    for title, result in results:
+        show(title, result)
 
     print(f"\nPlots and tables in {out}/digits and {out}/signals "
           f"({time.perf_counter() - start:.0f} s)")
