@@ -27,22 +27,22 @@ HEAVY = ("torch", "sklearn", "optuna", "pandas", "skorch", "scipy")
 
 
 def run_counting_imports(argv, heavy=HEAVY):
-    """Run ``skact ARGV`` in a fresh interpreter; return the process and the heavy modules
-    it imported (comma-separated, quoted)."""
+    """Run ``skact ARGV`` in a fresh interpreter; return the process and the sorted list of
+    the ``heavy`` modules it imported."""
     code = (
-        "import sys\n"
+        "import json, sys\n"
         f"sys.argv = ['skact', *{argv!r}]\n"
         "from skact_cli.main import main\n"
         "code = 0\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r})\n"
-        "print('HEAVY', heavy, file=sys.stderr)\n"
+        "print('HEAVY', json.dumps(heavy), file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=skact_env(), timeout=60, check=False)
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY"))
-    return proc, line.split("[", 1)[1].split("]")[0]
+    return proc, json.loads(line.split(" ", 1)[1])
 
 
 @pytest.mark.parametrize("argv, shown", [(["--help"], "tune"), (["activations"], "gelu")])
@@ -52,7 +52,7 @@ def test_help_does_not_import_heavy_libraries(argv, shown):
     proc, heavy = run_counting_imports(argv)  # its seconds: benchmarks/run.py, start-up
     assert proc.returncode == 0, proc.stderr
     assert shown in proc.stdout
-    assert heavy == "", heavy
+    assert heavy == [], heavy
     if argv == ["--help"]:
         assert "Usage" in proc.stdout
 
@@ -80,7 +80,7 @@ def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
     proc, heavy = run_counting_imports([command, str(data), *extra], heavy=("torch", "skorch"))
     assert proc.returncode in (1, 2), proc.stderr
     assert message in " ".join(proc.stderr.split()), proc.stderr
-    assert heavy == "", heavy
+    assert heavy == [], heavy
 
 
 def test_version():

@@ -2,10 +2,11 @@
 
 Every estimator runs the full ``check_estimator`` suite as a user constructs it (no
 arguments), with no expected failures, and with other activations the checks whose outcome
-depends on the numbers (see NUMERIC_CHECKS). That includes ``check_sample_weight_equivalence_*`` for
-the Tabular and CNN estimators at their defaults: their dropout masks, early-stopping split
-and batch-norm statistics are keyed on each row's content and weighted by ``sample_weight``
-(skact._row_noise), so a weight of 2 trains as a repeated row.
+depends on the numbers (see NUMERIC_CHECKS). That includes
+``check_sample_weight_equivalence_*`` for the Tabular and CNN estimators at their defaults:
+their dropout masks, early-stopping split and batch-norm statistics are keyed on each row's
+content and weighted by ``sample_weight`` (skact._row_noise), so a weight of 2 trains as a
+repeated row.
 """
 
 import numpy as np
