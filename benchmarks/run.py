@@ -437,6 +437,23 @@ def cases_small_data(repeats, smoke):
     return cases
 
 
+# a fresh process's first fit on iris (100 hidden units, Adam, one epoch of 150 rows)
+FIRST_FIT_SKACT = (
+    "import sys, warnings; warnings.simplefilter('ignore')\n"
+    "from sklearn.datasets import load_iris; from skact import MLPClassifier\n"
+    "MLPClassifier(max_iter=1).fit(*load_iris(return_X_y=True))"
+)
+FIRST_FIT_TORCH = (
+    "import torch; from sklearn.datasets import load_iris\n"
+    "X, y = load_iris(return_X_y=True); X = torch.tensor(X, dtype=torch.float32)\n"
+    "y = torch.tensor(y); net = torch.nn.Sequential(torch.nn.Linear(4, 100), torch.nn.ReLU(),"
+    " torch.nn.Linear(100, 3))\n"
+    "opt = torch.optim.Adam(net.parameters(), lr=1e-3)\n"
+    "for i in range(0, 150, 150):\n"
+    "    opt.zero_grad(); torch.nn.functional.cross_entropy(net(X), y).backward(); opt.step()"
+)
+
+
 def case_startup(repeats):
     def run(code):
         return lambda: subprocess.run([sys.executable, "-c", code], check=True,
@@ -448,6 +465,8 @@ def case_startup(repeats):
         "import skact; skact.MLPClassifier": run("import skact; skact.MLPClassifier"),
         "skact --help": run("import sys; sys.argv=['skact','--help'];"
                             "from skact_cli.main import main; main()"),
+        "first fit: skact MLPClassifier, 1 epoch": run(FIRST_FIT_SKACT),
+        "first fit: hand-written torch loop, 1 epoch": run(FIRST_FIT_TORCH),
     }
     try:
         medians = interleaved(contenders, repeats)
@@ -459,8 +478,13 @@ def case_startup(repeats):
          "import sys, skact; skact.MLPClassifier; print('torch' in sys.modules)"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()
+    dynamo = subprocess.run(
+        [sys.executable, "-c", FIRST_FIT_SKACT + "; print('torch._dynamo' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
     rows = [(name, f"{s:.3f}") for name, s in medians.items()]
     rows.append(("torch imported by `skact.MLPClassifier` access", probe))
+    rows.append(("torch._dynamo imported by skact's first fit", dynamo))
     return ("start-up", ["command", "median s"], rows)
 
 

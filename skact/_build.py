@@ -13,6 +13,7 @@ import functools
 import torch
 
 from ._net import PerSampleLoss, SkactNet
+from ._optimizer_calls import optimizers_built_without_dynamo
 from ._sklearn_compat import linear_layers, load_assigned_weights
 from ._training import ConvergenceMonitor
 from .modules import init_weights
@@ -117,7 +118,8 @@ def _fused_adam_works(device):
     torch >= 2.4; a device torch cannot fuse for keeps the plain loop."""
     try:
         param = torch.zeros(1, device=device, requires_grad=True)
-        torch.optim.Adam([param], fused=True)
+        with optimizers_built_without_dynamo():
+            torch.optim.Adam([param], fused=True)
     except (RuntimeError, ValueError, TypeError):
         return False
     return True

@@ -15,14 +15,11 @@ through autograd as before.
 
 from __future__ import annotations
 
-import functools
-
 import torch
 import torch.nn.functional as F
-import torch.optim.optimizer as torch_optimizer
 from torch import nn
 
-__all__ = ["ManualStep", "bare_optimizer_steps", "manual_step_for"]
+__all__ = ["ManualStep", "manual_step_for"]
 
 # activation class -> its derivative, from the layer's input z and output h
 _DERIVATIVES = {
@@ -143,27 +140,3 @@ class ManualStep:
             return g.div_(total)
         return g.mul_((w / total).view(-1, 1))
 
-
-def bare_optimizer_steps(optimizers):
-    """Each optimizer's ``step`` without torch's wrapper, or None where one needs it.
-
-    ``Optimizer.step`` is wrapped (on the class, at construction) to run step hooks and a
-    profiler record around the real step: about a quarter of a fused Adam step on a small
-    network.
-    Where no hook is registered, on the optimizer or globally, the wrapped function is
-    called directly; anything unusual (a hook, a ``step`` replaced on the instance, an
-    optimizer class whose step is not wrapped) keeps the usual call.
-    """
-    if torch_optimizer._global_optimizer_pre_hooks or torch_optimizer._global_optimizer_post_hooks:
-        return None
-    steps = []
-    for optimizer in optimizers:
-        step = type(optimizer).step
-        inner = getattr(step, "__wrapped__", None)
-        # "step" on the instance: something wraps it there (a learning-rate scheduler
-        # counts the optimizer's steps so), which must keep seeing every call
-        if (not getattr(step, "hooked", False) or inner is None or "step" in vars(optimizer)
-                or optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks):
-            return None
-        steps.append(functools.partial(inner, optimizer))
-    return steps

@@ -26,7 +26,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import TeeGenerator
 
-from ._manual_backward import bare_optimizer_steps, manual_step_for
+from ._manual_backward import manual_step_for
+from ._optimizer_calls import bare_optimizer_steps, optimizers_built_without_dynamo
 from .modules import weight_layers
 from .schedules import factor
 
@@ -191,6 +192,10 @@ class SkactNet(NeuralNet):
         self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, *extra]
         return self
 
+    def initialize_optimizer(self, *args, **kwargs):
+        with optimizers_built_without_dynamo():  # skact._optimizer_calls says why
+            return super().initialize_optimizer(*args, **kwargs)
+
     # -- loss ---------------------------------------------------------------
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """scikit-learn's objective: the (weighted) mean loss plus the L2 penalty."""
@@ -277,7 +282,7 @@ class SkactNet(NeuralNet):
         self._trained = [p for g in self.optimizer_.param_groups for p in g["params"]]
         self.notify("on_train_begin", X=batches, y=None)
         # after on_train_begin, which may register hooks (diagnostics does): plain MLPs
-        # skip autograd (skact._manual_backward), unhooked optimizers their step wrapper
+        # skip autograd (skact._manual_backward), unhooked optimizers their step wrappers
         self._manual_step = None if self.requires_closure() else manual_step_for(self)
         self._bare_steps = bare_optimizer_steps([getattr(self, name + "_")
                                                  for name in self._optimizers])
@@ -336,13 +341,11 @@ class SkactNet(NeuralNet):
         if self.requires_closure():
             return self._train_step_with_closure(batch)
         Xi, yi = batch
-        # what optimizer.zero_grad(set_to_none=True) does, without its per-call wrappers
         penalised = False
         if self._manual_step is not None:  # sets every gradient itself
             y_pred, loss, total, penalised = self._manual_step(Xi, *yi)
         else:
-            for param in self._trained:
-                param.grad = None
+            self._clear_grads()
             y_pred = self._training_forward(Xi, yi[1])
             loss, total = self._data_loss(y_pred, yi)
             loss.backward()
@@ -357,6 +360,12 @@ class SkactNet(NeuralNet):
         self._step_optimizer(None)
         return {"loss": loss, "y_pred": y_pred}
 
+    def _clear_grads(self):
+        """What ``optimizer.zero_grad()`` does, without its per-call wrappers (and the
+        ``torch._dynamo`` import one of them makes: skact._optimizer_calls)."""
+        for param in self._trained:
+            param.grad = None
+
     def _step_optimizer(self, step_fn):
         if step_fn is None and self._bare_steps:
             for step in self._bare_steps:
@@ -370,7 +379,7 @@ class SkactNet(NeuralNet):
         last = {}
 
         def closure():
-            self._zero_grad_optimizer()
+            self._clear_grads()
             y_pred = self._training_forward(Xi, yi[1])
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             loss.backward()

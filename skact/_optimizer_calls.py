@@ -1,0 +1,95 @@
+"""torch.optim's optimizers, called without the wrappers a small fit pays for. Internal.
+
+Two costs of torch's optimizers that have nothing to do with the update itself:
+
+* ``Optimizer.step`` is wrapped twice: on the class, at construction, to run step hooks and
+  a profiler record (about a quarter of a fused Adam step on a small network); and in its
+  definition, to switch gradients off and mark graph breaks for ``torch.compile``.
+* Both that definition wrapper and ``Optimizer.add_param_group`` (called by every
+  optimizer's constructor) import ``torch._dynamo`` on first use: 1.5-2 s on a 2-core
+  machine, a fifth of a one-trial ``skact tune`` and of the first fit in every worker
+  process GridSearchCV or a parallel search starts, though nothing there is compiled.
+
+:func:`bare_optimizer_steps` returns the steps to call directly and
+:func:`optimizers_built_without_dynamo` builds optimizers without that import, each only
+where the wrapper has nothing to do: no hook registered, no differentiable optimizer, and
+``torch._dynamo`` not loaded (in a process that has not imported it nothing is compiling,
+so marking graph breaks or disabling tracing is a no-op). Anything unusual keeps torch's
+own calls, so the update computed is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+
+import torch
+import torch.optim.optimizer as torch_optimizer
+
+__all__ = ["bare_optimizer_steps", "optimizers_built_without_dynamo"]
+
+# the cache ``torch._disable_dynamo`` keeps on the function it wraps; where it is set,
+# the wrapper calls it instead of importing torch._dynamo to build it
+_DISABLED_CACHE = "__dynamo_disable"
+
+
+def _dynamo_loaded():
+    return "torch._dynamo" in sys.modules
+
+
+def bare_optimizer_steps(optimizers):
+    """Each optimizer's ``step`` without torch's wrappers, or None where one needs them.
+
+    Where no hook is registered, on the optimizer or globally, the function the hook
+    wrapper wraps is called directly; if that is torch's gradient-mode wrapper, a plain
+    optimizer's update runs under ``torch.no_grad()`` instead, which is all that wrapper
+    does outside ``torch.compile``. Anything unusual (a hook, a ``step`` replaced on the
+    instance, an optimizer class whose step is not wrapped) keeps the usual call.
+    """
+    if torch_optimizer._global_optimizer_pre_hooks or torch_optimizer._global_optimizer_post_hooks:
+        return None
+    steps = []
+    for optimizer in optimizers:
+        step = type(optimizer).step
+        inner = getattr(step, "__wrapped__", None)
+        # "step" on the instance: something wraps it there (a learning-rate scheduler
+        # counts the optimizer's steps so), which must keep seeing every call
+        if (not getattr(step, "hooked", False) or inner is None or "step" in vars(optimizer)
+                or optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks):
+            return None
+        update = getattr(inner, "__wrapped__", None)
+        if (update is not None and getattr(inner, "__code__", None) is not None
+                and inner.__code__.co_name == "_use_grad" and not _dynamo_loaded()
+                and not optimizer.defaults.get("differentiable", False)):
+            steps.append(functools.partial(_update_without_grad, update, optimizer))
+        else:
+            steps.append(functools.partial(inner, optimizer))
+    return steps
+
+
+def _update_without_grad(update, optimizer):
+    with torch.no_grad():
+        return update(optimizer)
+
+
+@contextlib.contextmanager
+def optimizers_built_without_dynamo():
+    """Within: optimizers are constructed without importing ``torch._dynamo``.
+
+    ``add_param_group`` is torch's ``_disable_dynamo`` wrapper, which imports dynamo on
+    its first call to build the disabled function and caches it on the wrapped one. With
+    dynamo not loaded nothing can be tracing, so the plain function is what the disabled
+    one would do; it stands in the cache while the block runs and is taken out after, so
+    a process that imports dynamo later gets torch's own disabled function.
+    """
+    plain = getattr(torch_optimizer.Optimizer.add_param_group, "__wrapped__", None)
+    if plain is None or _dynamo_loaded() or hasattr(plain, _DISABLED_CACHE):
+        yield
+        return
+    setattr(plain, _DISABLED_CACHE, plain)
+    try:
+        yield
+    finally:
+        if vars(plain).get(_DISABLED_CACHE) is plain:
+            delattr(plain, _DISABLED_CACHE)
