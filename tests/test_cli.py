@@ -67,19 +67,23 @@ BAD_INPUTS = [
 @pytest.mark.parametrize("command, problem, extra, message", [
     *[("tune", *bad) for bad in BAD_INPUTS],
     *[("compare", *bad) for bad in BAD_INPUTS],
-    ("tune", "bad space file", ["--space", "space.toml"], "space.toml is not valid TOML"),
+    ("tune", "bad space file", ["--space", "bad.toml"], "bad.toml is not valid TOML"),
+    ("tune", "misspelt activation in a space file", ["--space", "typo.toml"],
+     "typo.toml: unknown activation 'gleu' (did you mean 'gelu'?)"),
 ])
 def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
         tmp_path, command, problem, extra, message):
     """A typo costs the user a fraction of a second, not torch's start-up."""
-    (tmp_path / "space.toml").write_text('activation = ["relu", "gelu"\n')
-    extra = [str(tmp_path / a) if a == "space.toml" else a for a in extra]
+    (tmp_path / "bad.toml").write_text('activation = ["relu", "gelu"\n')
+    (tmp_path / "typo.toml").write_text('activation = ["relu", "gleu"]\n')
+    extra = [str(tmp_path / a) if a.endswith(".toml") else a for a in extra]
     data = tmp_path / "data.csv"
     if problem != "missing file":
         data.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
     proc, heavy = run_counting_imports([command, str(data), *extra], heavy=("torch", "skorch"))
     assert proc.returncode in (1, 2), proc.stderr
     assert message in " ".join(proc.stderr.split()), proc.stderr
+    assert "Traceback" not in proc.stderr
     assert heavy == [], heavy
 
 

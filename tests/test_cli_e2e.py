@@ -169,12 +169,6 @@ def test_unknown_scorer_lists_valid(iris_csv):
     assert_clean_failure(proc, "unknown scorer 'uar'", "balanced_accuracy", code=2)
 
 
-def test_bad_space_file(iris_csv, tmp_path):
-    space = _write(tmp_path, "space.toml", 'activation = ["relu", "nope"]\n')
-    assert_clean_failure(run_skact("tune", iris_csv, "--space", space),
-                         "unknown activation 'nope'")
-
-
 def test_debug_shows_traceback(tmp_path):
     proc = run_skact("tune", tmp_path / "nope.csv", "--debug")
     assert proc.returncode == 1

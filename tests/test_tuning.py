@@ -104,6 +104,10 @@ def test_load_space_json_layers_and_int_range(tmp_path):
         ("lr = { low = 1, high = 2, bogus = 3 }", "unknown keys"),
         ("activation = []", "empty list"),
         ("alpha = { low = 0.0, high = 1.0, log = true }", "low > 0"),
+        ('activation = ["relu", "gleu"]', r"space.toml: unknown activation 'gleu' \(did you"),
+        ('activation = "qqq"', "unknown activation 'qqq'; valid activations: .*gelu"),
+        ("activation = [1, 2]", "unknown activation 1"),
+        ("activation = { low = 0, high = 1 }", "activation must be a name or a list of names"),
     ],
 )
 def test_load_space_errors(tmp_path, text, match):

@@ -5,8 +5,10 @@ options and renders what these functions return. Import the names from here; the
 below are how the package is organised, one concern each:
 
 - :mod:`~skact.tuning.space`: :class:`SearchSpace` declares the hyperparameters in one place
-  (:func:`default_space`, or a TOML/JSON file read by :func:`load_space`). Layer sizes are
-  stored in the study as strings such as ``"128-64"`` so persistent storages accept them.
+  (:func:`default_space`). Layer sizes are stored in the study as strings such as
+  ``"128-64"`` so persistent storages accept them.
+- :mod:`~skact.tuning.space_file`: :func:`load_space` reads a space from a TOML or JSON
+  file, checking every entry (activation names too) before anything heavy is imported.
 - :mod:`~skact.tuning.storages`: journal files and databases that survive shared use
   (:func:`make_storage`): a lock no dead worker can leave behind, journals that never keep
   half a record, tables created safely by workers that start together, secrets masked in
@@ -58,8 +60,11 @@ _MODULES = {
     ),
     "skact.tuning.space": (
         "DEFAULT_ACTIVATIONS", "LAYER_PARAMS", "MODELS", "Choice", "Fixed", "FloatRange",
-        "IntRange", "SearchSpace", "default_space", "format_layers", "grid_space", "load_space",
+        "IntRange", "SearchSpace", "default_space", "format_layers", "grid_space",
         "parse_layers", "starting_trials",
+    ),
+    "skact.tuning.space_file": (
+        "load_space",
     ),
     "skact.tuning.study": (
         "CTRL_C", "DeferredCtrlC", "InterruptSafeLock", "OptunaSettings", "make_storage",
