@@ -12,9 +12,11 @@ Cases: fit (20,000 x 40, two hidden layers of 128, relu, Adam lr 0.01, batch
 x 100 features: seconds per epoch and peak memory); predict latency for one row
 and throughput for 100k rows; CNN fit on 1-D signals; GridSearchCV over 4
 activations with n_jobs=1 and 2, skact's and the same search of scikit-learn's
-MLP; ``import skact`` / ``skact --help`` wall time; small data sets (iris, breast
-cancer, digits; 1 and 200 epochs) against scikit-learn's MLP on a quiet machine and with busy
-processes (started and stopped here) on all cores but one, then on every core.
+MLP; ``import skact`` / ``skact --help`` / a fresh process's first fit wall time; small
+data sets (iris, breast cancer, digits; 1 and 200 epochs) against scikit-learn's MLP on a
+quiet machine and with busy processes (started and stopped here) on all cores but one, then
+on every core (``small_data.py``). The contenders and the timing loop are in
+``contenders.py``.
 
 The README's blocks between ``<!-- name -->`` marker pairs (quality.py's results,
 hand-written notes) are kept as they are when the README is rewritten.
@@ -23,14 +25,11 @@ hand-written notes) are kept as they are when the README is rewritten.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import functools
-import multiprocessing
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -38,138 +37,19 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from contenders import (
+    fit_skact,
+    fit_sklearn,
+    fit_skorch,
+    fit_torch_loop,
+    interleaved,
+    make_data,
+    one_thread,
+    skip_warmup,
+)
+from small_data import cases_small_data
 
 HERE = Path(__file__).resolve().parent
-
-
-def make_data(n_samples, n_features, dtype, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n_samples, n_features).astype(dtype)
-    w = rng.randn(n_features, 3)
-    y = (X @ w).argmax(1)
-    return X, y
-
-
-# ---------------------------------------------------------------- contenders --
-def fit_skact(X, y, cfg):
-    from skact import MLPClassifier
-
-    return MLPClassifier(cfg["hidden"], "relu", learning_rate_init=cfg["lr"],
-                         batch_size=cfg["batch"], max_iter=cfg["epochs"], tol=0.0,
-                         n_iter_no_change=np.inf, alpha=0.0, random_state=0).fit(X, y)
-
-
-def fit_sklearn(X, y, cfg):
-    from sklearn.neural_network import MLPClassifier
-
-    return MLPClassifier(cfg["hidden"], "relu", learning_rate_init=cfg["lr"],
-                         batch_size=cfg["batch"], max_iter=cfg["epochs"], tol=0.0,
-                         n_iter_no_change=cfg["epochs"] + 1, alpha=0.0,
-                         random_state=0).fit(X, y)
-
-
-def _torch_mlp(n_features, hidden, n_classes, dtype):
-    import torch
-
-    layers, n_in = [], n_features
-    for units in hidden:
-        layers += [torch.nn.Linear(n_in, units), torch.nn.ReLU()]
-        n_in = units
-    layers.append(torch.nn.Linear(n_in, n_classes))
-    return torch.nn.Sequential(*layers).to(dtype)
-
-
-def fit_torch_loop(X, y, cfg):
-    """The yardstick: what a careful user would write by hand."""
-    import torch
-
-    torch.manual_seed(0)
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y).long()
-    model = _torch_mlp(X.shape[1], cfg["hidden"], 3, X_t.dtype)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
-    n = len(X_t)
-    for _ in range(cfg["epochs"]):
-        order = torch.randperm(n)
-        for start in range(0, n, cfg["batch"]):
-            idx = order[start:start + cfg["batch"]]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(X_t[idx]), y_t[idx])
-            loss.backward()
-            opt.step()
-    return model
-
-
-def fit_skorch(X, y, cfg):
-    import torch
-    from skorch import NeuralNetClassifier
-
-    torch.manual_seed(0)
-    net = NeuralNetClassifier(
-        _torch_mlp(X.shape[1], cfg["hidden"], 3, torch.float32 if X.dtype == np.float32
-                   else torch.float64),
-        criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=cfg["lr"],
-        batch_size=cfg["batch"], max_epochs=cfg["epochs"], train_split=None,
-        iterator_train__shuffle=True, verbose=0,
-    )
-    return net.fit(X, y.astype(np.int64))
-
-
-@contextlib.contextmanager
-def torch_threads(n):
-    """torch's thread count set to ``n`` for the block (skact then leaves it alone)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def one_thread(fit):
-    """``fit`` on one torch thread: what ``OMP_NUM_THREADS=1`` gives."""
-    @functools.wraps(fit)
-    def run(*args):
-        with torch_threads(1):
-            return fit(*args)
-    return run
-
-
-@contextlib.contextmanager
-def torch_default_threads():
-    """skact as before its per-fit thread choice: torch's default count, pinned through the
-    environment (an explicit setting, which skact respects)."""
-    import torch
-
-    before = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = str(torch.get_num_threads())
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["OMP_NUM_THREADS"]
-        else:
-            os.environ["OMP_NUM_THREADS"] = before
-
-
-# -------------------------------------------------------------------- timing --
-# untimed rounds before the timed ones; --smoke, which only checks that every case runs,
-# sets it to 0
-warmup_rounds = 1
-
-
-def interleaved(contenders, repeats):
-    """Median seconds per contender; warm-up rounds first, rounds interleaved."""
-    times = {name: [] for name in contenders}
-    for round_ in range(warmup_rounds + repeats):
-        for name, fn in contenders.items():
-            start = time.perf_counter()
-            fn()
-            elapsed = time.perf_counter() - start
-            if round_ >= warmup_rounds:
-                times[name].append(elapsed)
-    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def case_fit(cfg, repeats):
@@ -280,7 +160,7 @@ def case_predict_throughput(cfg, repeats, n_rows):
 _SCALING_CHILD = """
 import resource, sys, time, numpy as np
 sys.path.insert(0, {here!r})
-from run import make_data, fit_skact, fit_torch_loop
+from contenders import make_data, fit_skact, fit_torch_loop
 n = {n}
 X, y = make_data(n, 100, np.float32)
 cfg = dict(hidden={hidden!r}, lr=0.01, batch=128, epochs=1)
@@ -343,100 +223,6 @@ def case_gridsearch(repeats):
             ["estimator", "n_jobs", "median s", "vs its n_jobs=1"], rows)
 
 
-def small_datasets(names):
-    """Scaled (StandardScaler) small data sets from scikit-learn, float64 as loaded."""
-    from sklearn import datasets
-    from sklearn.preprocessing import StandardScaler
-
-    loaders = {"iris": datasets.load_iris, "breast cancer": datasets.load_breast_cancer,
-               "digits": datasets.load_digits}
-    out = {}
-    for name in names:
-        X, y = loaders[name](return_X_y=True)
-        out[name] = (StandardScaler().fit_transform(X), y)
-    return out
-
-
-def _busy_loop(parent):
-    # spins until the benchmark that started it is gone: stopped by busy_cores, or, when the
-    # benchmark itself is killed (its daemon children are then not terminated), re-parented
-    while os.getppid() == parent:
-        for _ in range(100_000):
-            pass
-
-
-@contextlib.contextmanager
-def busy_cores(n):
-    """``n`` processes spinning on the CPU for the block; always stopped afterwards."""
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    procs = [context.Process(target=_busy_loop, args=(os.getpid(),), daemon=True)
-             for _ in range(n)]
-    try:
-        for proc in procs:
-            proc.start()
-        time.sleep(0.2)  # let the scheduler see them before timing starts
-        yield
-    finally:
-        for proc in procs:
-            if proc.pid is not None:
-                proc.terminate()
-        for proc in procs:
-            if proc.pid is not None:
-                proc.join()
-
-
-def case_small_data(title, data, epochs_list, repeats, with_default_threads):
-    """skact's default MLPClassifier against scikit-learn's, same parameters, on small data,
-    each running exactly ``epochs`` epochs."""
-    from sklearn.neural_network import MLPClassifier as SkMLP
-
-    from skact import MLPClassifier
-
-    def fit(cls, X, y, epochs):
-        # every epoch runs for both: with their default stopping rule the two can stop at
-        # different epochs (digits: 130 vs 147), which would time different work
-        return lambda: cls(max_iter=epochs, n_iter_no_change=epochs, random_state=0).fit(X, y)
-
-    def default_threads(fn):
-        def run():
-            with torch_default_threads():
-                fn()
-        return run
-
-    rows = []
-    for name, (X, y) in data.items():
-        for epochs in epochs_list:
-            contenders = {
-                "scikit-learn MLPClassifier": fit(SkMLP, X, y, epochs),
-                "skact MLPClassifier": fit(MLPClassifier, X, y, epochs),
-                "skact, 1 thread (OMP_NUM_THREADS=1)": one_thread(
-                    fit(MLPClassifier, X, y, epochs)),
-            }
-            if with_default_threads:
-                contenders["skact, torch's default threads"] = default_threads(
-                    fit(MLPClassifier, X, y, epochs))
-            medians = interleaved(contenders, repeats)
-            base = medians["scikit-learn MLPClassifier"]
-            rows += [(name, epochs, contender, f"{s * 1000:.1f}", f"{s / base:.2f}x")
-                     for contender, s in medians.items()]
-    return (title, ["data", "epochs", "contender", "median ms", "vs scikit-learn"], rows)
-
-
-def cases_small_data(repeats, smoke):
-    """Small data on the machine as it is, then with all cores but one busy, then every core."""
-    data = small_datasets(("iris",) if smoke else ("iris", "breast cancer", "digits"))
-    epochs = (1, 5) if smoke else (1, 200)
-    cores = os.cpu_count() or 1
-    cases = [case_small_data("small data (default MLPClassifier, scaled inputs, every epoch run)",
-                             data, epochs, repeats, with_default_threads=True)]
-    for n_busy, label in ((cores - 1, "all cores but one busy"), (cores, "every core busy")):
-        with busy_cores(n_busy):
-            cases.append(case_small_data(
-                f"small data, {label} ({n_busy} busy-loop processes)", data, epochs, repeats,
-                with_default_threads=False))
-    return cases
-
-
 # a fresh process's first fit on iris (100 hidden units, Adam, one epoch of 150 rows)
 FIRST_FIT_SKACT = (
     "import sys, warnings; warnings.simplefilter('ignore')\n"
@@ -449,8 +235,7 @@ FIRST_FIT_TORCH = (
     "y = torch.tensor(y); net = torch.nn.Sequential(torch.nn.Linear(4, 100), torch.nn.ReLU(),"
     " torch.nn.Linear(100, 3))\n"
     "opt = torch.optim.Adam(net.parameters(), lr=1e-3)\n"
-    "for i in range(0, 150, 150):\n"
-    "    opt.zero_grad(); torch.nn.functional.cross_entropy(net(X), y).backward(); opt.step()"
+    "opt.zero_grad(); torch.nn.functional.cross_entropy(net(X), y).backward(); opt.step()"
 )
 
 
@@ -532,9 +317,9 @@ def main(argv=None):
            "epochs": 10}
     repeats = args.repeats
     if args.smoke:
-        global warmup_rounds
         cfg.update(rows=500, epochs=2)
-        repeats, warmup_rounds = 1, 0
+        repeats = 1
+        skip_warmup()
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     sizes = (2000,) if args.smoke else (10_000, 100_000, 1_000_000)
