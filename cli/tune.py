@@ -147,7 +147,7 @@ def tune(
     jobs = parse_n_jobs(n_jobs)
     with quiet(not debug, optuna_logs=True):
         from skact.data import class_rows_needed, load_table
-        from skact.tuning import load_space
+        from skact.tuning import OptunaSettings, load_space
 
         # the space file and the table first: a file that cannot be read is reported
         # before torch is imported
@@ -155,7 +155,14 @@ def tune(
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
-        from skact.tuning import OptunaSettings, Tuner
+        settings = OptunaSettings(
+            storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
+        )
+        if storage is not None and "://" in storage:
+            # a database that cannot be reached (or its driver) is reported before torch is
+            # imported; the Tuner's study is then opened on this storage
+            settings.open_storage()
+        from skact.tuning import Tuner
 
         tuner = Tuner(
             dataset,
@@ -169,9 +176,7 @@ def tune(
             scoring=scorer,
             max_epochs=max_epochs,
             n_jobs=jobs,
-            settings=OptunaSettings(
-                storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
-            ),
+            settings=settings,
         )
         out_dir = make_out_dir(out or default_out(data))  # before the search, not after
         _report_setup(render, tuner)

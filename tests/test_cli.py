@@ -70,6 +70,9 @@ BAD_INPUTS = [
     ("tune", "bad space file", ["--space", "bad.toml"], "bad.toml is not valid TOML"),
     ("tune", "misspelt activation in a space file", ["--space", "typo.toml"],
      "typo.toml: unknown activation 'gleu' (did you mean 'gelu'?)"),
+    ("tune", "database that cannot be reached",
+     ["--storage", "postgresql://alice:hunter2@127.0.0.1:9/optuna"],
+     "cannot open the storage in postgresql://***@127.0.0.1:9/optuna"),
 ])
 def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
         tmp_path, command, problem, extra, message):
@@ -79,7 +82,7 @@ def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
     extra = [str(tmp_path / a) if a.endswith(".toml") else a for a in extra]
     data = tmp_path / "data.csv"
     if problem != "missing file":
-        data.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+        data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12)))
     proc, heavy = run_counting_imports([command, str(data), *extra], heavy=("torch", "skorch"))
     assert proc.returncode in (1, 2), proc.stderr
     assert message in " ".join(proc.stderr.split()), proc.stderr

@@ -431,6 +431,18 @@ def test_open_study_resumes_and_refuses_mismatch(tmp_path):
         open_study(settings, "s", {**attrs, "scoring": "r2"})
 
 
+def test_a_storage_opened_early_is_kept_for_the_study(tmp_path):
+    """``skact tune`` opens a database first (its errors come before torch's imports)."""
+    settings = OptunaSettings(storage=f"sqlite:///{tmp_path / 's.db'}")
+    storage = settings.open_storage()
+    assert settings.open_storage() is storage
+    open_study(settings, "s", {}).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert [s.study_name for s in storage.get_all_studies()] == ["s"]
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(StudyError, match="cannot open the storage in sqlite:///"):
+        OptunaSettings(storage=f"sqlite:///{tmp_path / 'a_file' / 's.db'}").open_storage()
+
+
 def test_open_study_bad_url():
     with pytest.raises(StudyError, match="cannot open study|database driver"):
         open_study(OptunaSettings(storage="nosuchdb://x/y"), "s", {})

@@ -16,7 +16,7 @@ import json
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skact._interrupt import CTRL_C, DeferredCtrlC
@@ -92,6 +92,17 @@ class OptunaSettings:
     #: before another worker fails the trial as abandoned (its worker died on another host).
     heartbeat_interval: int = HEARTBEAT_INTERVAL
     grace_period: int = GRACE_PERIOD
+    _opened: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def open_storage(self, notes: list | None = None):
+        """The Optuna storage for :attr:`storage` (:func:`make_storage`), opened on the first
+        call and kept for the study. Calling it early reports a database that cannot be
+        reached, or a missing driver, before the search's heavy imports (torch) are paid.
+        What opening did (a journal repaired) is appended to ``notes``."""
+        if self._opened is None:
+            self._opened = make_storage(self.storage, self.heartbeat_interval,
+                                        self.grace_period, notes=notes)
+        return self._opened
 
 
 def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
@@ -111,8 +122,7 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
     import optuna
 
     notes = [] if notes is None else notes
-    storage = make_storage(settings.storage, settings.heartbeat_interval,
-                           settings.grace_period, notes=notes)
+    storage = settings.open_storage(notes)
     pruner = settings.pruner or optuna.pruners.MedianPruner(
         n_startup_trials=settings.pruner_startup_trials,
         n_warmup_steps=settings.pruner_warmup_steps,
