@@ -158,9 +158,10 @@ def tune(
         settings = OptunaSettings(
             storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
         )
-        if storage is not None and "://" in storage:
+        if search is Search.optuna and storage is not None and "://" in storage:
             # a database that cannot be reached (or its driver) is reported before torch is
-            # imported; the Tuner's study is then opened on this storage
+            # imported; the Tuner's study is then opened on this storage (a grid search
+            # keeps no study)
             settings.open_storage()
         from skact.tuning import Tuner
 

@@ -139,4 +139,3 @@ class ManualStep:
         if w is None:
             return g.div_(total)
         return g.mul_((w / total).view(-1, 1))
-

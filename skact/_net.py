@@ -361,8 +361,9 @@ class SkactNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def _clear_grads(self):
-        """What ``optimizer.zero_grad()`` does, without its per-call wrappers (and the
-        ``torch._dynamo`` import one of them makes: skact._optimizer_calls)."""
+        """What ``optimizer.zero_grad()`` does for the parameters the optimizer held when
+        the fit began, without its per-call wrappers (and the ``torch._dynamo`` import one
+        of them makes: skact._optimizer_calls)."""
         for param in self._trained:
             param.grad = None
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import threading
 
 import torch
 import torch.optim.optimizer as torch_optimizer
@@ -32,6 +33,10 @@ __all__ = ["bare_optimizer_steps", "optimizers_built_without_dynamo"]
 # the cache ``torch._disable_dynamo`` keeps on the function it wraps; where it is set,
 # the wrapper calls it instead of importing torch._dynamo to build it
 _DISABLED_CACHE = "__dynamo_disable"
+# threads fitting in parallel (a search with n_jobs > 1) share the stand-in: it is taken
+# out when the last block using it ends
+_stand_in_lock = threading.Lock()
+_standing_in = 0
 
 
 def _dynamo_loaded():
@@ -83,13 +88,20 @@ def optimizers_built_without_dynamo():
     one would do; it stands in the cache while the block runs and is taken out after, so
     a process that imports dynamo later gets torch's own disabled function.
     """
+    global _standing_in
     plain = getattr(torch_optimizer.Optimizer.add_param_group, "__wrapped__", None)
-    if plain is None or _dynamo_loaded() or hasattr(plain, _DISABLED_CACHE):
-        yield
-        return
-    setattr(plain, _DISABLED_CACHE, plain)
+    with _stand_in_lock:
+        if plain is None or _dynamo_loaded() or (
+                hasattr(plain, _DISABLED_CACHE) and not _standing_in):
+            plain = None  # torch's own call
+        else:
+            setattr(plain, _DISABLED_CACHE, plain)
+            _standing_in += 1
     try:
         yield
     finally:
-        if vars(plain).get(_DISABLED_CACHE) is plain:
-            delattr(plain, _DISABLED_CACHE)
+        if plain is not None:
+            with _stand_in_lock:  # the last of the threads building optimizers takes it out
+                _standing_in -= 1
+                if not _standing_in and vars(plain).get(_DISABLED_CACHE) is plain:
+                    delattr(plain, _DISABLED_CACHE)

@@ -113,8 +113,10 @@ def test_missing_values_and_text_columns(messy_csv, fast_space, tmp_path):
 
 def test_grid_search(iris_csv, tmp_path):
     out = tmp_path / "run"
+    # a grid keeps no study: a storage (say SKACT_STORAGE, set for Optuna runs) is not opened
     proc = tune_ok(iris_csv, "--search", "grid", "--activations", "relu,tanh", "--cv", "2",
-                   "--max-epochs", "5", "--out", out)
+                   "--max-epochs", "5", "--out", out,
+                   "--storage", "postgresql://alice@127.0.0.1:9/unreachable")
     assert "Grid: 4 candidates x 2 folds" in proc.stderr
     trials = pd.read_csv(out / "trials.csv")
     assert sorted(zip(trials["activation"], trials["hidden_layer_sizes"].astype(str))) == [

@@ -431,13 +431,23 @@ def test_open_study_resumes_and_refuses_mismatch(tmp_path):
         open_study(settings, "s", {**attrs, "scoring": "r2"})
 
 
-def test_a_storage_opened_early_is_kept_for_the_study(tmp_path):
+def test_a_storage_opened_early_is_kept_for_the_study(tmp_path, monkeypatch):
     """``skact tune`` opens a database first (its errors come before torch's imports)."""
+    import skact.tuning.study
+
+    opened = []
+    make_storage = skact.tuning.study.make_storage
+    monkeypatch.setattr(skact.tuning.study, "make_storage",
+                        lambda *args, **kwargs: opened.append(args) or make_storage(*args,
+                                                                                    **kwargs))
     settings = OptunaSettings(storage=f"sqlite:///{tmp_path / 's.db'}")
     storage = settings.open_storage()
     assert settings.open_storage() is storage
     open_study(settings, "s", {}).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert len(opened) == 1  # the study was opened on that storage, not a second one
     assert [s.study_name for s in storage.get_all_studies()] == ["s"]
+    settings.storage = f"sqlite:///{tmp_path / 'other.db'}"  # changed settings: reopened
+    assert settings.open_storage() is not storage and len(opened) == 2
     (tmp_path / "a_file").write_text("")
     with pytest.raises(StudyError, match="cannot open the storage in sqlite:///"):
         OptunaSettings(storage=f"sqlite:///{tmp_path / 'a_file' / 's.db'}").open_storage()

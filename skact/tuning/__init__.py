@@ -48,8 +48,8 @@ _MODULES = {
         "predict_frame", "save_model",
     ),
     "skact.tuning.objective": (
-        "Objective", "base_params", "best_epoch_params", "check_activations", "check_scoring",
-        "check_space", "default_scoring", "estimator_class", "make_pipeline",
+        "Objective", "base_params", "best_epoch_params", "check_scoring", "check_space",
+        "default_scoring", "estimator_class", "make_pipeline",
     ),
     "skact.tuning.records": (
         "activation_summary", "leaderboard", "records_from_grid", "records_from_study",
@@ -60,7 +60,8 @@ _MODULES = {
     ),
     "skact.tuning.space": (
         "DEFAULT_ACTIVATIONS", "LAYER_PARAMS", "MODELS", "Choice", "Fixed", "FloatRange",
-        "IntRange", "SearchSpace", "default_space", "format_layers", "grid_space",
+        "IntRange", "SearchSpace", "check_activations", "default_space", "format_layers",
+        "grid_space",
         "parse_layers", "starting_trials",
     ),
     "skact.tuning.space_file": (

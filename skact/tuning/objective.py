@@ -15,35 +15,11 @@ import numpy as np
 
 from skact.exceptions import ScoringError, SpaceError, did_you_mean
 from skact.model_files import MODEL_STEP
-from skact.tuning.space import SearchSpace
+from skact.tuning.space import SearchSpace, check_activations
 from skact.tuning.study import CTRL_C, worker_identity
 
 
 # --------------------------------------------------------------------------- checks
-def check_activations(names) -> list[str]:
-    """Check activation names against the registry; return them unchanged.
-
-    Raises
-    ------
-    SpaceError
-        For an unknown name, listing the registered activations.
-    """
-    from skact import activations as registry
-
-    valid = registry.names()
-    known = sorted(registry.names(include_aliases=True))
-    names = list(names)
-    if not names:
-        raise SpaceError("no activations given; valid activations: " + ", ".join(valid))
-    for name in names:
-        if not isinstance(name, str) or name not in known:
-            raise SpaceError(
-                f"unknown activation {name!r}{did_you_mean(str(name), known)}; valid "
-                f"activations: {', '.join(valid)}"
-            )
-    return names
-
-
 def default_scoring(task: str) -> str:
     """``"balanced_accuracy"`` (UAR) for classification, ``"r2"`` for regression."""
     return "balanced_accuracy" if task == "classification" else "r2"

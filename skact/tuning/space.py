@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from skact.exceptions import SpaceError
+from skact.exceptions import SpaceError, did_you_mean
 
 #: Activations searched (``tune``) and compared (``compare``) when ``--activations`` is not
 #: given: the classic four, the modern smooth ones, and the Tabular estimators' defaults
@@ -324,3 +324,26 @@ def grid_space(model: str = "mlp", activations=DEFAULT_ACTIVATIONS) -> SearchSpa
         params["hidden_layer_sizes"] = Choice(("64", "128-64"))
     return SearchSpace(params)
 
+
+def check_activations(names) -> list[str]:
+    """Check activation names against the registry; return them unchanged.
+
+    Raises
+    ------
+    SpaceError
+        For an unknown name, listing the registered activations.
+    """
+    from skact import activations as registry
+
+    valid = registry.names()
+    known = sorted(registry.names(include_aliases=True))
+    names = list(names)
+    if not names:
+        raise SpaceError("no activations given; valid activations: " + ", ".join(valid))
+    for name in names:
+        if not isinstance(name, str) or name not in known:
+            raise SpaceError(
+                f"unknown activation {name!r}{did_you_mean(str(name), known)}; valid "
+                f"activations: {', '.join(valid)}"
+            )
+    return names

@@ -19,6 +19,7 @@ from skact.tuning.space import (
     FloatRange,
     IntRange,
     SearchSpace,
+    check_activations,
     format_layers,
 )
 
@@ -85,7 +86,8 @@ def load_space(path: str | os.PathLike) -> SearchSpace:
     Raises
     ------
     SpaceError
-        The file is missing, does not parse, or has an entry of the wrong shape.
+        The file is missing, does not parse, has an entry of the wrong shape, or names
+        an activation that is not registered (the message lists the valid ones).
     """
     path = Path(path)
     try:
@@ -128,8 +130,6 @@ def _check_activation_entry(space: SearchSpace, path: Path) -> None:
     if not isinstance(spec, (Choice, Fixed)):
         raise SpaceError(f"search space file {path}: activation must be a name or a list of "
                          'names, e.g. activation = ["relu", "gelu"]')
-    from skact.tuning.objective import check_activations
-
     try:
         check_activations(space.activations)
     except SpaceError as exc:

@@ -92,17 +92,19 @@ class OptunaSettings:
     #: before another worker fails the trial as abandoned (its worker died on another host).
     heartbeat_interval: int = HEARTBEAT_INTERVAL
     grace_period: int = GRACE_PERIOD
-    _opened: Any = field(default=None, init=False, repr=False, compare=False)
+    #: (storage, heartbeat_interval, grace_period) -> the storage opened for them
+    _opened: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def open_storage(self, notes: list | None = None):
         """The Optuna storage for :attr:`storage` (:func:`make_storage`), opened on the first
-        call and kept for the study. Calling it early reports a database that cannot be
-        reached, or a missing driver, before the search's heavy imports (torch) are paid.
-        What opening did (a journal repaired) is appended to ``notes``."""
-        if self._opened is None:
-            self._opened = make_storage(self.storage, self.heartbeat_interval,
-                                        self.grace_period, notes=notes)
-        return self._opened
+        call and kept for the study (opened again if the settings have changed since).
+        Calling it early reports a database that cannot be reached, or a missing driver,
+        before the search's heavy imports (torch) are paid. What opening did (a journal
+        repaired) is appended to ``notes``."""
+        key = (self.storage, self.heartbeat_interval, self.grace_period)
+        if self._opened is None or self._opened[0] != key:
+            self._opened = (key, make_storage(*key, notes=notes))
+        return self._opened[1]
 
 
 def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,

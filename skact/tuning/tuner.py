@@ -19,7 +19,6 @@ from skact.model_files import MODEL_STEP
 from skact.tuning.objective import (
     Objective,
     base_params,
-    check_activations,
     check_scoring,
     check_space,
     default_scoring,
@@ -34,6 +33,7 @@ from skact.tuning.space import (
     MODELS,
     Fixed,
     FloatRange,
+    check_activations,
     default_space,
     grid_space,
     parse_layers,
