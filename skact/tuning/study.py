@@ -92,7 +92,7 @@ class OptunaSettings:
     #: before another worker fails the trial as abandoned (its worker died on another host).
     heartbeat_interval: int = HEARTBEAT_INTERVAL
     grace_period: int = GRACE_PERIOD
-    #: (storage, heartbeat_interval, grace_period) -> the storage opened for them
+    #: ((storage, heartbeat_interval, grace_period), the storage opened for them)
     _opened: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def open_storage(self, notes: list | None = None):
