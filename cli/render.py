@@ -1,5 +1,5 @@
 """Rich output for the ``skact`` command line: tables and messages (the live progress
-display is :mod:`skact_cli.progress`), and a stdout whose reader may leave early.
+display is :mod:`skact_cli.progress`), and a stdout and stderr whose reader may leave early.
 
 Only presentation lives here: every function takes plain records (dicts) from
 :mod:`skact.tuning` or the activation registry and returns or prints Rich renderables.
@@ -23,15 +23,30 @@ def close_stdout() -> None:
     (``tune`` still saves its model) and exits 0. A reader that stops reading is not a
     failure of the command, and 0 keeps ``set -o pipefail`` scripts with ``| head`` working
     (SIGPIPE's 141 would fail them)."""
-    import os
     import sys
 
     global stdout_closed
     stdout_closed = True
     out.quiet = True
+    _point_at_devnull(sys.stdout)
+
+
+def close_stderr() -> None:
+    """Stop writing progress and messages to stderr because its reader has gone
+    (``skact tune ... 2>&1 | head -3``): as :func:`close_stdout`, the command carries on,
+    saves what it made and exits 0."""
+    import sys
+
+    err.quiet = True
+    _point_at_devnull(sys.stderr)
+
+
+def _point_at_devnull(stream) -> None:
+    import os
+
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
     finally:
         os.close(devnull)
 
@@ -42,9 +57,14 @@ class _Stdout(Console):
         close_stdout()
 
 
+class _Stderr(Console):
+    def on_broken_pipe(self) -> None:
+        close_stderr()
+
+
 #: Results (tables, predictions) go to stdout; progress and messages to stderr.
 out = _Stdout(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = _Stderr(stderr=True, highlight=False)
 #: True once stdout's reader has gone (see :func:`close_stdout`).
 stdout_closed = False
 

@@ -221,18 +221,23 @@ def test_tune_into_a_closed_pipe_saves_its_model_and_exits_0(tuned_into_a_closed
     assert {"model.skact", "trials.csv", "summary.json"} <= {p.name for p in out.iterdir()}
 
 
-def test_tune_piped_into_head_1(slow_csv, tmp_path):
+@pytest.mark.parametrize("redirect, first_line", [
+    ("", "Leaderboard"),  # the results, on stdout
+    ("2>&1", "Read "),  # progress and messages too: the reader leaves in the middle of them
+], ids=["stdout", "stdout-and-stderr"])
+def test_tune_piped_into_head_1(slow_csv, tmp_path, redirect, first_line):
     out = tmp_path / "run"
     proc = subprocess.run(
-        ["bash", "-c", 'set -o pipefail; "$@" | head -1', "bash",
+        ["bash", "-c", f'set -o pipefail; "$@" {redirect} | head -1', "bash",
          *map(str, skact_cmd("tune", slow_csv, "--n-trials", "2", "--max-epochs", "5",
                              "--cv", "2", "--space", slow_csv.parent / "space.toml",
                              "--out", out))],
         capture_output=True, text=True, env=skact_env(), timeout=300, check=False,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("Leaderboard") and proc.stdout.count("\n") == 1
-    assert "Error" not in proc.stderr and (out / "model.skact").exists(), proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith(first_line) and proc.stdout.count("\n") == 1, proc.stdout
+    assert "Error" not in proc.stderr, proc.stderr
+    assert {"model.skact", "trials.csv", "summary.json"} <= {p.name for p in out.iterdir()}
 
 
 def test_predict_piped_into_head_3_ends_quietly(tuned_into_a_closed_pipe, slow_csv):
