@@ -149,8 +149,14 @@ def storage_error(url: str | None, doing: str, exc: BaseException) -> StudyError
             "mysql+pymysql://... or sqlite:///file.db, or a journal file path"
         )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    # sqlalchemy repeats the driver's exception name: "(psycopg.OperationalError) ..."
+    first = re.sub(r"^\([\w.]+\) ", "", first)
     detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    return StudyError(scrub(f"cannot {doing} in {where}: {detail}", url))
+    hint = ""
+    if type(exc).__name__ == "OperationalError" and not str(url).startswith("sqlite"):
+        hint = ("; check that the database server is running and reachable, and the host, "
+                "port, user, password and database name in the URL")
+    return StudyError(scrub(f"cannot {doing} in {where}: {detail}{hint}", url))
 
 
 def _missing_module(exc: BaseException | None) -> ModuleNotFoundError | None:
