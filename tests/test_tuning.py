@@ -435,11 +435,13 @@ def test_a_storage_opened_early_is_kept_for_the_study(tmp_path, monkeypatch):
     """``skact tune`` opens a database first (its errors come before torch's imports)."""
     import skact.tuning.study
 
-    opened = []
-    make_storage = skact.tuning.study.make_storage
-    monkeypatch.setattr(skact.tuning.study, "make_storage",
-                        lambda *args, **kwargs: opened.append(args) or make_storage(*args,
-                                                                                    **kwargs))
+    opened, make_storage = [], skact.tuning.study.make_storage
+
+    def counted(*args, **kwargs):
+        opened.append(args)
+        return make_storage(*args, **kwargs)
+
+    monkeypatch.setattr(skact.tuning.study, "make_storage", counted)
     settings = OptunaSettings(storage=f"sqlite:///{tmp_path / 's.db'}")
     storage = settings.open_storage()
     assert settings.open_storage() is storage
