@@ -158,10 +158,9 @@ def tune(
         settings = OptunaSettings(
             storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
         )
-        if search is Search.optuna and storage is not None and "://" in storage:
-            # a database that cannot be reached (or its driver) is reported before torch is
-            # imported; the Tuner's study is then opened on this storage (a grid search
-            # keeps no study)
+        if search is Search.optuna:  # a grid search keeps no study
+            # a database that cannot be reached (or its driver), or a journal that cannot be
+            # written, is reported before torch is imported; the study is then opened on it
             settings.open_storage()
         from skact.tuning import Tuner
 

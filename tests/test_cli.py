@@ -74,13 +74,15 @@ BAD_INPUTS = [
      ["--storage", "postgresql://alice:hunter2@127.0.0.1:9/optuna"],
      "cannot open the storage in postgresql://***@127.0.0.1:9/optuna: OperationalError: "
      "connection failed"),
+    ("tune", "journal that cannot be written", ["--storage", "data.csv/study.journal"],
+     "cannot open the storage in"),
 ])
 def test_a_bad_file_or_option_is_reported_before_torch_is_imported(
         tmp_path, command, problem, extra, message):
     """A typo costs the user a fraction of a second, not torch's start-up."""
     (tmp_path / "bad.toml").write_text('activation = ["relu", "gelu"\n')
     (tmp_path / "typo.toml").write_text('activation = ["relu", "gleu"]\n')
-    extra = [str(tmp_path / a) if a.endswith(".toml") else a for a in extra]
+    extra = [str(tmp_path / a) if a.endswith((".toml", ".journal")) else a for a in extra]
     data = tmp_path / "data.csv"
     if problem != "missing file":
         data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12)))

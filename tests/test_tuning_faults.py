@@ -223,6 +223,13 @@ def test_a_journal_left_half_written_by_optuna_is_repaired(tmp_path):
     open_study(OptunaSettings(storage=str(path)), "s", {}, notes=notes)
     assert path.read_bytes().endswith(b"\n") and "half-written" in notes[0]
 
+    # opened early (skact tune does, before torch): the study's notes still say what it did
+    path.write_bytes(path.read_bytes() + record[:10])
+    settings, notes = OptunaSettings(storage=str(path)), []
+    settings.open_storage()
+    open_study(settings, "s", {}, notes=notes)
+    assert path.read_bytes().endswith(b"\n") and "half-written" in notes[0]
+
 
 def test_a_leftover_optuna_lock_file_does_not_stall(tmp_path):
     """A worker killed inside Optuna's symlink lock leaves ``<journal>.lock``: Optuna's

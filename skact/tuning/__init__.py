@@ -61,8 +61,7 @@ _MODULES = {
     "skact.tuning.space": (
         "DEFAULT_ACTIVATIONS", "LAYER_PARAMS", "MODELS", "Choice", "Fixed", "FloatRange",
         "IntRange", "SearchSpace", "check_activations", "default_space", "format_layers",
-        "grid_space",
-        "parse_layers", "starting_trials",
+        "grid_space", "parse_layers", "starting_trials",
     ),
     "skact.tuning.space_file": (
         "load_space",

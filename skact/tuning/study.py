@@ -92,18 +92,23 @@ class OptunaSettings:
     #: before another worker fails the trial as abandoned (its worker died on another host).
     heartbeat_interval: int = HEARTBEAT_INTERVAL
     grace_period: int = GRACE_PERIOD
-    #: ((storage, heartbeat_interval, grace_period), the storage opened for them)
+    #: ((storage, heartbeat_interval, grace_period), the storage opened for them, and the
+    #: notes on what opening it did)
     _opened: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def open_storage(self, notes: list | None = None):
         """The Optuna storage for :attr:`storage` (:func:`make_storage`), opened on the first
         call and kept for the study (opened again if the settings have changed since).
-        Calling it early reports a database that cannot be reached, or a missing driver,
-        before the search's heavy imports (torch) are paid. What opening did (a journal
-        repaired) is appended to ``notes``."""
+        Calling it early reports a database that cannot be reached, a missing driver or a
+        journal that cannot be written before the search's heavy imports (torch) are paid.
+        What opening did (a journal repaired) is appended to ``notes``, by every call, so
+        the study's own call reports it even when an earlier one opened the storage."""
         key = (self.storage, self.heartbeat_interval, self.grace_period)
         if self._opened is None or self._opened[0] != key:
-            self._opened = (key, make_storage(*key, notes=notes))
+            done: list[str] = []
+            self._opened = (key, make_storage(*key, notes=done), done)
+        if notes is not None:
+            notes.extend(self._opened[2])
         return self._opened[1]
 
 
