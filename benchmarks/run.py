@@ -258,18 +258,15 @@ def case_startup(repeats):
     except subprocess.CalledProcessError:
         contenders.pop("skact --help")
         medians = interleaved(contenders, repeats)
-    probe = subprocess.run(
-        [sys.executable, "-c",
-         "import sys, skact; skact.MLPClassifier; print('torch' in sys.modules)"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    dynamo = subprocess.run(
-        [sys.executable, "-c", FIRST_FIT_SKACT + "; print('torch._dynamo' in sys.modules)"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
+    def printed(code):  # what a fresh interpreter running ``code`` prints
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
     rows = [(name, f"{s:.3f}") for name, s in medians.items()]
-    rows.append(("torch imported by `skact.MLPClassifier` access", probe))
-    rows.append(("torch._dynamo imported by skact's first fit", dynamo))
+    rows.append(("torch imported by `skact.MLPClassifier` access",
+                 printed("import sys, skact; skact.MLPClassifier; print('torch' in sys.modules)")))
+    rows.append(("torch._dynamo imported by skact's first fit",
+                 printed(FIRST_FIT_SKACT + "; print('torch._dynamo' in sys.modules)")))
     return ("start-up", ["command", "median s"], rows)
 
 
