@@ -106,7 +106,7 @@ def case_cnn_fit(repeats, n_samples, epochs):
     import torch
 
     from skact import CNNClassifier
-    from skact.modules import CNN
+    from skact.nn.modules import CNN
 
     X, y = make_data(n_samples, 128, np.float32)
     arch = {"conv_channels": (16, 32), "kernel_size": 3, "pool_size": 2,

@@ -1,7 +1,7 @@
 """``skact activations``: the activation registry as a table, and optionally as a plot.
 
 The names and their facts come from :mod:`skact.activations`, the curves from
-:func:`skact.plots.activation_curves`; this module only prints and reports the file written.
+:func:`skact.compare.plots.activation_curves`; this module only prints and reports the file written.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def activations(
 
     render.out.print(render.activations_table(registry.info(n) for n in registry.names()))
     if plot is not None:
-        from skact.plots import activation_curves
+        from skact.compare.plots import activation_curves
 
         try:
             activation_curves(path=plot)

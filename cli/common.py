@@ -26,7 +26,7 @@ def interrupted_status() -> int:
     """The exit status for the interrupt being handled: 130 (Ctrl-C) or 143 (SIGTERM)."""
     import signal
 
-    from skact._interrupt import CTRL_C
+    from skact.engine.interrupt import CTRL_C
 
     return TERMINATED if CTRL_C.signum == signal.SIGTERM else INTERRUPTED
 
@@ -146,7 +146,7 @@ def handle_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from skact._interrupt import CTRL_C
+        from skact.engine.interrupt import CTRL_C
         from skact.exceptions import SkactError
 
         debug = _traceback_wanted(kwargs.get("debug", False))

@@ -1,7 +1,7 @@
 """``skact compare``: the same network, data and settings, once per activation.
 
-The comparison itself is :func:`skact.compare.compare_dataset` (and
-:func:`skact.compare.save_comparison` for its files); this module turns the options into its
+The comparison itself is :func:`skact.compare.running.compare_dataset` (and
+:func:`skact.compare.running.save_comparison` for its files); this module turns the options into its
 arguments, shows its progress, table and notes, and chooses the exit status, keeping the
 finished fits after Ctrl-C.
 """
@@ -125,8 +125,8 @@ def compare(
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
-        from skact._comparison import fits_description
         from skact.compare import compare_dataset, save_comparison
+        from skact.compare.results import fits_description
         from skact.tuning import DEFAULT_ACTIVATIONS
 
         out_dir = out or default_out(data, prefix="compare-")

@@ -4,7 +4,7 @@ Two lines while a search runs: the bar (trials or fits done, the best score so f
 pruned count, elapsed time and an ETA), and what is training now ("trial 4 · fold 2/5 ·
 epoch 37/100", one entry per fit running in parallel). :class:`RefitProgress` is the refit's
 own line. They are fed by the library's hooks: ``on_trial``/``on_fit`` after each finished
-trial or fit, and ``on_epoch`` with a :class:`skact.callbacks.EpochEvent` as each fit starts,
+trial or fit, and ``on_epoch`` with a :class:`skact.engine.callbacks.EpochEvent` as each fit starts,
 trains an epoch and ends (from worker threads when trials run in parallel).
 
 The ETA counts folds (fits), not trials, so it shows from the first finished fold; Rich's own
@@ -96,7 +96,7 @@ class TrialProgress:
     folds : int
         Fits per trial (cross-validation folds); the ETA counts fits.
     describe : callable
-        ``describe(event) -> str``: where an :class:`~skact.callbacks.EpochEvent`'s fit is
+        ``describe(event) -> str``: where an :class:`~skact.engine.callbacks.EpochEvent`'s fit is
         ("trial 4 · fold 2/5"); the epoch is added.
     timeout : float
         ``--timeout``: the ETA is never later than it.

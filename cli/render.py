@@ -326,10 +326,10 @@ def _fits_note(r) -> str:
 
 def compare_table(rows, scoring: str, settings: dict | None = None,
                   width: int | None = None) -> Table:
-    """One row per activation from :meth:`skact.compare.Comparison.summary`, best first
+    """One row per activation from :meth:`skact.compare.running.Comparison.summary`, best first
     (rows without a score last); the best in green, fits that diverged or failed named
     under the activation. Fits ``width`` columns (the terminal's)."""
-    from skact._comparison import fits_description
+    from skact.compare.results import fits_description
 
     settings = settings or {}
     fits = fits_description(settings)

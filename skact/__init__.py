@@ -13,13 +13,13 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {
-    "MLPClassifier": "skact.mlp",
-    "MLPRegressor": "skact.mlp",
-    "CNNClassifier": "skact.cnn",
-    "CNNRegressor": "skact.cnn",
-    "TabularMLPClassifier": "skact.tabular",
-    "TabularMLPRegressor": "skact.tabular",
-    "TrainingDivergedWarning": "skact.base",
+    "MLPClassifier": "skact.estimators.mlp",
+    "MLPRegressor": "skact.estimators.mlp",
+    "CNNClassifier": "skact.estimators.cnn",
+    "CNNRegressor": "skact.estimators.cnn",
+    "TabularMLPClassifier": "skact.estimators.tabular",
+    "TabularMLPRegressor": "skact.estimators.tabular",
+    "TrainingDivergedWarning": "skact.estimators.base",
     "save": "skact.model_files",
     "load": "skact.model_files",
 }

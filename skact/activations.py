@@ -299,7 +299,7 @@ def build_factory(activation, activation_params=None):
     elif callable(activation):
         factory = activation
         entry = _entry_for_class(activation)
-        # no derivation to pick an init from: scaled on the data (skact._init_scaling)
+        # no derivation to pick an init from: scaled on the data (skact.engine.init_scaling)
         init = entry.init if entry is not None else "data"
         label = describe_factory(activation)
     else:

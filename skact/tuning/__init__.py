@@ -19,7 +19,7 @@ below are how the package is organised, one concern each:
 - :mod:`~skact.tuning.objective`: :class:`Objective` is a callable class for
   ``study.optimize``: it samples parameters, cross-validates a preprocessing + estimator
   pipeline on the training rows, and reports per-epoch validation scores for pruning through
-  :class:`skact.callbacks.OptunaPruning`. It works with ``optuna.trial.FixedTrial`` for
+  :class:`skact.engine.callbacks.OptunaPruning`. It works with ``optuna.trial.FixedTrial`` for
   testing.
 - :mod:`~skact.tuning.tuner`: :class:`Tuner` runs a whole search (Optuna or
   ``GridSearchCV``) and refits the best pipeline on all rows.
@@ -30,8 +30,8 @@ below are how the package is organised, one concern each:
   interrupted run never leaves a half-written file.
 
 Model files (:func:`save_model`, :func:`load_model`, :func:`predict_frame`) live in
-:mod:`skact.model_files` and :func:`write_atomic` in :mod:`skact._files`; both are
-re-exported here.
+:mod:`skact.model_files` and :func:`write_atomic` in :mod:`skact.model_files.atomic`;
+both are re-exported here.
 """
 
 from importlib import import_module
@@ -40,10 +40,10 @@ from importlib import import_module
 # checks its options or reads a CSV (``skact tune missing.csv``) answers without importing
 # torch, skorch and Optuna first.
 _MODULES = {
-    "skact._files": (
+    "skact.model_files.atomic": (
         "write_atomic",
     ),
-    "skact.model_files": (
+    "skact.model_files.saving": (
         "MODEL_FORMAT", "MODEL_FORMAT_VERSION", "MODEL_STEP", "load_model", "numeric_columns",
         "predict_frame", "save_model",
     ),

@@ -172,7 +172,7 @@ class Objective:
         score on the held-out rows of an estimator that holds rows out
         (``early_stopping=True``), otherwise the mean score over the folds done so far.
     on_epoch : callable, default=None
-        Progress: called with a :class:`skact.callbacks.EpochEvent` (``tag`` the trial
+        Progress: called with a :class:`skact.engine.callbacks.EpochEvent` (``tag`` the trial
         number, ``fit`` the fold) when each fold's fit starts, after each epoch and when it
         ends. ``None`` adds no callback at all.
 
@@ -206,7 +206,7 @@ class Objective:
             raise
 
     def _score(self, trial) -> float:
-        from skact.callbacks import EpochProgress, OptunaPruning
+        from skact.engine.callbacks import EpochProgress, OptunaPruning
 
         params = self.space.suggest(trial)
         pipe = make_pipeline(self.dataset, self.model, params, self.base_params)

@@ -1,7 +1,7 @@
 """Progress from a grid search: fits counted as they are scored, epochs as they train.
 
 :class:`Tuner` runs ``GridSearchCV`` in threads of this process, so both hooks here see
-every fit. For an Optuna search the objective adds :class:`skact.callbacks.EpochProgress`
+every fit. For an Optuna search the objective adds :class:`skact.engine.callbacks.EpochProgress`
 itself, one per trial.
 """
 
@@ -11,7 +11,7 @@ import threading
 
 from skorch.callbacks import Callback
 
-from skact.callbacks import EpochEvent
+from skact.engine.callbacks import EpochEvent
 
 
 class FitCounter:

@@ -1,6 +1,6 @@
 """The files a tuning run writes: ``trials.csv``, ``summary.json``, and the versions behind them.
 
-Both are written atomically (:func:`skact._files.write_atomic`).
+Both are written atomically (:func:`skact.model_files.atomic.write_atomic`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skact._files import write_atomic
+from skact.model_files.atomic import write_atomic
 from skact.tuning.space import SearchSpace
 from skact.tuning.study import mask_url
 from skact.tuning.tuner import Tuner, TuneResult

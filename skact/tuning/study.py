@@ -6,7 +6,7 @@ dead workers.
 incompatible run, and fails the trials that workers which died on this host left RUNNING
 (each trial records its worker's host, pid and start time: :func:`worker_identity`).
 Optuna's bookkeeping is not interrupt-safe, so :data:`CTRL_C` (one :class:`DeferredCtrlC` for
-the whole process, from :mod:`skact._interrupt`) holds SIGINT and SIGTERM through it, and
+the whole process, from :mod:`skact.engine.interrupt`) holds SIGINT and SIGTERM through it, and
 :class:`InterruptSafeLock` through the journal file lock.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from skact._interrupt import CTRL_C, DeferredCtrlC
+from skact.engine.interrupt import CTRL_C, DeferredCtrlC
 from skact.exceptions import StudyError
 from skact.tuning.storages import (
     GRACE_PERIOD,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from skact._threads import shared_by_jobs as _torch_threads_for
+from skact.engine.threads import shared_by_jobs as _torch_threads_for
 from skact.exceptions import SkactError, SpaceError
 from skact.model_files import MODEL_STEP
 from skact.tuning.objective import (
@@ -186,9 +186,10 @@ class Tuner:
     def run(self, on_trial: Callable[[dict, dict | None], None] | None = None,
             on_epoch: Callable | None = None) -> TuneResult:
         """Search. ``on_trial(record, best_record)`` is called after each finished trial
-        (Optuna) or fit (grid); ``on_epoch(event)`` with a :class:`skact.callbacks.EpochEvent`
-        as each fit starts, trains an epoch and ends (``tag``: the trial number; for a grid,
-        see :class:`skact.tuning.progress.GridEpochs`), from worker threads when
+        (Optuna) or fit (grid); ``on_epoch(event)`` with a
+        :class:`skact.engine.callbacks.EpochEvent` as each fit starts, trains an epoch and
+        ends (``tag``: the trial number; for a grid, see
+        :class:`skact.tuning.progress.GridEpochs`), from worker threads when
         ``n_jobs > 1``. Ctrl-C ends the search early: the result has ``interrupted=True``
         and holds what finished."""
         with _torch_threads_for(self.n_jobs):
@@ -394,7 +395,7 @@ class Tuner:
         pipe = make_pipeline(self.dataset, self.model, result.best_params, self.base_params)
         fit_params = {}
         if on_epoch is not None:
-            from skact.callbacks import EpochProgress
+            from skact.engine.callbacks import EpochProgress
 
             fit_params[f"{MODEL_STEP}__callbacks"] = [
                 EpochProgress(on_epoch, self.max_epochs, tag="refit")]

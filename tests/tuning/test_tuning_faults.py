@@ -1,0 +1,244 @@
+"""``skact tune`` under the faults a shared cluster deals out, in real subprocesses.
+
+SIGTERM and SIGINT mid-trial (exit 143/130, finished trials kept in the storage and in
+trials.csv, the running trial failed), kill -9 (a later run fails the dead worker's trial
+and does not wait on its lock; without --storage trials.csv already holds every finished
+trial), and a disk that fills up under a journal (one line; the journal stays readable with
+its trials).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_fixtures import (  # noqa: F401
+    fast_space_fixture,
+    iris_csv_fixture,
+    journal_trials,
+    run_skact,
+    skact_env,
+    start_skact,
+)
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
+
+#: Trials of a few seconds each, so a signal lands inside one.
+SLOW_SPACE_TOML = """\
+activation = ["relu", "tanh"]
+hidden_layer_sizes = ["256-256"]
+learning_rate_init = { low = 0.0005, high = 0.001, log = true }
+batch_size = 8
+"""
+SLOW = ["--n-trials", "50", "--cv", "2", "--max-epochs", "40"]
+
+
+@pytest.fixture(name="slow_space")
+def slow_space_fixture(tmp_path):
+    path = tmp_path / "slow.toml"
+    path.write_text(SLOW_SPACE_TOML)
+    return path
+
+
+def wait_for(condition, proc, what, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"skact ended before {what}: {proc.communicate()}")
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def states(journal, name="s"):
+    return [t.state.name for t in journal_trials(journal, name)]
+
+
+def running_after_a_finished_one(journal):
+    """The number of a RUNNING trial that is training (its worker recorded), once at least
+    one trial has finished."""
+    trials = journal_trials(journal, "s")
+    if not any(t.state.is_finished() for t in trials):
+        return None
+    running = [t.number for t in trials
+               if t.state.name == "RUNNING" and "worker" in t.user_attrs]
+    return running[-1] + 1 if running else None  # +1: trial 0 would read as False
+
+
+def csv_rows(path):
+    try:
+        return len(pd.read_csv(path))
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return 0
+
+
+@pytest.mark.parametrize("signum, status, said", [
+    (signal.SIGTERM, 143, "terminated (SIGTERM)"),
+    (signal.SIGINT, 130, "interrupted"),
+])
+def test_a_signal_mid_trial_keeps_finished_trials_and_fails_the_running_one(
+        signum, status, said, iris_csv, slow_space, tmp_path):
+    journal, out = tmp_path / "study.journal", tmp_path / "run"
+    proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
+                       "--space", slow_space, *SLOW, "--out", out)
+    try:
+        running = wait_for(lambda: running_after_a_finished_one(journal), proc,
+                           "a trial to run after a finished one") - 1
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, stderr
+    assert "Traceback" not in stderr and said in stderr and "Leaderboard" in stdout
+    trials = {t.number: t for t in journal_trials(journal, "s")}
+    assert trials[running].state.name == "FAIL"  # the trial the signal cut
+    assert "RUNNING" not in [t.state.name for t in trials.values()]
+    finished = [n for n, t in trials.items() if t.state.name in ("COMPLETE", "PRUNED")]
+    assert finished
+    kept = pd.read_csv(out / "trials.csv")
+    assert set(finished) <= set(kept["number"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["model_file"] is None
+    assert not list(out.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_kill_9_then_the_next_run_fails_the_dead_trial_without_waiting(
+        iris_csv, slow_space, fast_space, tmp_path):
+    journal = tmp_path / "study.journal"
+    proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
+                       "--space", slow_space, *SLOW, "--out", tmp_path / "killed")
+    try:
+        running = wait_for(lambda: running_after_a_finished_one(journal), proc,
+                           "a trial to run after a finished one") - 1
+    finally:
+        proc.kill()  # SIGKILL: no handler runs, the trial stays RUNNING in the journal
+        proc.communicate()
+    assert journal_trials(journal, "s")[running].state.name == "RUNNING"
+    # the next worker, on the same study (so the same space and settings)
+    started = time.monotonic()
+    again = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
+                        "--space", slow_space, *SLOW[2:], "--n-trials", "1",
+                        "--out", tmp_path / "next")
+    try:
+        lines = []
+        for line in again.stderr:  # up to the study being opened, before any training
+            lines.append(line)
+            if line.startswith(("Note: marked", "Error")) or "adding 1" in line:
+                break
+        took = time.monotonic() - started
+        _, rest = again.communicate(timeout=300)
+    finally:
+        if again.poll() is None:
+            again.kill()
+    stderr = "".join(lines) + rest
+    assert again.returncode == 0, stderr
+    assert "Note: marked 1 trial failed" in stderr
+    assert took < 25, f"opening the study stalled ({took:.0f} s): a dead worker's lock?"
+    trials = journal_trials(journal, "s")
+    assert trials[running].state.name == "FAIL"
+    assert "died" in trials[running].user_attrs["error"]
+    assert "RUNNING" not in [t.state.name for t in trials]
+
+
+def test_without_storage_trials_csv_grows_after_each_trial(iris_csv, fast_space, tmp_path):
+    out = tmp_path / "run"
+    proc = start_skact("tune", iris_csv, "--space", fast_space, "--n-trials", "200",
+                       "--cv", "2", "--max-epochs", "5", "--out", out)
+    try:
+        wait_for(lambda: csv_rows(out / "trials.csv") >= 1, proc, "trials.csv")
+        wait_for(lambda: csv_rows(out / "trials.csv") >= 2, proc, "a second row")
+    finally:
+        proc.kill()
+        proc.communicate()
+    kept = pd.read_csv(out / "trials.csv")
+    assert len(kept) >= 2 and set(kept["state"]) <= {"complete", "pruned"}
+
+
+def test_a_full_disk_under_a_journal_is_one_line_and_the_journal_stays_readable(
+        iris_csv, fast_space, tmp_path):
+    journal = tmp_path / "study.journal"
+    common = [iris_csv, "--storage", journal, "--study-name", "s", "--space", fast_space,
+              "--cv", "2", "--max-epochs", "3"]
+    launcher = Path(__file__).parents[1] / "skact_launcher.py"
+    env = {**skact_env(), "SKACT_TEST_FULL_AFTER": "40"}
+    full = subprocess.run(
+        [sys.executable, str(launcher), "tune", *map(str, common), "--n-trials", "50",
+         "--out", str(tmp_path / "full")],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )
+    output = full.stdout + full.stderr
+    assert full.returncode == 1, output
+    assert "Traceback" not in output
+    errors = [line for line in full.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "no space left" in errors[0], full.stderr
+    assert journal.read_bytes().endswith(b"\n")  # the half-written record was cut off
+    finished = [s for s in states(journal) if s in ("COMPLETE", "PRUNED")]
+    assert finished, "the trials that finished before the disk filled up are kept"
+
+    # space freed: the study goes on
+    proc = run_skact("tune", *common, "--n-trials", "1", "--out", tmp_path / "after")
+    assert proc.returncode == 0, proc.stderr
+    assert len([s for s in states(journal) if s in ("COMPLETE", "PRUNED")]) > len(finished)
+    assert "RUNNING" not in states(journal)
+
+
+def test_a_journal_left_half_written_by_optuna_is_repaired(tmp_path):
+    """Optuna's own backend, after a failed write, leaves half a record that the next
+    record is glued to: every reader then fails with JSONDecodeError. skact repairs it."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from skact.tuning import OptunaSettings, open_study
+
+    path = tmp_path / "old.journal"
+    study = optuna.create_study(storage=JournalStorage(JournalFileBackend(str(path))),
+                                study_name="s", direction="maximize")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    good = path.read_bytes()
+    lines = good.splitlines()
+    glued = lines[-2][: len(lines[-2]) // 2] + lines[-2]  # half a record, then the next one
+    path.write_bytes(b"\n".join([*lines[:-2], glued, lines[-1]]) + b"\n")
+    record = lines[-1]
+    with pytest.raises(ValueError):
+        optuna.load_study(study_name="s",
+                          storage=JournalStorage(JournalFileBackend(str(path))))
+
+    notes = []
+    repaired = open_study(OptunaSettings(storage=str(path)), "s", {}, notes=notes)
+    assert [t.state.name for t in repaired.trials] == ["COMPLETE"] * 3
+    assert any("repaired" in n for n in notes)
+    assert list(tmp_path.glob("old.journal.corrupt-*"))  # the original is kept
+
+    path.write_bytes(path.read_bytes() + record[:10])  # half a record at the end
+    notes = []
+    open_study(OptunaSettings(storage=str(path)), "s", {}, notes=notes)
+    assert path.read_bytes().endswith(b"\n") and "half-written" in notes[0]
+
+    # opened early (skact tune does, before torch): the study's notes still say what it did
+    path.write_bytes(path.read_bytes() + record[:10])
+    settings, notes = OptunaSettings(storage=str(path)), []
+    settings.open_storage()
+    open_study(settings, "s", {}, notes=notes)
+    assert path.read_bytes().endswith(b"\n") and "half-written" in notes[0]
+
+
+def test_a_leftover_optuna_lock_file_does_not_stall(tmp_path):
+    """A worker killed inside Optuna's symlink lock leaves ``<journal>.lock``: Optuna's
+    next worker waits 30 s for it. skact locks with flock, which dies with its holder."""
+    from skact.tuning import OptunaSettings, open_study
+
+    path = tmp_path / "study.journal"
+    os.symlink(path, f"{path}.lock")
+    started = time.monotonic()
+    study = open_study(OptunaSettings(storage=str(path)), "s", {})
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert time.monotonic() - started < 10
