@@ -27,6 +27,9 @@ __all__ = ["ConvergenceMonitor", "EpochPrinter", "finish_lbfgs", "hold_out", "mi
 #: weights of the lowest-loss epoch instead of the last.
 RESTORE_RATIO = 2.0
 
+#: ``batch_size='balanced'``: the most rows in one of its equal batches.
+BALANCED_BATCH_ROWS = 256
+
 
 class ConvergenceMonitor(Callback):
     """Tracks the loss curve, validation scores and when to stop, as scikit-learn does.
@@ -332,16 +335,14 @@ def hold_out(X, y, w, *, fraction, stratify, rng, by_content_seed=None):
 
 def mini_batch_size(estimator, n_samples):
     """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows."""
-    if estimator.batch_size == "auto":
-        cap = estimator._auto_batch_size  # 256 for the Tabular estimators
-        if estimator._even_auto_batches and n_samples > cap:
-            # Equal batches of at most ``cap`` rows: 282 rows train as 141 + 141, not as
-            # 256 + 26, whose second step would follow 26 rows' noisy gradient as far as
-            # the first follows 256 rows' (TabularMLPRegressor, diabetes, five seeds:
-            # R² 0.425 -> 0.454).
-            n_batches = -(-n_samples // cap)  # ceiling divisions
-            return -(-n_samples // n_batches)
-        return min(cap, n_samples)
+    if estimator.batch_size == "auto":  # scikit-learn's
+        return min(200, n_samples)
+    if estimator.batch_size == "balanced":
+        # Equal batches of at most 256 rows: 282 rows train as 141 + 141, not as 256 + 26,
+        # whose second step would follow 26 rows' noisy gradient as far as the first
+        # follows 256 rows' (measured in benchmarks/README.md).
+        n_batches = -(-n_samples // BALANCED_BATCH_ROWS)  # ceiling divisions
+        return -(-n_samples // n_batches)
     if estimator.batch_size == "adaptive":
         # about 8 steps per epoch on small data sets (one full batch of 96 rows would
         # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up

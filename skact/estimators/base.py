@@ -69,14 +69,7 @@ class BaseNeuralNet(BaseEstimator):
     """
 
     _allow_nd = False
-    _auto_batch_size = 200  # batch_size='auto': scikit-learn's min(200, n_samples)
-    _split_by_content = False  # early stopping holds out by row content (skact.nn.row_noise)
-    # the Tabular estimators split 'auto' batches evenly (see _training.mini_batch_size)
-    _even_auto_batches = False
     _accept_sparse = ("csr", "csc")
-    # scikit-learn's MLPs keep partial_fit with early_stopping=True and raise in it; the
-    # Tabular estimators, whose default it is, hide the method instead (see _validation)
-    _partial_fit_hidden_by_early_stopping = False
 
     # -------------------------------------------------------------- pickling --
     # pickle and copy keep the whole fitted state (skorch net, optimizer); __getstate__ is the
@@ -263,7 +256,7 @@ class BaseNeuralNet(BaseEstimator):
         stratify = y if self._stratify_validation(y) else None
         train, (X_val, y_val, w_val) = hold_out(
             X_t, y_t, w_t, fraction=self.validation_fraction, stratify=stratify, rng=rng,
-            by_content_seed=seed if self._split_by_content else None)
+            by_content_seed=seed if self.validation_split == "content" else None)
         if sp.issparse(X_val):
             param = next(self.net_.module_.parameters())
             X_val = to_tensor(X_val, param.dtype, param.device)

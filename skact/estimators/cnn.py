@@ -44,7 +44,6 @@ class _CNNArchitecture:
 
     _allow_nd = True
     _accept_sparse = ()
-    _split_by_content = True  # a weight of 2 holds out as two copies would
 
     def _validate_architecture(self):
         channels = _check_positive_ints(self, "conv_channels", self.conv_channels)
@@ -193,6 +192,7 @@ class CNNClassifier(ClassifierMixin, _CNNArchitecture, ClassifierNet):
         diagnostics=False,
         class_weight=None,
         device="cpu",
+        validation_split="content",
         lr_schedule="cosine",
         warmup_fraction=0.0,
         weight_decay=0.0,
@@ -297,6 +297,7 @@ class CNNRegressor(RegressorMixin, _CNNArchitecture, RegressorNet):
         weight_init="auto",
         diagnostics=False,
         device="cpu",
+        validation_split="content",
         lr_schedule="cosine",
         warmup_fraction=0.0,
         weight_decay=0.0,

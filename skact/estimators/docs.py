@@ -23,12 +23,13 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         Strength of the L2 penalty on the weights (not the biases), scaled
         as in scikit-learn by the batch's total sample weight.
 
-    batch_size : int, 'auto' or 'adaptive', default='auto'
-        Mini-batch size; 'auto' is ``min(200, n_samples)`` (for the Tabular
-        estimators: equal batches of at most 256 rows, so 300 rows are two
-        batches of 150 rather than 256 and 44); 'adaptive' is
-        ``n_samples // 8`` within [16, 256], so small data sets still get
-        about 8 steps per epoch. Ignored by lbfgs.
+    batch_size : int, 'auto', 'balanced' or 'adaptive', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``, as in
+        scikit-learn; 'balanced' is equal batches of at most 256 rows, so 300
+        rows train as two batches of 150 rather than 256 and 44 (the Tabular
+        estimators' default); 'adaptive' is ``n_samples // 8`` within
+        [16, 256], so small data sets still get about 8 steps per epoch.
+        Ignored by lbfgs.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule for ``solver='sgd'``:
@@ -79,6 +80,13 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
+
+    validation_split : {'random', 'content'}, default='random'
+        How early stopping picks its held-out rows. 'random': a seeded random
+        split (stratified for classifiers), as in scikit-learn. 'content':
+        rows ordered by a hash of their values, so copies of a row fall on
+        the same side and an integer ``sample_weight`` holds out as repeated
+        rows would (the Tabular and CNN estimators' default).
 
     beta_1 : float, default=0.9
         Adam's first-moment decay, in [0, 1).

@@ -17,7 +17,8 @@ from skact import activations as _activations
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
-_BATCH_SIZES = ("auto", "adaptive")
+_BATCH_SIZES = ("auto", "balanced", "adaptive")
+_VALIDATION_SPLITS = ("random", "content")
 _WEIGHT_INITS = ("auto", "kaiming", "xavier", "lecun", "torch")
 
 
@@ -152,17 +153,21 @@ def _check_callbacks(callbacks):
 
 
 def _stochastic_solver(estimator):
-    """``partial_fit`` exists only for the stochastic solvers (a called predicate)."""
+    """``partial_fit`` exists only for the stochastic solvers, and not for best-epoch
+    selection (``early_stopping=True`` with ``n_iter_no_change=inf``: every epoch runs and
+    the best held-out one is kept, which one epoch at a time cannot do). A called
+    predicate for ``available_if``."""
     if estimator.solver not in ("sgd", "adam"):
         raise AttributeError(
             f"partial_fit is only available for stochastic optimizers. {estimator.solver!r} "
             "is not stochastic; use solver='adam' or 'sgd'."
         )
-    if estimator.early_stopping and estimator._partial_fit_hidden_by_early_stopping:
+    if estimator.early_stopping and estimator.n_iter_no_change == np.inf:
         raise AttributeError(
-            f"partial_fit is not available with early_stopping=True: {type(estimator).__name__} "
-            "selects its best epoch on a held-out split, which one epoch at a time cannot "
-            "do. Set early_stopping=False to train incrementally."
+            f"partial_fit is not available with early_stopping=True and "
+            f"n_iter_no_change=inf: {type(estimator).__name__} then selects its best epoch "
+            "on a held-out split, which one epoch at a time cannot do. Set "
+            "early_stopping=False to train incrementally."
         )
     return True
 
@@ -191,6 +196,7 @@ def _check_hyperparameters(estimator):
     _check_bool(estimator, "nesterovs_momentum")
     _check_bool(estimator, "early_stopping")
     _check_number(estimator, "validation_fraction", 0.0, 1.0, low_open=True, high_open=True)
+    _check_option(estimator, "validation_split", _VALIDATION_SPLITS)
     _check_number(estimator, "beta_1", 0.0, 1.0, high_open=True)
     _check_number(estimator, "beta_2", 0.0, 1.0, high_open=True)
     _check_number(estimator, "epsilon", 0.0, low_open=True)

@@ -347,7 +347,7 @@ def test_tabular_defaults_train_on_small_data_without_a_warning(cls):
         warnings.simplefilter("error")
         est = cls(max_iter=2, random_state=0).fit(X, y.astype(float) if "Regressor" in
                                                   cls.__name__ else y)
-    assert est.get_params()["batch_size"] == "auto"
+    assert est.get_params()["batch_size"] == "balanced"
     est.set_params(batch_size=256)
     with pytest.warns(UserWarning, match="batch_size"):
         est.fit(X, y.astype(float) if "Regressor" in cls.__name__ else y)
@@ -367,9 +367,10 @@ class _BatchRows(Callback):
 
 @pytest.mark.parametrize("n_rows, batches", [(300, [150, 150]), (256, [256]), (100, [100]),
                                              (600, [200, 200, 200])])
-def test_tabular_auto_batches_are_even(n_rows, batches):
-    """'auto' splits rows into equal batches of at most 256: no step follows the gradient
-    of a small remainder (300 rows would otherwise train as 256 + 44)."""
+def test_balanced_batches_are_even(n_rows, batches):
+    """'balanced' (the Tabular default) splits rows into equal batches of at most 256: no
+    step follows the gradient of a small remainder (300 rows would otherwise train as
+    256 + 44)."""
     X, y = make_classification(n_samples=n_rows, n_features=4, random_state=0)
     recorder = _BatchRows()
     TabularMLPClassifier(max_iter=2, random_state=0).fit(X, y, callbacks=[recorder])
@@ -426,3 +427,51 @@ def test_wide_inputs_are_not_embedded_column_by_column():
         layers = list(est.net_.module_.modules())
         assert any(isinstance(m, PeriodicEmbedding) for m in layers) is embedded, columns
         assert est.predict(X).shape == (40,)
+
+
+@pytest.mark.parametrize(("tabular", "drop_in"), [(TabularMLPClassifier, MLPClassifier),
+                                                  (TabularMLPRegressor, MLPRegressor)])
+def test_get_params_tells_the_whole_story(tabular, drop_in):
+    """No class-level switch sets the Tabular estimators apart: the drop-in built from
+    their parameters trains the same network, bit for bit (early stopping's held-out rows,
+    batches and partial_fit's availability included)."""
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    if tabular is TabularMLPRegressor:
+        y = X[:, 0] + 0.1 * X[:, 1]
+    sample_weight = 1 + np.arange(300) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = tabular(max_iter=3, random_state=0).fit(X, y, sample_weight=sample_weight)
+        b = drop_in(**a.get_params()).fit(X, y, sample_weight=sample_weight)
+    assert all(torch.equal(p, q) for p, q in zip(a.module_.state_dict().values(),
+                                                 b.module_.state_dict().values()))
+    assert np.array_equal(a.predict(X), b.predict(X))
+    assert hasattr(a, "partial_fit") == hasattr(b, "partial_fit")
+
+
+def test_validation_split_chooses_the_held_out_rows():
+    """'random' and 'content' hold out different rows (how 'content' keeps copies of a row
+    together is tests/nn/test_row_noise.py's; that it is the Tabular estimators' split,
+    test_get_params_tells_the_whole_story's)."""
+    X, y = make_regression(n_samples=200, n_features=4, noise=5.0, random_state=0)
+    scores = {}
+    for split in ("random", "content"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = MLPRegressor(early_stopping=True, validation_split=split, max_iter=3,
+                               random_state=0).fit(X, y)
+        scores[split] = est.validation_scores_
+    assert not np.allclose(scores["random"], scores["content"])
+
+
+def test_validation_split_names_its_choices():
+    X, y = make_classification(n_samples=50, n_features=4, random_state=0)
+    with pytest.raises(ValueError, match="validation_split.*'random'.*'content'"):
+        MLPClassifier(validation_split="hash", early_stopping=True).fit(X, y)
+
+
+def test_partial_fit_is_hidden_only_for_best_epoch_selection():
+    assert hasattr(MLPRegressor(early_stopping=True), "partial_fit")  # raises when called
+    assert not hasattr(MLPRegressor(early_stopping=True, n_iter_no_change=np.inf),
+                       "partial_fit")
+    assert hasattr(TabularMLPRegressor(early_stopping=False), "partial_fit")
