@@ -36,7 +36,8 @@ EXPECTED_FAILURES = {
 }
 
 _CONFTEST = '''\
-"""Written by skact's tests/estimators/sklearn_mlp_suite.py: scikit-learn's fixture, skact's xfails."""
+"""Written by skact's tests/estimators/sklearn_mlp_suite.py: scikit-learn's fixture, skact's
+xfails."""
 import os
 
 import pytest

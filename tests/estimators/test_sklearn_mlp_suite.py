@@ -1,6 +1,7 @@
 """Drop-in fidelity: scikit-learn's own MLP test module, run against skact's estimators.
 
-The module comes from the installed scikit-learn at test time (``tests/estimators/sklearn_mlp_suite.py``
+The module comes from the installed scikit-learn at test time
+(``tests/estimators/sklearn_mlp_suite.py``
 prepares it) and runs in a child pytest, so its module-level data and warnings filters stay
 out of this session. About 20 s on 2 cores.
 """
