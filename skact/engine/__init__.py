@@ -6,7 +6,7 @@ not the estimators' parameters: an estimator hands it a :class:`~skact.engine.pl
 - :mod:`~skact.engine.build`: builds the skorch net and its module for one fit.
 - :mod:`~skact.engine.net`: the skorch net subclass and its fast batch loop.
 - :mod:`~skact.engine.training`: batches, epochs and best-epoch monitoring.
-- :mod:`~skact.engine.manual_backward`, :mod:`~skact.engine.optimizer_calls`: the
+- :mod:`~skact.engine.manual_backward`, :mod:`~skact.engine.torch_internals`: the
   measured shortcuts around torch's autograd and optimizer wrappers.
 - :mod:`~skact.engine.threads`, :mod:`~skact.engine.seeding`: torch threads and seeds.
 - :mod:`~skact.engine.init_scaling`: data-dependent initialisation (LSUV).

@@ -13,7 +13,7 @@ import functools
 import torch
 
 from skact.engine.net import PerSampleLoss, SkactNet
-from skact.engine.optimizer_calls import optimizers_built_without_dynamo
+from skact.engine.torch_internals import optimizers_built_without_dynamo
 from skact.engine.training import ConvergenceMonitor
 from skact.engine.weights import linear_layers, load_assigned_weights
 from skact.nn.modules import init_weights
@@ -160,7 +160,7 @@ def refresh_training_params(estimator):
     for name, value in args.items():
         setattr(net, f"optimizer__{name}", value)
     net.alpha = estimator.alpha
-    net._initialize_optimizer()
+    net.reinitialize_optimizer()
     for name in ("tol", "n_iter_no_change", "learning_rate", "learning_rate_init",
                  "power_t", "solver"):
         setattr(monitor, name, getattr(estimator, name))

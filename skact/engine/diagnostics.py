@@ -55,6 +55,7 @@ from skact.engine.diagnostics_layers import (
     _saturation_rule,
     describe_layer,
 )
+from skact.engine.torch_internals import foreach_norm
 
 __all__ = ["DiagnosticsCallback", "DEAD_WARNING", "SATURATED_WARNING"]
 
@@ -174,7 +175,7 @@ class DiagnosticsCallback(Callback):
         grads = [w.grad for w in self._weights]
         if any(g is None for g in grads):
             return
-        self._grads.append(torch.stack(torch._foreach_norm(grads)))
+        self._grads.append(foreach_norm(grads))
         self._n_grads += 1
         if len(self._grads) >= _FOLD_EVERY:
             self._grads = [torch.stack(self._grads).sum(0)]
@@ -239,7 +240,7 @@ class DiagnosticsCallback(Callback):
         grads = [w.grad for w in self._weights]
         if not grads or any(g is None for g in grads):
             return None
-        return torch.stack(torch._foreach_norm([g.detach() for g in grads]))
+        return foreach_norm([g.detach() for g in grads])
 
     # -- results ------------------------------------------------------------------------
     def summary(self):

@@ -23,7 +23,7 @@ SAMPLE_ROWS = 512
 
 def _sample(X, module):
     """Up to SAMPLE_ROWS rows spread evenly over X (sorted data sets stay represented)."""
-    from skact.engine.net import to_tensor
+    from skact.engine.batches import to_tensor
 
     n = X.shape[0]
     rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE_ROWS)).astype(int))

@@ -3,8 +3,9 @@
 The public estimators wrap this class (they never subclass skorch). What it
 changes in skorch's loop, and why:
 
-- Batches are sliced from tensors already in memory (:class:`Batches`), not
-  gathered row by row through a ``Dataset`` and collated.
+- Batches are sliced from tensors already in memory
+  (:class:`skact.engine.batches.Batches`), not gathered row by row through a ``Dataset``
+  and collated.
 - The epoch loss is summed on the device and read once per epoch; skorch's
   per-batch history writes (one ``loss.item()`` sync each) are not made.
 - Batch-level callbacks are notified only when a callback overrides those
@@ -12,14 +13,16 @@ changes in skorch's loop, and why:
 - Training stops when a callback sets ``net.stop_training_``, not through
   ``KeyboardInterrupt`` (which skorch's ``partial_fit`` swallows): a user's
   Ctrl-C always reaches the caller.
+
+This is the one module that uses skorch's private parts: it overrides ``_set_training``
+(called by skorch's evaluation steps) and calls ``_initialize_optimizer`` where skorch has
+it (:meth:`SkactNet.reinitialize_optimizer`, with the public ``initialize_optimizer`` as
+fallback). ``tests/engine/test_skorch_internals.py`` names the skorch release when either
+changes upstream.
 """
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
-import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
@@ -27,89 +30,16 @@ from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import TeeGenerator
 
 from skact.engine.manual_backward import manual_step_for
-from skact.engine.optimizer_calls import bare_optimizer_steps, optimizers_built_without_dynamo
+from skact.engine.torch_internals import (
+    bare_optimizer_steps,
+    foreach_add_,
+    foreach_norm,
+    optimizers_built_without_dynamo,
+)
 from skact.nn.modules import weight_layers
 from skact.nn.schedules import factor
 
-__all__ = ["Batches", "PerSampleLoss", "SkactNet", "to_tensor"]
-
-
-def to_tensor(array, dtype, device):
-    """A numpy array (or sparse matrix) as a tensor; no copy when none is needed."""
-    if sp.issparse(array):
-        array = array.toarray()
-    array = np.asarray(array)
-    if any(stride < 0 for stride in array.strides):
-        array = np.ascontiguousarray(array)  # torch cannot view reversed arrays
-    with warnings.catch_warnings():
-        # Read-only inputs (memmaps) are fine: skact never writes to its inputs.
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        tensor = torch.as_tensor(array)
-    return tensor.to(device=device, dtype=dtype)
-
-
-class Batches:
-    """Mini-batches ``(X, (y, w))`` sliced from data already in memory.
-
-    ``X`` is a tensor, or a scipy sparse matrix densified one batch at a time
-    (so sparse inputs never need their dense size in memory). ``w`` may be
-    None. Shuffling uses its own seeded generator, so the global torch RNG is
-    untouched and runs are reproducible.
-    """
-
-    def __init__(self, X, y, w, batch_size, shuffle, generator=None, dtype=None,
-                 device="cpu", no_single_row=False, keys=None):
-        self.X, self.y, self.w = X, y, w
-        # each row's content hash (skact.nn.row_noise.row_keys), for keyed dropout: sliced
-        # like the rows and left in ``batch_keys`` while a batch is out
-        self.keys, self.batch_keys = keys, None
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.generator = generator
-        self.dtype, self.device = dtype, device
-        self.n_samples = X.shape[0]
-        # batch norm cannot train on one row: a last batch of one joins the batch before
-        self.no_single_row = no_single_row
-
-    def _starts(self):
-        starts = list(range(0, self.n_samples, self.batch_size))
-        if self.no_single_row and len(starts) > 1 and self.n_samples - starts[-1] == 1:
-            starts.pop()
-        return starts
-
-    def __len__(self):
-        return len(self._starts())
-
-    def _take(self, array, rows):
-        if array is None:
-            return None
-        if sp.issparse(array):
-            if isinstance(rows, torch.Tensor):
-                rows = rows.cpu().numpy()
-            return to_tensor(array[rows], self.dtype, self.device)
-        if isinstance(rows, torch.Tensor):  # index_select: half the cost of array[rows]
-            # (a sparse X keeps the order on the CPU; its targets may sit on a GPU)
-            return torch.index_select(array, 0, rows.to(array.device))
-        return array[rows]
-
-    def __iter__(self):
-        n = self.n_samples
-        order = None
-        # one batch of every row: its gradient is a sum over rows, the same in any order,
-        # so it is not gathered in a shuffled order on every epoch
-        if self.shuffle and n > self.batch_size:
-            order = torch.randperm(n, generator=self.generator)
-            if not sp.issparse(self.X):
-                order = order.to(self.X.device)
-        starts = self._starts()
-        if order is None and len(starts) == 1 and not sp.issparse(self.X):
-            self.batch_keys = self.keys
-            yield self.X, (self.y, self.w)  # every row, in order: no views to make
-            return
-        for start, stop in zip(starts, [*starts[1:], n]):
-            rows = slice(start, stop) if order is None else order[start:stop]
-            self.batch_keys = self._take(self.keys, rows)
-            yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
+__all__ = ["PerSampleLoss", "SkactNet"]
 
 
 class PerSampleLoss(torch.nn.Module):
@@ -178,8 +108,7 @@ class SkactNet(NeuralNet):
         super().__init__(module, *args, **kwargs)
         self.alpha = alpha
 
-    @property
-    def _default_callbacks(self):
+    def get_default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
 
     def initialize(self):
@@ -193,8 +122,16 @@ class SkactNet(NeuralNet):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
-        with optimizers_built_without_dynamo():  # skact.engine.optimizer_calls says why
+        with optimizers_built_without_dynamo():  # skact.engine.torch_internals says why
             return super().initialize_optimizer(*args, **kwargs)
+
+    def reinitialize_optimizer(self):
+        """A fresh optimizer from the current ``optimizer``, ``lr`` and ``optimizer__*``
+        (a warm start after ``set_params``). skorch's private ``_initialize_optimizer`` also
+        points ``set_params(lr=...)`` at the new optimizer; a skorch without it gets the
+        public ``initialize_optimizer``, which builds the same optimizer."""
+        rebuild = getattr(super(), "_initialize_optimizer", None)
+        return rebuild() if rebuild is not None else self.initialize_optimizer()
 
     # -- loss ---------------------------------------------------------------
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -229,15 +166,13 @@ class SkactNet(NeuralNet):
         weights = [w for w in self._penalised if w.grad is not None]
         with torch.no_grad():
             # torch's multi-tensor kernels: one launch for all layers
-            norms = torch.stack(torch._foreach_norm(weights))
+            norms = foreach_norm(weights)
             squares = torch.dot(norms, norms)
             if not add_to_grads:
                 return torch.add(loss, squares, alpha=0.5 * coef)
-            grads = [w.grad for w in weights]
+            foreach_add_([w.grad for w in weights], weights, alpha=coef)
             if isinstance(coef, torch.Tensor):
-                torch._foreach_add_(grads, torch._foreach_mul(weights, coef))
                 return loss.detach() + 0.5 * coef * squares
-            torch._foreach_add_(grads, weights, alpha=coef)
             return torch.add(loss.detach(), squares, alpha=0.5 * coef)  # one op, not three
 
     def penalised_parameters(self):
@@ -303,7 +238,9 @@ class SkactNet(NeuralNet):
         return self
 
     def _set_training(self, training=True):
-        # train()/eval() walk every submodule: once per fit, not once per epoch
+        # train()/eval() walk every submodule: once per fit, not once per epoch. This
+        # overrides skorch's private hook (its evaluation and validation steps call it too;
+        # tests/engine/test_skorch_internals.py checks that they still do)
         for module in (self.module_, self.criterion_):
             if module.training != training:
                 module.train(training)
@@ -357,22 +294,25 @@ class SkactNet(NeuralNet):
                 named_parameters=TeeGenerator(self.get_all_learnable_params()),
                 batch=batch, training=True,
             )
-        self._step_optimizer(None)
+        self._step_optimizer()
         return {"loss": loss, "y_pred": y_pred}
 
     def _clear_grads(self):
         """What ``optimizer.zero_grad()`` does for the parameters the optimizer held when
         the fit began, without its per-call wrappers (and the ``torch._dynamo`` import one
-        of them makes: skact.engine.optimizer_calls)."""
+        of them makes: skact.engine.torch_internals)."""
         for param in self._trained:
             param.grad = None
 
-    def _step_optimizer(self, step_fn):
-        if step_fn is None and self._bare_steps:
+    def _step_optimizer(self, closure=None):
+        """One optimizer step (skact's own train steps call this, not skorch's)."""
+        if closure is None and self._bare_steps:
             for step in self._bare_steps:
                 step()
-            return
-        super()._step_optimizer(step_fn)
+        elif closure is None:
+            self.optimizer_.step()
+        else:
+            self.optimizer_.step(closure)
 
     def _train_step_with_closure(self, batch):
         """L-BFGS evaluates the loss several times per step; keep the last value."""

@@ -19,6 +19,8 @@ import torch
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
+from skact.engine.torch_internals import foreach_copy_
+
 __all__ = ["ConvergenceMonitor", "EpochPrinter", "finish_lbfgs", "hold_out", "mini_batch_size",
            "print_fit_start"]
 
@@ -241,7 +243,7 @@ def _snapshot(kept, live):
     if kept is None:
         return {k: v.clone() for k, v in live.items()}
     # one multi-tensor copy, not one per tensor: this runs on most epochs of a fit
-    torch._foreach_copy_([kept[k] for k in live], list(live.values()))
+    foreach_copy_([kept[k] for k in live], list(live.values()))
     return kept
 
 

@@ -195,7 +195,7 @@ class BaseNeuralNet(BaseEstimator):
 
             own.append(("printer", EpochPrinter(self._monitor)))
         named = own + [(f"callback_{i}", cb) for i, cb in enumerate(extra)]
-        self.net_.callbacks_ = list(self.net_._default_callbacks) + named
+        self.net_.callbacks_ = list(self.net_.get_default_callbacks()) + named
         for _, cb in named:
             cb.initialize()
 
@@ -204,7 +204,7 @@ class BaseNeuralNet(BaseEstimator):
         """The training data as device tensors in mini-batches, less any held-out rows."""
         import torch
 
-        from skact.engine.net import Batches, to_tensor
+        from skact.engine.batches import Batches, to_tensor
         from skact.engine.training import mini_batch_size, print_fit_start
         from skact.nn.row_noise import training_keys
 
@@ -250,7 +250,7 @@ class BaseNeuralNet(BaseEstimator):
         monitor = self._monitor
         if not monitor.early_stopping:
             return X_t, y_t, w_t
-        from skact.engine.net import to_tensor
+        from skact.engine.batches import to_tensor
         from skact.engine.training import hold_out
 
         stratify = y if self._stratify_validation(y) else None
@@ -357,7 +357,7 @@ class BaseNeuralNet(BaseEstimator):
         """Validated X -> the module's raw outputs (logits or values), as numpy."""
         import torch
 
-        from skact.engine.net import to_tensor
+        from skact.engine.batches import to_tensor
 
         check_is_fitted(self, "net_")
         X = self._validate_for_predict(X)

@@ -88,7 +88,7 @@ class BatchRows:
     between them, keyed dropout reads :attr:`rows` (this step's key per row) and weighted
     batch norm :attr:`weights`. Outside a training step both are None and the layers
     behave as torch's own. ``keys``, where the batches carry them, are the rows' content
-    hashes computed once per fit (:meth:`skact.engine.net.Batches` slices them per batch).
+    hashes computed once per fit (:class:`skact.engine.batches.Batches` slices them per batch).
     """
 
     def __init__(self, seed, needs_keys):

@@ -212,15 +212,21 @@ class FlockLock:
 
 @functools.lru_cache(maxsize=1)
 def _backend_class():
-    """Optuna's ``JournalFileBackend`` with appends that never leave half a record."""
+    """Optuna's ``JournalFileBackend`` with appends that never leave half a record.
+
+    ``append_logs`` is the backend's public method; the path and lock it writes with are
+    kept here rather than read back from the parent's private attributes."""
     from optuna.storages.journal import JournalFileBackend
-    from optuna.storages.journal._file import get_lock_file
 
     class SafeJournalBackend(JournalFileBackend):
+        def __init__(self, file_path, lock_obj):
+            super().__init__(file_path, lock_obj=lock_obj)
+            self.journal_path, self.journal_lock = file_path, lock_obj
+
         def append_logs(self, logs):
             data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
-            with get_lock_file(self._lock):
-                _append_whole(self._file_path, data.encode("utf-8"))
+            with get_lock(self.journal_lock):
+                _append_whole(self.journal_path, data.encode("utf-8"))
 
     return SafeJournalBackend
 

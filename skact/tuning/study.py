@@ -172,7 +172,7 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
 
     seed = settings.seed
     if settings.storage is not None:
-        n_failed = fail_dead_workers_trials(study)
+        n_failed = fail_dead_workers_trials(study, storage)
         if n_failed:
             notes.append(
                 f"marked {n_failed} trial{'s' if n_failed > 1 else ''} failed: left running "
@@ -214,26 +214,30 @@ def _is_dead(worker) -> bool:
                                and abs(started - worker["started"]) > 1.0)
 
 
-def fail_dead_workers_trials(study) -> int:
+def fail_dead_workers_trials(study, storage) -> int:
     """Mark FAIL the RUNNING trials whose worker died on this host (kill -9, out of memory),
     with an ``error`` saying so; returns how many. Trials of live workers, and of workers on
-    other hosts, are left alone."""
+    other hosts, are left alone. ``storage``: the study's storage object (Optuna's public
+    storage calls find a trial by study name and number)."""
     from optuna.exceptions import UpdateFinishedTrialError
     from optuna.trial import TrialState
 
     n = 0
-    storage = study._storage
+    study_id = None
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker")
         if not _is_dead(worker):
             continue
+        if study_id is None:
+            study_id = storage.get_study_id_from_name(study.study_name)
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         with CTRL_C.held():
             try:
                 storage.set_trial_user_attr(
-                    trial._trial_id, "error",
+                    trial_id, "error",
                     f"its worker (pid {worker['pid']} on {worker['host']}) died while it ran",
                 )
-                storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+                storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
                 n += 1
             except UpdateFinishedTrialError:
                 pass  # another worker got there first

@@ -1,6 +1,15 @@
-"""torch.optim's optimizers, called without the wrappers a small fit pays for. Internal.
+"""Every private part of torch that skact uses, in one place, each with its public fallback.
 
-Two costs of torch's optimizers that have nothing to do with the update itself:
+A contract test (tests/engine/test_torch_internals.py) fails, naming the torch release, when
+one of them changes upstream; where a public path exists, the code here takes it whenever the
+private one is missing, so a new torch costs speed, never results.
+
+**Multi-tensor kernels** (``torch._foreach_*``): one launch for all of a network's layers
+instead of one per layer, in the L2 penalty, best-epoch copies and gradient diagnostics:
+:func:`foreach_norm`, :func:`foreach_add_`, :func:`foreach_copy_`.
+
+**Optimizers called without the wrappers a small fit pays for.** Two costs of torch's
+optimizers that have nothing to do with the update itself:
 
 * ``Optimizer.step`` is wrapped twice: on the class, at construction, to run step hooks and
   a profiler record (about a quarter of a fused Adam step on a small network); and in its
@@ -28,11 +37,15 @@ import threading
 import torch
 import torch.optim.optimizer as torch_optimizer
 
-__all__ = ["bare_optimizer_steps", "optimizers_built_without_dynamo"]
+__all__ = ["bare_optimizer_steps", "foreach_add_", "foreach_copy_", "foreach_norm",
+           "optimizers_built_without_dynamo"]
 
 # the cache ``torch._disable_dynamo`` keeps on the function it wraps; where it is set,
 # the wrapper calls it instead of importing torch._dynamo to build it
 _DISABLED_CACHE = "__dynamo_disable"
+# where torch keeps the step hooks of every optimizer, and of one optimizer
+_GLOBAL_STEP_HOOKS = ("_global_optimizer_pre_hooks", "_global_optimizer_post_hooks")
+_STEP_HOOKS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks")
 # threads fitting in parallel (a search with n_jobs > 1) share the stand-in: it is taken
 # out when the last block using it ends
 _stand_in_lock = threading.Lock()
@@ -52,16 +65,19 @@ def bare_optimizer_steps(optimizers):
     does outside ``torch.compile``. Anything unusual (a hook, a ``step`` replaced on the
     instance, an optimizer class whose step is not wrapped) keeps the usual call.
     """
-    if torch_optimizer._global_optimizer_pre_hooks or torch_optimizer._global_optimizer_post_hooks:
+    # a torch without these registries has changed how it hooks: take its own call
+    global_hooks = [getattr(torch_optimizer, name, None) for name in _GLOBAL_STEP_HOOKS]
+    if any(hooks is None or hooks for hooks in global_hooks):
         return None
     steps = []
     for optimizer in optimizers:
         step = type(optimizer).step
         inner = getattr(step, "__wrapped__", None)
+        hooks = [getattr(optimizer, name, None) for name in _STEP_HOOKS]
         # "step" on the instance: something wraps it there (a learning-rate scheduler
         # counts the optimizer's steps so), which must keep seeing every call
         if (not getattr(step, "hooked", False) or inner is None or "step" in vars(optimizer)
-                or optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks):
+                or any(h is None or h for h in hooks)):
             return None
         update = getattr(inner, "__wrapped__", None)
         if (update is not None and getattr(inner, "__code__", None) is not None
@@ -105,3 +121,35 @@ def optimizers_built_without_dynamo():
                 _standing_in -= 1
                 if not _standing_in and vars(plain).get(_DISABLED_CACHE) is plain:
                     delattr(plain, _DISABLED_CACHE)
+
+
+def foreach_norm(tensors):
+    """The 2-norm of each tensor, as one stacked tensor."""
+    if hasattr(torch, "_foreach_norm"):
+        return torch.stack(torch._foreach_norm(tensors))
+    return torch.stack([torch.linalg.vector_norm(t) for t in tensors])
+
+
+def foreach_add_(tensors, others, alpha=1.0):
+    """``tensors[i] += alpha * others[i]`` in place; ``others`` tensors, or one scalar
+    tensor to multiply ``alpha`` by (a per-step coefficient)."""
+    if hasattr(torch, "_foreach_add_"):
+        if isinstance(alpha, torch.Tensor):
+            torch._foreach_add_(tensors, torch._foreach_mul(others, alpha))
+        else:
+            torch._foreach_add_(tensors, others, alpha=alpha)
+        return
+    for t, o in zip(tensors, others):
+        if isinstance(alpha, torch.Tensor):
+            t.add_(o * alpha)
+        else:
+            t.add_(o, alpha=alpha)
+
+
+def foreach_copy_(targets, sources):
+    """``targets[i].copy_(sources[i])`` for every pair."""
+    if hasattr(torch, "_foreach_copy_"):
+        torch._foreach_copy_(targets, sources)
+        return
+    for t, s in zip(targets, sources):
+        t.copy_(s)
