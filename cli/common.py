@@ -160,7 +160,7 @@ def handle_errors(command):
             raise typer.Exit(status) from None
         except SkactError as exc:
             _print_traceback(debug)
-            _error(str(exc))
+            _error(exc)
             raise typer.Exit(1) from None
         except MemoryError:
             _print_traceback(debug)
@@ -189,7 +189,7 @@ def _print_traceback(debug: bool) -> None:
         traceback.print_exc()
 
 
-def _error(message: str) -> None:
+def _error(message) -> None:
     from skact_cli import render
 
     render.error(message)

@@ -78,9 +78,26 @@ _STATE_STYLE = {
 _STATE_LABEL = {"fail": "failed"}
 
 
+def spoken(message) -> str:
+    """A library message (or error) with the parameters it names written as this command
+    line's flags: ``target='species'`` becomes ``--target species``."""
+    from skact.exceptions import Message
+
+    if isinstance(message, BaseException):
+        message = message.args[0] if len(message.args) == 1 else str(message)
+    return message.spelled(_flag) if isinstance(message, Message) else str(message)
+
+
+def _flag(param) -> str:
+    flag = "--" + param.name.replace("_", "-")
+    if not param.has_value() or param.value is True:
+        return flag
+    return f"{flag} {param.value}"
+
+
 def _say(text: str, style: str | None = None) -> None:
     """Print ``text`` on stderr as it is: no markup, no highlighting, long lines kept whole."""
-    err.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
+    err.print(spoken(text), markup=False, highlight=False, soft_wrap=True, style=style)
 
 
 def info(message: str) -> None:
@@ -95,12 +112,12 @@ def notice(message: str) -> None:
 
 def warning(message: str) -> None:
     """``Warning: message`` on stderr, in yellow: something the run did not stop for."""
-    _say(f"Warning: {message}", "yellow")
+    _say(f"Warning: {spoken(message)}", "yellow")
 
 
 def error(message: str) -> None:
     """The one-line error message on stderr (no markup, no wrapping)."""
-    _say(f"Error: {message}", "bold red")
+    _say(f"Error: {spoken(message)}", "bold red")
 
 
 def _value(value) -> str:

@@ -98,6 +98,6 @@ def report_dataset(render, path, ds) -> None:
     detail = ""
     if ds.task == "classification":
         detail = f", {ds.y.nunique()} classes"
-    render.info(f"Task: {ds.task} ({ds.task_reason}{detail})")
+    render.info(f"Task: {ds.task} ({render.spoken(ds.task_reason)}{detail})")
     for w in ds.warnings:
         render.warning(w)

@@ -1,9 +1,13 @@
 """Errors skact raises for problems a user can fix.
 
 Every message is written for the person at the keyboard: it names the file, column, option or
-value at fault and, where there is one, the fix. The command line prints ``str(error)`` as one
-line and exits with status 1; library users can catch :class:`SkactError` (or one of its
+value at fault and, where there is one, the fix. The command line prints it as one line and
+exits with status 1; library users can catch :class:`SkactError` (or one of its
 subclasses) to tell these apart from bugs.
+
+A message that tells the user to change a parameter is a :class:`Message`: it reads
+``target='species'`` in Python, and the command line respells the same message with its
+flags (``--target species``), so the library never speaks of flags.
 
 Input errors also subclass :class:`ValueError`, so code that already catches ``ValueError``
 around data loading keeps working.
@@ -13,11 +17,14 @@ from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "Message",
     "ModelFileError",
     "ScoringError",
     "SkactError",
     "SpaceError",
     "StudyError",
+    "did_you_mean",
+    "param",
 ]
 
 
@@ -63,3 +70,64 @@ def did_you_mean(name: str, valid) -> str:
 
     match = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
     return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+_NO_VALUE = object()
+
+
+class _Param:
+    """A parameter named in a :class:`Message`, with the value to suggest (or none)."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name, value=_NO_VALUE):
+        self.name, self.value = name, value
+
+    def has_value(self):
+        return self.value is not _NO_VALUE
+
+    def __repr__(self):  # Python's spelling: ``target='species'``, or ``target``
+        return f"{self.name}={self.value!r}" if self.has_value() else self.name
+
+
+def param(name: str, value=_NO_VALUE) -> _Param:
+    """A parameter for :class:`Message`: ``param("target", "species")``."""
+    return _Param(name, value)
+
+
+class Message(str):
+    """A message that names parameters: ``str`` spells them as Python does.
+
+    Built from pieces of text and :func:`param` s; ``+`` joins messages and text.
+    :meth:`spelled` respells the parameters for another front end (the command line writes
+    them as its flags).
+
+    >>> m = Message("pass ", param("target", "species"), " or lower ", param("cv"))
+    >>> str(m)
+    "pass target='species' or lower cv"
+    >>> m.spelled(lambda p: "--" + p.name)
+    'pass --target or lower --cv'
+    """
+
+    def __new__(cls, *parts):
+        text = "".join(repr(p) if isinstance(p, _Param) else str(p) for p in parts)
+        message = super().__new__(cls, text)
+        message.parts = parts
+        return message
+
+    def spelled(self, spell) -> str:
+        """The message with each parameter written as ``spell(param)`` returns."""
+        return "".join(spell(p) if isinstance(p, _Param) else str(p) for p in self.parts)
+
+    def __add__(self, other):
+        return Message(*self.parts, *_parts(other))
+
+    def __radd__(self, other):
+        return Message(*_parts(other), *self.parts)
+
+    def __reduce__(self):  # pickles (exceptions crossing processes) keep the parameters
+        return Message, self.parts
+
+
+def _parts(text):
+    return text.parts if isinstance(text, Message) else (str(text),)

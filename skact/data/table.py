@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from skact.exceptions import DataError, did_you_mean
+from skact.exceptions import DataError, Message, did_you_mean, param
 
 from .reading import _read_table
 from .targets import default_target_warnings, few_classes
@@ -49,7 +49,7 @@ class Dataset:
     task : {"classification", "regression"} or None
         The task, given or inferred from the target's values.
     task_reason : str
-        Why this task was chosen, for the user ("given with --task", "text labels", ...).
+        Why this task was chosen, for the user ("given with task", "text labels", ...).
     numeric_columns, categorical_columns : list of str
         The feature columns by kind; categorical means text, boolean or category dtype.
     n_rows_read : int
@@ -211,8 +211,8 @@ def _guessed(target_reason: str) -> str:
     """The end of an error about a target that was not named: it may be the wrong column."""
     if target_reason == "given":
         return ""
-    return " (it is the last column, taken as the target because none was named; name the " \
-           "label column with --target)"
+    return Message(" (it is the last column, taken as the target because none was named; "
+                   "name the label column with ", param("target"), ")")
 
 
 def _unknown_column(path, target: str, columns: list[str]) -> DataError:
@@ -300,15 +300,14 @@ def load_table(
     if task == "auto":
         task, reason = infer_task(y)
     else:
-        reason = "given with --task"
+        reason = Message("given with ", param("task"))
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
             not_numbers = y[pd.to_numeric(y, errors="coerce").isna()]
             example = (not_numbers if len(not_numbers) else y).iloc[0]
-            raise DataError(
+            raise DataError(Message(
                 f"target column {target!r} holds text ({example!r}, ...); regression needs a "
-                "numeric target (use --task classification for labels)"
-            )
+                "numeric target (use ", param("task", "classification"), " for labels)"))
         y = y.astype(float)
     elif pd.api.types.is_float_dtype(y) and (y == y.round()).all():
         # labels 1, 2, 3 read as floats because of a gap in the column
@@ -318,20 +317,18 @@ def load_table(
         what = "class" if task == "classification" else "value"
         raise DataError(
             f"target column {target!r} has a single {what} ({y.iloc[0]!r}) in all {len(y)} "
-            f"rows; there is nothing to learn{_guessed(target_reason)}"
-        )
+            "rows; there is nothing to learn" + _guessed(target_reason))
     if task == "classification" and min_class_count > 1:
         counts = y.value_counts()
         rare = counts[counts < min_class_count]
         if len(rare):
             listed = _first_few(rare, lambda label, n: f"{label!r} ({n} rows)", 5)
             noun = "class" if len(rare) == 1 else "classes"
-            raise DataError(
+            raise DataError(Message(
                 f"{noun} {listed} of target {target!r}: every class needs at least "
                 f"{min_class_count} rows for stratified cross-validation with early stopping "
-                "(each training fold holds out 2 rows per class); lower --cv or drop the "
-                f"rare rows{_guessed(target_reason)}"
-            )
+                "(each training fold holds out 2 rows per class); lower ", param("cv"),
+                " or drop the rare rows") + _guessed(target_reason))
 
     numeric, categorical = split_columns(X)
     return Dataset(

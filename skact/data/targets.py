@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from skact.exceptions import Message, param
+
 from .text_numbers import _is_number_dtype
 
 #: Column names that say "label", for the suggestion when the last column is not one.
@@ -78,7 +80,8 @@ def default_target_warnings(df: pd.DataFrame, target: str,
         why = f"is a column of numbers while {named[0]!r} is named like a label"
     if why is None:
         return []
-    hint = (f"; if {candidates[0]!r} is the label, pass --target {candidates[0]}"
-            if candidates else "; pass --target with the label column")
+    hint = (Message(f"; if {candidates[0]!r} is the label, pass ",
+                    param("target", candidates[0])) if candidates
+            else Message("; pass ", param("target"), " with the label column"))
     return [f"the last column, {target!r}, was taken as the target because none was named, "
-            f"but it {why} and does not look like a label{hint}"]
+            f"but it {why} and does not look like a label" + hint]

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from skact.exceptions import ModelFileError
+from skact.exceptions import Message, ModelFileError, param
 from skact.model_files.format import FORMAT as MODEL_FORMAT
 from skact.model_files.format import FORMAT_VERSION as MODEL_FORMAT_VERSION
 
@@ -152,11 +152,10 @@ def load_model(path, allow_pickle: bool = False) -> dict:
     if not head.startswith(_PICKLE_HEADS):
         raise ModelFileError(f"{path} is not a model file saved by skact")
     if not allow_pickle:
-        raise ModelFileError(
+        raise ModelFileError(Message(
             f"{path} is a pickle, which can run code when loaded, so skact does not load "
-            "it; if you trust its source, pass --allow-pickle (allow_pickle=True), or "
-            f"convert it once with: python -m skact.model_files {path}"
-        )
+            "it; if you trust its source, pass ", param("allow_pickle", True),
+            f", or convert it once with: python -m skact.model_files {path}"))
     warnings.warn(f"{path} is a pickle: loading it runs any code it holds", UserWarning,
                   stacklevel=2)
     return _load_pickle(path)
@@ -257,7 +256,8 @@ def predict_frame(bundle: Mapping, df, proba: bool = False, source="the data"):
     out = pd.DataFrame({"prediction": pipe.predict(X)})
     if proba:
         if bundle.get("task") != "classification" or not hasattr(pipe, "predict_proba"):
-            raise DataError("--proba needs a classification model; this one is a regressor")
+            raise DataError(Message(param("proba", True),
+                                    " needs a classification model; this one is a regressor"))
         probs = pipe.predict_proba(X)
         classes = pipe.classes_
         for i, cls in enumerate(classes):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from skact.exceptions import Message, param
+
 __all__ = ["Baseline", "constant_baseline", "constant_warning"]
 
 
@@ -54,14 +56,12 @@ def constant_warning(best_score, best_std, baseline: Baseline | None, scoring: s
     margin = best_std if best_std is not None and math.isfinite(best_std) else 0.0
     if best_score > baseline.score + margin:
         return None
-    tips = [
-        "check that --target names the column to predict",
-        "try more --max-epochs and --n-trials",
-    ]
+    tips = Message("check that ", param("target"), " names the column to predict; try more ",
+                   param("max_epochs"), " and ", param("n_trials"))
     if n_rows < 100:
-        tips.append(f"with {n_rows} rows, a linear model or gradient-boosted trees may do better")
+        tips += f"; with {n_rows} rows, a linear model or gradient-boosted trees may do better"
     return (
         f"{what} scores {scoring} {best_score:.4f}, no better than predicting {baseline.predicts} "
         f"({baseline.score:.4f}): the features may not carry the target's signal, or the "
-        f"networks did not learn it. Do not use this model as it is; {'; '.join(tips)}."
+        "networks did not learn it. Do not use this model as it is; " + tips + "."
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skact.engine.interrupt import CTRL_C, DeferredCtrlC
-from skact.exceptions import StudyError
+from skact.exceptions import Message, StudyError, param
 from skact.tuning.storages import (
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
@@ -165,10 +165,9 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
         ]
         if existing.get("space") != attrs.get("space"):
             diffs.append("the search space differs")
-        raise StudyError(
+        raise StudyError(Message(
             f"study {study_name!r} in {mask_url(settings.storage)} was created by a different "
-            f"run ({'; '.join(diffs)}); use another --study-name"
-        )
+            f"run ({'; '.join(diffs)}); use another ", param("study_name")))
 
     seed = settings.seed
     if settings.storage is not None:

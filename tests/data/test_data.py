@@ -110,7 +110,7 @@ def test_text_target_for_regression(tmp_path):
 
 def test_rare_class_versus_folds(tmp_path):
     path = write(tmp_path, "x,label\n1,a\n2,a\n3,a\n4,b\n5,b\n6,b\n7,c\n")
-    with pytest.raises(DataError, match=r"'c' \(1 rows\).*lower --cv"):
+    with pytest.raises(DataError, match=r"'c' \(1 rows\).*lower cv"):
         load_table(path, min_class_count=3)
     assert load_table(path, min_class_count=1).n_rows == 7
 
@@ -461,7 +461,7 @@ def test_the_default_target_is_reported_and_a_year_is_warned_about(tmp_path):
     ds = load_table(path)
     assert ds.target == "year" and ds.target_reason == "the last column"
     warning = next(w for w in ds.warnings if "'year'" in w)
-    assert "holds years (2007..2009)" in warning and "pass --target species" in warning
+    assert "holds years (2007..2009)" in warning and "pass target='species'" in warning
     named = load_table(path, target="year")
     assert named.target_reason == "given" and not any("'year'" in w for w in named.warnings)
 
