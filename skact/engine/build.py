@@ -92,12 +92,10 @@ def optimizer_args(estimator, device="cpu"):
             "line_search_fn": "strong_wolfe"}
 
 
-# weight_decay='auto': the weights shrink by lr * 4 per epoch, whatever the number of batches.
-# Measured on TabularMLPRegressor (R², three seeds): a fixed decay of 4 per step helps a few
-# hundred noisy rows (diabetes 0.452 -> 0.485, star98 0.733 -> 0.761) and costs 5,000 rows,
-# 21 steps an epoch, 0.014 (diamonds 0.975 -> 0.961). Spread over the epoch's steps it keeps
-# most of the gain and none of the cost (diabetes 0.475, star98 0.761, diamonds 0.976).
-# Not the classifier's default: MNIST-1D, 16 steps an epoch, fell from 0.776 to 0.751.
+# weight_decay='auto': the weights shrink by lr * 4 per epoch, whatever the number of batches,
+# so a few hundred noisy rows are pulled towards simple functions and many thousands (many
+# steps an epoch) hardly at all; a fixed decay per step would punish large data sets. The
+# measurements are in benchmarks/README.md ("Recipe choices").
 AUTO_WEIGHT_DECAY_PER_EPOCH = 4.0
 
 

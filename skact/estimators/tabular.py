@@ -32,22 +32,11 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
     ``partial_fit`` is available with ``early_stopping=False`` only. Nothing else sets
     them apart: ``{base}(**est.get_params())`` trains the same network, bit for bit."""
 
-# The classifier trains for 96 epochs, the regressor for 64. Two seeds over seven
-# classification sets: 96 epochs were level or better on six (MNIST-1D 0.776 -> 0.789,
-# breast cancer -0.002), for about 1.5x the classifier's fit time.
-# Why their schedules and dropout differ (four seeds over eight classification sets, and
-# six seeds of MNIST-1D's split): restarts give best-epoch selection several good points to
-# choose from, which the regressor uses; a classifier that keeps its last epoch does better
-# with one long stay at the full rate and one anneal, with dropout 0.2 against the longer
-# stay's overfitting. flat_cosine with dropout 0.2: MNIST-1D 0.786 -> 0.799 in CV and
-# 0.785 -> 0.797 on its split, wine +0.007, penguins +0.002; iris, breast cancer and anes96
-# 0.003 lower (one to three test rows); the mean over the eight sets +0.001. Either change
-# alone left MNIST-1D's split level (0.795 and 0.789 against 0.792, two seeds).
-# Why they differ in early stopping (benchmarks/quality.py, two seeds): the classifier, whose
-# label smoothing and schedule ending at a zero rate leave the last epoch as good as the best,
-# gains more from the 20% more rows (MNIST-1D 0.734 -> 0.776, every classification set up
-# or level); the regressor's best-epoch guard keeps small noisy targets from being overfitted
-# (diabetes R² 0.441 with it, 0.410 without).
+# Why the two differ (epochs, schedule, dropout, early stopping): the classifier keeps its
+# last epoch, so one long stay at the full rate, one anneal and label smoothing leave that
+# epoch as good as the best, and it trains on every row; the regressor picks its best epoch
+# on 20% held out, and restarts give it several good points to choose from. The seeds and
+# sets behind each choice are in benchmarks/README.md ("Recipe choices").
 _TRAIN_ON_EVERY_ROW = """``early_stopping=False`` (it trains on every row; set
     ``early_stopping=True`` with ``n_iter_no_change=np.inf`` to keep the weights of the best
     epoch on a held-out ``validation_fraction`` instead)."""
