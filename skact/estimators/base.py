@@ -84,9 +84,13 @@ class BaseNeuralNet(BaseEstimator):
         super().__setstate__({k: v for k, v in state.items() if k != DATA_STATE})
         # a model pickled before a parameter existed gets its default, so that
         # get_params, clone and warm starts keep working on it
-        for param in inspect.signature(type(self).__init__).parameters.values():
-            if param.name != "self":
-                self.__dict__.setdefault(param.name, param.default)
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
+                    .parameters.values() if p.name != "self"}
+        for name, default in defaults.items():
+            self.__dict__.setdefault(name, default)
+        if ("validation_split" not in state and defaults["batch_size"] == "balanced"
+                and self.batch_size == "auto"):
+            self.batch_size = "balanced"  # what the Tabular estimators' 'auto' was then
         restore(self, state)  # the net from the data form's weights, or module_ from net_
 
     # ------------------------------------------------------------------ fit --

@@ -15,6 +15,8 @@ checks a new table against the model's columns and predicts.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -161,11 +163,45 @@ def load_model(path, allow_pickle: bool = False) -> dict:
     return _load_pickle(path)
 
 
+# Where skact's classes lived before its modules moved into layer folders (2026-12-06):
+# pickles made then name these modules, so loading one (to convert it) maps them to the
+# modules that hold those classes now.
+_FORMER_MODULES = {
+    "skact.layers": "skact.nn.layers", "skact.modules": "skact.nn.modules",
+    "skact.schedules": "skact.nn.schedules", "skact._row_noise": "skact.nn.row_noise",
+    "skact._net": "skact.engine.net", "skact._training": "skact.engine.training",
+    "skact.callbacks": "skact.engine.callbacks", "skact.diagnostics": "skact.engine.diagnostics",
+    "skact.base": "skact.estimators.base", "skact.mlp": "skact.estimators.mlp",
+    "skact.cnn": "skact.estimators.cnn", "skact.tabular": "skact.estimators.tabular",
+    "skact._classifier": "skact.estimators.classifier",
+    "skact._regressor": "skact.estimators.regressor",
+    "skact._sklearn_compat": "skact.estimators.sklearn_compat",
+    "skact._model_state": "skact.estimators.state",
+}
+
+
+@contextlib.contextmanager
+def _former_module_names():
+    """Within: ``import skact.mlp`` and the like find the modules that replaced them."""
+    import importlib
+
+    added = []
+    try:
+        for old, new in _FORMER_MODULES.items():
+            if old not in sys.modules:
+                sys.modules[old] = importlib.import_module(new)
+                added.append(old)
+        yield
+    finally:
+        for old in added:
+            sys.modules.pop(old, None)
+
+
 def _load_pickle(path: Path) -> dict:
     import joblib
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _former_module_names():
             warnings.simplefilter("ignore")
             bundle = joblib.load(path)
     except KeyboardInterrupt:
