@@ -78,8 +78,28 @@ _STATE_STYLE = {
 _STATE_LABEL = {"fail": "failed"}
 
 
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped at spaces to ``width`` columns, its own line breaks kept.
+
+    Only at spaces: Rich's wrapping (and a terminal's) cuts a word that reaches the edge
+    (``'spec|ies'``), and a path or URL longer than a line would be cut too; here it stays
+    whole on a line of its own, running past the edge rather than breaking."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+        for line in text.split("\n")
+    )
+
+
 def _say(text: str, style: str | None = None) -> None:
-    """Print ``text`` on stderr as it is: no markup, no highlighting, long lines kept whole."""
+    """Print ``text`` on stderr wrapped at word boundaries to the terminal's width; no
+    markup, no highlighting."""
+    _raw(wrap(text, err.width), style)
+
+
+def _raw(text: str, style: str | None = None) -> None:
+    # soft_wrap: Rich neither wraps nor crops; the text's own line breaks are the lines
     err.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
 
 
@@ -99,8 +119,15 @@ def warning(message: str) -> None:
 
 
 def error(message: str) -> None:
-    """The one-line error message on stderr (no markup, no wrapping)."""
+    """The error message on stderr: one message, wrapped at word boundaries."""
     _say(f"Error: {message}", "bold red")
+
+
+def command(message: str, line: str) -> None:
+    """``message`` (wrapped), then ``line``, a command meant to be copied, whole on a line of
+    its own: never wrapped, it runs past the edge of a narrower terminal instead."""
+    _say(message)
+    _raw(line)
 
 
 def _value(value) -> str:

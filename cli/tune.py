@@ -47,6 +47,8 @@ HELP = (
     "directory."
 )
 
+# Each line of the examples fits 80 columns: Rich keeps the line breaks written here and
+# wraps a longer line on its own, leaving a word or two alone on an unindented line.
 EPILOG = """[bold]Examples[/bold]
 
   Tune on a CSV whose last column is the label:
@@ -55,16 +57,16 @@ EPILOG = """[bold]Examples[/bold]
 
   Compare three activations with 10-fold cross-validation and 50 trials:
 
-    skact tune data.csv -t species --activations relu,gelu,tanh --cv 10 --n-trials 50
+    skact tune data.csv --activations relu,gelu,tanh --cv 10 --n-trials 50
 
   The full grid of activations x a few layer shapes, 4 fits in parallel:
 
     skact tune data.csv --search grid --n-jobs 4
 
-  Resumable, and shared by several workers on one host (run the same line in more
-  terminals; use a postgresql:// URL across hosts):
+  Resumable, and shared by several workers on one host (run the same line
+  in more terminals; use a postgresql:// URL across hosts):
 
-    skact tune data.csv --storage runs.journal --study-name my-study --n-trials 25
+    skact tune data.csv --storage runs.journal --study-name exp1 --n-trials 25
 """
 
 
@@ -211,8 +213,8 @@ def _exit_status(render, tuner, result, command, data) -> None:
                 if storage else "in trials.csv"
             )
             render.error(f"{what}; the trials that finished are kept {where}")
-            render.info(resume_hint(command, storage, result.study_name or tuner.study_name,
-                                    data))
+            render.command(*resume_hint(command, storage,
+                                        result.study_name or tuner.study_name, data))
         raise typer.Exit(status)
     if result.best is None:
         first = next((r["error"] for r in result.records if r.get("error")), None)

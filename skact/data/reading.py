@@ -15,6 +15,7 @@ import csv
 import functools
 import io
 import os
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,7 +235,8 @@ def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd
     ----------
     path : str or path-like
         The CSV file. Compressed files (``.csv.gz``, ...) are read too, always as
-        comma-separated.
+        comma-separated. ``"-"`` reads standard input; a pipe (``/dev/stdin``, ``<(...)``)
+        is read as a file is.
     numeric : list of str, optional
         Read markers and decimal commas as numbers in these columns only, leaving every other
         column as it is in the file: what prediction does with the columns a model was
@@ -283,6 +285,8 @@ class _Table:
 
 
 def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _Table:
+    if str(path) == "-" or _is_stream(path):
+        return _read_stream(path, numeric)
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -317,6 +321,35 @@ def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _T
     table.notes.extend(notes)
     _check_magnitudes(path, df, numeric)
     return table
+
+
+def _is_stream(path) -> bool:
+    """A pipe or a device, such as ``/dev/stdin`` at the end of a pipe or ``<(...)``: it
+    has no size (it would read as empty) and can be read only once."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _read_stream(path, numeric: list[str] | None) -> _Table:
+    """Standard input (``-``) or a pipe, read once into a temporary file and then read as a
+    file is: the checks read a file several times (the head, the rows, columns again)."""
+    import sys
+    import tempfile
+
+    name = "standard input" if str(path) == "-" else str(path)
+    with _read_errors(Path(name)):
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
+    with tempfile.TemporaryDirectory(prefix="skact-") as tmp:
+        copy = Path(tmp) / "input.csv"
+        copy.write_bytes(data)
+        try:
+            return _read_table(copy, numeric)
+        except DataError as exc:
+            # the messages name the copy; the user knows the input by its own name
+            raise DataError(str(exc).replace(str(copy), name)) from None
 
 
 #: The largest magnitude a number may have: skact's pipelines compute in float32, where
