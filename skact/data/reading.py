@@ -275,13 +275,16 @@ def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd
 
 @dataclass
 class _Table:
-    """What :func:`_read_table` read: the frame, the delimiter, notes for the user, and the
-    text columns that are mostly numbers (kept as text because of some stray values)."""
+    """What :func:`_read_table` read: the frame, the delimiter, notes for the user, the
+    text columns that are mostly numbers (kept as text because of some stray values), and
+    the missing values of each column."""
 
     frame: pd.DataFrame
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
     mostly_numbers: dict[str, _TextNumbers] = field(default_factory=dict)
+    #: column -> how its missing values were written -> rows: {"'?'": 3, "empty cells": 2}
+    missing: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _Table:
@@ -314,11 +317,17 @@ def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _T
             f"the values are separated by {_DELIMITERS[delimiter]}, not commas; "
             "the file is read that way"
         )
+    # empty cells, before markers such as "?" become missing values too
+    empty = {name: int(n) for name, n in df.isna().sum().items() if n}
     read_columns = functools.partial(_read_columns, path, delimiter, encoding)
-    notes, table.mostly_numbers = numbers_from_text(
+    notes, table.mostly_numbers, markers = numbers_from_text(
         df, delimiter == ";", read_columns, columns=numeric
     )
     table.notes.extend(notes)
+    for name in df.columns:
+        found = {**markers.get(name, {}), **({"empty cells": empty[name]} if name in empty else {})}
+        if found:
+            table.missing[name] = found
     _check_magnitudes(path, df, numeric)
     return table
 
