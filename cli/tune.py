@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from skact_cli.common import (
+    INTERRUPTED,
     DataArgument,
     DebugOption,
     Model,
@@ -326,7 +327,8 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
     write_trials_csv(out_dir / "trials.csv", result.records)
     summarise(None)
     model_file = None
-    if not result.interrupted and result.best is not None:
+    if result.best is not None and (not result.interrupted or _refit_after_ctrl_c(render, tuner,
+                                                                                  result)):
         try:
             pipe = _refit(tuner, result)
         except KeyboardInterrupt:
@@ -351,7 +353,23 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
         summarise(model_file)
     files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
     render.info(f"Saved {files} in {out_dir}")
+    if result.interrupted and result.best is None and tuner.search == "optuna":
+        render.info("No trial completed, so there is no model to save.")
     _note_if_not_final(render, tuner, result, model_file)
+
+
+def _refit_after_ctrl_c(render, tuner, result) -> bool:
+    """Whether an interrupted search still refits its best finished trial: after a first
+    Ctrl-C it does, so the run leaves a model (a second Ctrl-C stops the refit at once, as
+    Python's own handler is back). After SIGTERM it does not: a scheduler wants the process
+    gone. A grid search keeps no finished fits to choose from."""
+    if interrupted_status() != INTERRUPTED or tuner.search != "optuna":
+        return False
+    best = result.best
+    render.notice(f"Interrupted: refitting the best finished trial, {best['number']} "
+                  f"({tuner.scoring} {best['score']:.4f}), on all rows to save it; press "
+                  "Ctrl-C again to stop at once")
+    return True
 
 
 def _refit(tuner, result):

@@ -7,11 +7,13 @@ trial), and a disk that fills up under a journal (one line; the journal stays re
 its trials).
 """
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,12 +81,12 @@ def csv_rows(path):
         return 0
 
 
-@pytest.mark.parametrize("signum, status, said", [
-    (signal.SIGTERM, 143, "terminated (SIGTERM)"),
-    (signal.SIGINT, 130, "interrupted"),
+@pytest.mark.parametrize("signum, status, said, model_file", [
+    (signal.SIGTERM, 143, "terminated (SIGTERM)", None),  # a scheduler wants it gone: no refit
+    (signal.SIGINT, 130, "interrupted", "model.skact"),  # Ctrl-C: the best so far is saved
 ])
 def test_a_signal_mid_trial_keeps_finished_trials_and_fails_the_running_one(
-        signum, status, said, iris_csv, slow_space, tmp_path):
+        signum, status, said, model_file, iris_csv, slow_space, tmp_path):
     journal, out = tmp_path / "study.journal", tmp_path / "run"
     proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
                        "--space", slow_space, *SLOW, "--out", out)
@@ -106,8 +108,74 @@ def test_a_signal_mid_trial_keeps_finished_trials_and_fails_the_running_one(
     kept = pd.read_csv(out / "trials.csv")
     assert set(finished) <= set(kept["number"])
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["interrupted"] is True and summary["model_file"] is None
+    assert summary["interrupted"] is True and summary["model_file"] == model_file
     assert not list(out.glob(".*.tmp"))  # no temporary file left behind
+    if model_file is None:
+        assert not (out / "model.skact").exists()
+        return
+    best = summary["best_trial"]
+    flat = " ".join(stderr.split())
+    assert (f"Interrupted: refitting the best finished trial, {best} (balanced_accuracy "
+            f"{summary['best_score']:.4f}), on all rows to save it") in flat, stderr
+    predicted = run_skact("predict", out, iris_csv)
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(pd.read_csv(io.StringIO(predicted.stdout))) == len(pd.read_csv(iris_csv))
+
+
+def test_a_second_ctrl_c_during_the_refit_exits_at_once(iris_csv, slow_space, tmp_path):
+    out = tmp_path / "run"
+    # long fits, so that the refit is still training when the second press comes
+    proc = start_skact("tune", iris_csv, "--space", slow_space, "--n-trials", "50", "--cv", "2",
+                       "--max-epochs", "300", "--out", out)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: csv_rows(out / "trials.csv"), proc, "a finished trial")
+        proc.send_signal(signal.SIGINT)
+        wait_for(lambda: "refitting the best finished trial" in " ".join(lines), proc,
+                 "the refit after the first Ctrl-C")
+        time.sleep(0.5)  # into the refit's training
+        pressed = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        waited = time.monotonic() - pressed
+        reader.join(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = " ".join("".join(lines).split())
+    assert proc.returncode == 130, stderr
+    assert waited < 5, waited  # at once, not after the refit's 300 epochs
+    assert "Traceback" not in stderr and "Interrupted while refitting" in stderr
+    assert not (out / "model.skact").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["model_file"] is None
+
+
+def test_ctrl_c_before_any_trial_completed_says_there_is_no_model(iris_csv, slow_space,
+                                                                    tmp_path):
+    journal, out = tmp_path / "study.journal", tmp_path / "run"
+    proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
+                       "--space", slow_space, "--n-trials", "5", "--cv", "2",
+                       "--max-epochs", "200", "--out", out)
+
+    def training():  # the first trial runs, none has finished
+        trials = journal_trials(journal, "s")
+        return trials and "worker" in trials[0].user_attrs and "RUNNING" in states(journal)
+
+    try:
+        wait_for(training, proc, "the first trial to train")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    flat = " ".join(stderr.split())
+    assert proc.returncode == 130, stderr
+    assert "No trial completed, so there is no model to save." in flat, stderr
+    assert "refitting" not in flat and not (out / "model.skact").exists()
+    assert states(journal)[0] == "FAIL" and "COMPLETE" not in states(journal)  # the cut trial
 
 
 def test_kill_9_then_the_next_run_fails_the_dead_trial_without_waiting(
