@@ -27,6 +27,8 @@ from cli_fixtures import (  # noqa: F401
     skact_env,
     start_skact,
 )
+from skact_cli.main import app
+from typer.testing import CliRunner
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
@@ -117,16 +119,17 @@ def test_a_signal_mid_trial_keeps_finished_trials_and_fails_the_running_one(
     flat = " ".join(stderr.split())
     assert (f"Interrupted: refitting the best finished trial, {best} (balanced_accuracy "
             f"{summary['best_score']:.4f}), on all rows to save it") in flat, stderr
-    predicted = run_skact("predict", out, iris_csv)
-    assert predicted.returncode == 0, predicted.stderr
+    predicted = CliRunner().invoke(app, ["predict", str(out), str(iris_csv)])
+    assert predicted.exit_code == 0, predicted.output
     assert len(pd.read_csv(io.StringIO(predicted.stdout))) == len(pd.read_csv(iris_csv))
 
 
 def test_a_second_ctrl_c_during_the_refit_exits_at_once(iris_csv, slow_space, tmp_path):
     out = tmp_path / "run"
-    # long fits, so that the refit is still training when the second press comes
+    # fits of some seconds, so that the refit is still training when the second press comes
+    # (had it finished, the model would be saved)
     proc = start_skact("tune", iris_csv, "--space", slow_space, "--n-trials", "50", "--cv", "2",
-                       "--max-epochs", "300", "--out", out)
+                       "--max-epochs", "80", "--out", out)
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
     reader.start()
@@ -135,7 +138,7 @@ def test_a_second_ctrl_c_during_the_refit_exits_at_once(iris_csv, slow_space, tm
         proc.send_signal(signal.SIGINT)
         wait_for(lambda: "refitting the best finished trial" in " ".join(lines), proc,
                  "the refit after the first Ctrl-C")
-        time.sleep(0.5)  # into the refit's training
+        time.sleep(0.2)  # into the refit's training
         pressed = time.monotonic()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -146,7 +149,7 @@ def test_a_second_ctrl_c_during_the_refit_exits_at_once(iris_csv, slow_space, tm
             proc.kill()
     stderr = " ".join("".join(lines).split())
     assert proc.returncode == 130, stderr
-    assert waited < 5, waited  # at once, not after the refit's 300 epochs
+    assert waited < 5, waited  # at once, not after the refit's 80 epochs
     assert "Traceback" not in stderr and "Interrupted while refitting" in stderr
     assert not (out / "model.skact").exists()
     summary = json.loads((out / "summary.json").read_text())
