@@ -169,7 +169,8 @@ def _state(state: str) -> Text:
 #: Every table: no outer edge and two spaces between columns (one of padding, one for the
 #: box's column divider), so that 80 columns hold the leaderboard and the comparison.
 _TABLE_STYLE = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False,
-                "padding": (0, 1, 0, 0), "title_justify": "left", "caption_justify": "left"}
+                "padding": (0, 1, 0, 0), "title_justify": "default",
+                "caption_justify": "default"}
 
 
 def _fit_width(build, optional, width, where):
@@ -285,7 +286,7 @@ def activation_table(rows, scoring: str, width: int | None = None) -> Table:
 def params_table(params: dict, score=None, std=None, scoring: str = "") -> Table:
     """The best parameters, one per row."""
     table = Table(
-        title="Best parameters", title_justify="left", show_header=False, box=box.SIMPLE
+        title="Best parameters", title_justify="default", show_header=False, box=box.SIMPLE
     )
     table.add_column("parameter", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
@@ -325,7 +326,8 @@ def _number(value, digits=1) -> str:
 
 
 def _loss(value) -> str:
-    return "-" if value is None else f"{value:.4g}"
+    """4 significant digits, trailing zeros kept: 0.3030 above 0.3112, not 0.303."""
+    return "-" if value is None else f"{value:#.4g}"
 
 
 #: The comparison's columns; two-line headers keep them narrow, the caption explains them.
