@@ -87,7 +87,11 @@ TargetOption = Annotated[
     str | None,
     typer.Option("--target", "-t", help="Target column.", show_default="the last column"),
 ]
-TaskOption = Annotated[Task, typer.Option(help="Inferred from the target's values with 'auto'.")]
+# the choices in the help, not the metavar: typer's metavar column is narrow, and cut
+# "<auto|classification|regression>" in the middle of a word at 80 columns
+TaskOption = Annotated[Task, typer.Option(
+    metavar="<task>",
+    help="auto (inferred from the target's values), classification or regression.")]
 ModelOption = Annotated[Model, typer.Option(help="Network: dense MLP or 1-D CNN.")]
 ScoringOption = Annotated[
     str | None,

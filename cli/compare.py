@@ -43,13 +43,13 @@ HELP = (
 
 EPILOG = """[bold]Examples[/bold]
 
-  Every default activation, 3 seeds x 3 folds, a 128-64 MLP:
+  Every default activation, 3 seeds x 3 folds, the model's own network:
 
     skact compare data.csv --target species
 
   Three activations on a deeper network:
 
-    skact compare data.csv -t y --activations relu,tanh,sigmoid --layers 64-64-64-64
+    skact compare data.csv --activations relu,tanh,sigmoid --layers 64-64-64-64
 
   5 seeds x 5 folds, results in runs/cmp:
 

@@ -25,7 +25,9 @@ EPILOG = """[bold]Examples[/bold]
 
     skact predict skact-runs/iris-20250101-120000 new_rows.csv
 
-    skact predict skact-runs/iris-20250101-120000/model.skact new_rows.csv --proba --out preds.csv
+    skact predict runs/iris/model.skact new_rows.csv --proba --out preds.csv
+
+    head -5 new_rows.csv | skact predict runs/iris -
 """
 
 
@@ -35,7 +37,9 @@ def predict(
         Path,
         typer.Argument(help="model.skact written by 'skact tune', or its run directory."),
     ],
-    data: Annotated[Path, typer.Argument(help="CSV with the feature columns used in training.")],
+    data: Annotated[Path, typer.Argument(
+        help="CSV with the feature columns used in training ('-': standard input).",
+        allow_dash=True)],
     out: Annotated[
         Path | None, typer.Option(
             "--out", "-o", help="Write a CSV here ('-': standard output).",
@@ -71,7 +75,8 @@ def predict(
     with quiet(not debug):
         # numbers where the model learnt numbers; every other column as the file has it
         df = read_csv(data, numeric=numeric_columns(bundle))
-        preds = predict_frame(bundle, df, proba=proba, source=str(data))
+        source = "standard input" if str(data) == "-" else str(data)
+        preds = predict_frame(bundle, df, proba=proba, source=source)
     if out is None or str(out) == "-":
         try:
             preds.to_csv(sys.stdout, index=False)

@@ -95,9 +95,29 @@ def _flag(param) -> str:
     return f"{flag} {param.value}"
 
 
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped at spaces to ``width`` columns, its own line breaks kept.
+
+    Only at spaces: Rich's wrapping (and a terminal's) cuts a word that reaches the edge
+    (``'spec|ies'``), and a path or URL longer than a line would be cut too; here it stays
+    whole on a line of its own, running past the edge rather than breaking."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+        for line in text.split("\n")
+    )
+
+
 def _say(text: str, style: str | None = None) -> None:
-    """Print ``text`` on stderr as it is: no markup, no highlighting, long lines kept whole."""
-    err.print(spoken(text), markup=False, highlight=False, soft_wrap=True, style=style)
+    """Print ``text`` (a library message spoken with flags) on stderr wrapped at word
+    boundaries to the terminal's width; no markup, no highlighting."""
+    _raw(wrap(spoken(text), err.width), style)
+
+
+def _raw(text: str, style: str | None = None) -> None:
+    # soft_wrap: Rich neither wraps nor crops; the text's own line breaks are the lines
+    err.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
 
 
 def info(message: str) -> None:
@@ -116,8 +136,15 @@ def warning(message: str) -> None:
 
 
 def error(message: str) -> None:
-    """The one-line error message on stderr (no markup, no wrapping)."""
+    """The error message on stderr: one message, wrapped at word boundaries."""
     _say(f"Error: {spoken(message)}", "bold red")
+
+
+def command(message: str, line: str) -> None:
+    """``message`` (wrapped), then ``line``, a command meant to be copied, whole on a line of
+    its own: never wrapped, it runs past the edge of a narrower terminal instead."""
+    _say(message)
+    _raw(line)
 
 
 def _value(value) -> str:
@@ -159,7 +186,8 @@ def _state(state: str) -> Text:
 #: Every table: no outer edge and two spaces between columns (one of padding, one for the
 #: box's column divider), so that 80 columns hold the leaderboard and the comparison.
 _TABLE_STYLE = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False,
-                "padding": (0, 1, 0, 0), "title_justify": "left", "caption_justify": "left"}
+                "padding": (0, 1, 0, 0), "title_justify": "default",
+                "caption_justify": "default"}
 
 
 def _fit_width(build, optional, width, where):
@@ -275,7 +303,7 @@ def activation_table(rows, scoring: str, width: int | None = None) -> Table:
 def params_table(params: dict, score=None, std=None, scoring: str = "") -> Table:
     """The best parameters, one per row."""
     table = Table(
-        title="Best parameters", title_justify="left", show_header=False, box=box.SIMPLE
+        title="Best parameters", title_justify="default", show_header=False, box=box.SIMPLE
     )
     table.add_column("parameter", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
@@ -315,7 +343,8 @@ def _number(value, digits=1) -> str:
 
 
 def _loss(value) -> str:
-    return "-" if value is None else f"{value:.4g}"
+    """4 significant digits, trailing zeros kept: 0.3030 above 0.3112, not 0.303."""
+    return "-" if value is None else f"{value:#.4g}"
 
 
 #: The comparison's columns; two-line headers keep them narrow, the caption explains them.

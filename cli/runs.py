@@ -64,21 +64,23 @@ def command_line(ctx: typer.Context | None) -> str:
     return shlex.join(parts)
 
 
-def resume_hint(command: str, storage: str | None, study_name: str, data: Path) -> str:
-    """How to go on after Ctrl-C: the same command with this run's ``--storage`` and
-    ``--study-name`` (added when they were defaults); for an in-memory study, which is gone,
-    the same with a journal file, so that the next interruption can be resumed."""
+def resume_hint(command: str, storage: str | None, study_name: str,
+                data: Path) -> tuple[str, str]:
+    """How to go on after Ctrl-C, as (what it is, the command): the same command with this
+    run's ``--storage`` and ``--study-name`` (added when they were defaults); for an
+    in-memory study, which is gone, the same with a journal file, so that the next
+    interruption can be resumed. The command is printed on a line of its own, to copy."""
     parts = shlex.split(command)
     if storage:
         if "--study-name" not in parts:
             parts += ["--study-name", study_name]
         # command_line masks a database password (also one from SKACT_STORAGE)
         masked = "***" in " ".join(parts)
-        return ("Resume (the finished trials count; put the password back in the URL): "
-                if masked else "Resume (the finished trials count): ") + shlex.join(parts)
+        return ("Resume (the finished trials count; put the password back in the URL):"
+                if masked else "Resume (the finished trials count):"), shlex.join(parts)
     parts += ["--storage", f"{stem(data)}.journal", "--study-name", study_name]
     return ("This study was in memory, so it cannot be resumed. To make the next run "
-            "resumable: " + shlex.join(parts))
+            "resumable:"), shlex.join(parts)
 
 
 def report_dataset(render, path, ds) -> None:

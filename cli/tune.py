@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from skact_cli.common import (
+    INTERRUPTED,
     DataArgument,
     DebugOption,
     Model,
@@ -47,6 +48,8 @@ HELP = (
     "directory."
 )
 
+# Each line of the examples fits 80 columns: Rich keeps the line breaks written here and
+# wraps a longer line on its own, leaving a word or two alone on an unindented line.
 EPILOG = """[bold]Examples[/bold]
 
   Tune on a CSV whose last column is the label:
@@ -55,16 +58,16 @@ EPILOG = """[bold]Examples[/bold]
 
   Compare three activations with 10-fold cross-validation and 50 trials:
 
-    skact tune data.csv -t species --activations relu,gelu,tanh --cv 10 --n-trials 50
+    skact tune data.csv --activations relu,gelu,tanh --cv 10 --n-trials 50
 
   The full grid of activations x a few layer shapes, 4 fits in parallel:
 
     skact tune data.csv --search grid --n-jobs 4
 
-  Resumable, and shared by several workers on one host (run the same line in more
-  terminals; use a postgresql:// URL across hosts):
+  Resumable, and shared by several workers on one host (run the same line
+  in more terminals; use a postgresql:// URL across hosts):
 
-    skact tune data.csv --storage runs.journal --study-name my-study --n-trials 25
+    skact tune data.csv --storage runs.journal --study-name exp1 --n-trials 25
 """
 
 
@@ -211,8 +214,8 @@ def _exit_status(render, tuner, result, command, data) -> None:
                 if storage else "in trials.csv"
             )
             render.error(f"{what}; the trials that finished are kept {where}")
-            render.info(resume_hint(command, storage, result.study_name or tuner.study_name,
-                                    data))
+            render.command(*resume_hint(command, storage,
+                                        result.study_name or tuner.study_name, data))
         raise typer.Exit(status)
     if result.best is None:
         first = next((r["error"] for r in result.records if r.get("error")), None)
@@ -324,7 +327,8 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
     write_trials_csv(out_dir / "trials.csv", result.records)
     summarise(None)
     model_file = None
-    if not result.interrupted and result.best is not None:
+    if result.best is not None and (not result.interrupted or _refit_after_ctrl_c(render, tuner,
+                                                                                  result)):
         try:
             pipe = _refit(tuner, result)
         except KeyboardInterrupt:
@@ -349,7 +353,23 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
         summarise(model_file)
     files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
     render.info(f"Saved {files} in {out_dir}")
+    if result.interrupted and result.best is None and tuner.search == "optuna":
+        render.info("No trial completed, so there is no model to save.")
     _note_if_not_final(render, tuner, result, model_file)
+
+
+def _refit_after_ctrl_c(render, tuner, result) -> bool:
+    """Whether an interrupted search still refits its best finished trial: after a first
+    Ctrl-C it does, so the run leaves a model (a second Ctrl-C stops the refit at once, as
+    Python's own handler is back). After SIGTERM it does not: a scheduler wants the process
+    gone. A grid search keeps no finished fits to choose from."""
+    if interrupted_status() != INTERRUPTED or tuner.search != "optuna":
+        return False
+    best = result.best
+    render.notice(f"Interrupted: refitting the best finished trial, {best['number']} "
+                  f"({tuner.scoring} {best['score']:.4f}), on all rows to save it; press "
+                  "Ctrl-C again to stop at once")
+    return True
 
 
 def _refit(tuner, result):

@@ -156,3 +156,15 @@ def wait_ok(procs, timeout=300):
         _, stderr = proc.communicate(timeout=timeout)
         assert proc.returncode == 0, stderr
         assert "Traceback" not in stderr
+
+
+def words_cut(message, output, width=80):
+    """What of ``message`` the ``output`` (lines as a terminal of ``width`` columns shows
+    them) does not show whole: the words of the message found on no line as a word of their
+    own, and lines wider than ``width`` that hold more than one word (a terminal would wrap
+    them wherever the edge falls, mid-word). Empty when the message was wrapped at word
+    boundaries. A word wider than a line (a long path) runs past the edge anyway."""
+    lines = output.splitlines()
+    words = {word for line in lines for word in line.split()}
+    return ([word for word in message.split() if word not in words and len(word) < width]
+            + [line for line in lines if len(line) > width and len(line.split()) > 1])

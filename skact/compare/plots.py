@@ -189,7 +189,8 @@ def fraction_curves(dead: Mapping[str, Sequence[Sequence[float]]],
     names = list(dict.fromkeys([*dead, *saturated]))
     colours = _colours(names)
     fig = _figure(10.0, 4.0)
-    axes = fig.subplots(1, 2, sharey=True)
+    # shared x: a panel with nothing recorded shows the epochs too, not matplotlib's 0-1
+    axes = fig.subplots(1, 2, sharey=True, sharex=True)
     top = 0.0
     for ax, data, what in ((axes[0], dead, "dead units"),
                            (axes[1], saturated, "saturated units")):
@@ -232,7 +233,7 @@ def fraction_curves(dead: Mapping[str, Sequence[Sequence[float]]],
     return _finish(fig, path)
 
 
-def activation_curves(names: Sequence[str] | None = None, *, x_range=(-4.0, 4.0),
+def activation_curves(names: Sequence[str] | None = None, *, x_range=(-8.0, 8.0),
                       columns=5, path=None):
     """Each activation (solid) and its derivative (dashed) on ``x_range``.
 
@@ -240,7 +241,8 @@ def activation_curves(names: Sequence[str] | None = None, *, x_range=(-4.0, 4.0)
     ----------
     names : list of str, default=None
         Registry names; None draws every registered activation.
-    x_range : (float, float), default=(-4, 4)
+    x_range : (float, float), default=(-8, 8)
+        Wide enough to show where the bounded ones stop (relu6 at 6, hardtanh at 1).
     columns : int, default=5
         Panels per row.
     path : path-like, default=None

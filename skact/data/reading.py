@@ -15,6 +15,7 @@ import csv
 import functools
 import io
 import os
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,7 +235,8 @@ def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd
     ----------
     path : str or path-like
         The CSV file. Compressed files (``.csv.gz``, ...) are read too, always as
-        comma-separated.
+        comma-separated. ``"-"`` reads standard input; a pipe (``/dev/stdin``, ``<(...)``)
+        is read as a file is.
     numeric : list of str, optional
         Read markers and decimal commas as numbers in these columns only, leaving every other
         column as it is in the file: what prediction does with the columns a model was
@@ -273,16 +275,21 @@ def read_csv(path: str | os.PathLike, *, numeric: list[str] | None = None) -> pd
 
 @dataclass
 class _Table:
-    """What :func:`_read_table` read: the frame, the delimiter, notes for the user, and the
-    text columns that are mostly numbers (kept as text because of some stray values)."""
+    """What :func:`_read_table` read: the frame, the delimiter, notes for the user, the
+    text columns that are mostly numbers (kept as text because of some stray values), and
+    the missing values of each column."""
 
     frame: pd.DataFrame
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
     mostly_numbers: dict[str, _TextNumbers] = field(default_factory=dict)
+    #: column -> how its missing values were written -> rows: {"'?'": 3, "empty cells": 2}
+    missing: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _Table:
+    if str(path) == "-" or _is_stream(path):
+        return _read_stream(path, numeric)
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -310,13 +317,48 @@ def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _T
             f"the values are separated by {_DELIMITERS[delimiter]}, not commas; "
             "the file is read that way"
         )
+    # empty cells, before markers such as "?" become missing values too
+    empty = {name: int(n) for name, n in df.isna().sum().items() if n}
     read_columns = functools.partial(_read_columns, path, delimiter, encoding)
-    notes, table.mostly_numbers = numbers_from_text(
+    notes, table.mostly_numbers, markers = numbers_from_text(
         df, delimiter == ";", read_columns, columns=numeric
     )
     table.notes.extend(notes)
+    for name in df.columns:
+        found = {**markers.get(name, {}), **({"empty cells": empty[name]} if name in empty else {})}
+        if found:
+            table.missing[name] = found
     _check_magnitudes(path, df, numeric)
     return table
+
+
+def _is_stream(path) -> bool:
+    """A pipe or a device, such as ``/dev/stdin`` at the end of a pipe or ``<(...)``: it
+    has no size (it would read as empty) and can be read only once."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _read_stream(path, numeric: list[str] | None) -> _Table:
+    """Standard input (``-``) or a pipe, read once into a temporary file and then read as a
+    file is: the checks read a file several times (the head, the rows, columns again)."""
+    import sys
+    import tempfile
+
+    name = "standard input" if str(path) == "-" else str(path)
+    with _read_errors(Path(name)):
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
+    with tempfile.TemporaryDirectory(prefix="skact-") as tmp:
+        copy = Path(tmp) / "input.csv"
+        copy.write_bytes(data)
+        try:
+            return _read_table(copy, numeric)
+        except DataError as exc:
+            # the messages name the copy; the user knows the input by its own name
+            raise DataError(str(exc).replace(str(copy), name)) from None
 
 
 #: The largest magnitude a number may have: skact's pipelines compute in float32, where

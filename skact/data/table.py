@@ -23,7 +23,12 @@ from skact.exceptions import DataError, Message, did_you_mean, param
 
 from .reading import _read_table
 from .targets import default_target_warnings, few_classes
-from .text_numbers import _first_few, _format_columns, stray_text_warnings
+from .text_numbers import (
+    _first_few,
+    _format_columns,
+    missing_value_warnings,
+    stray_text_warnings,
+)
 
 TASKS = ("classification", "regression")
 
@@ -286,7 +291,10 @@ def load_table(
             f"{path} has a single column ({df.columns[0]!r}); skact needs feature columns and "
             "a target column separated by commas (or semicolons, tabs, '|')"
         )
-    notes += stray_text_warnings(table.mostly_numbers, [c for c in df.columns if c != target])
+    features = [c for c in df.columns if c != target]
+    notes += stray_text_warnings(table.mostly_numbers, features)
+    # a column empty in every row is ignored (said below), not imputed
+    notes += missing_value_warnings(table.missing, [c for c in features if df[c].notna().any()])
     n_read = len(df)
     missing = df[target].isna()
     n_dropped = int(missing.sum())

@@ -146,7 +146,8 @@ def numbers_from_text(
     are (parsing all of a million-row text column to find out costs seconds); with
     ``columns`` given, those are numbers whatever they hold. ``read_columns`` reads them
     again with pandas. Returns notes on the decimal commas and markers read, and the parse of
-    each text column that is mostly numbers but holds stray text.
+    each text column that is mostly numbers but holds stray text, and the markers read as
+    missing values in each column (``{"'?'": 3}``).
     """
     guess = columns is None
     decimals = {}  # column -> the decimal mark pandas reads it with (None: not pandas)
@@ -164,7 +165,7 @@ def numbers_from_text(
         names = [name for name, mark in decimals.items() if mark == decimal]
         frame = read_columns(names, decimal, dict.fromkeys(names, _MARKER_SPELLINGS))
         read.update(frame.items())
-    notes, comma_columns, mostly_numbers = [], [], {}
+    notes, comma_columns, mostly_numbers, found = [], [], {}, {}
     for name, decimal in decimals.items():
         column, numbers = df[name], read.get(name)
         if numbers is not None and _is_number_dtype(numbers):
@@ -188,13 +189,29 @@ def numbers_from_text(
             comma_columns.append(name)
         if len(markers):
             counts = markers.astype(str).str.strip().value_counts()
-            listed = ", ".join(f"{k!r} ({v} {_rows(v)})" for k, v in counts.items())
-            notes.append(f"column {str(name)!r}: {listed} read as missing values")
+            found[name] = {repr(k): int(v) for k, v in counts.items()}
     if comma_columns:
         plural = "s" if len(comma_columns) > 1 else ""
         names = _format_columns(comma_columns)
         notes.insert(0, f"decimal commas read as numbers (1,5 = 1.5) in column{plural} {names}")
-    return notes, mostly_numbers
+    return notes, mostly_numbers, found
+
+
+def missing_value_warnings(missing: dict[str, dict[str, int]], features) -> list[str]:
+    """One warning counting the missing values of the feature columns, whatever marks them
+    (``missing``: column -> {how it was written: rows}, e.g. ``{"'?'": 3, "empty": 2}``):
+    they are imputed, and a user should know how many."""
+    counted = {name: found for name, found in missing.items() if name in features and found}
+    if not counted:
+        return []
+    parts = []
+    for name, found in counted.items():
+        listed = ", ".join(f"{how} ({n} {_rows(n)})" for how, n in found.items())
+        parts.append(f"{str(name)!r}: {listed}")
+    total = sum(n for found in counted.values() for n in found.values())
+    noun = "column" if len(counted) == 1 else "columns"
+    return [f"{total} missing values in {len(counted)} {noun}, imputed with the column's "
+            f"median (numbers) or most frequent value (text): {'; '.join(parts)}"]
 
 
 def stray_text_warnings(mostly_numbers: dict[str, _TextNumbers], features) -> list[str]:

@@ -224,7 +224,7 @@ def test_tune_and_predict_a_european_csv_with_an_index_column(fast_space, tmp_pa
     err = " ".join(result.stderr.split())
     assert "4 feature columns (4 numeric, 0 text)" in err
     assert "separated by semicolons" in err and "decimal commas read as numbers" in err
-    assert "'?' (2 rows) read as missing values" in err
+    assert "2 missing values in 1 column, imputed" in err and "'sepal_width': '?' (2 rows)" in err
     assert "dropped the first column ('Unnamed: 0')" in err
     preds = out / "predictions.csv"
     result = invoke("predict", out / "model.skact", path, "--out", preds)

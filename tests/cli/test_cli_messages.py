@@ -11,7 +11,8 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from cli_fixtures import FAST_SPACE_TOML, skact_env
+from cli_fixtures import FAST_SPACE_TOML, skact_env, words_cut
+from skact_cli import render
 from skact_cli.main import app
 from typer.testing import CliRunner
 
@@ -60,16 +61,22 @@ def one_line(text):
     return " ".join(text.split())
 
 
-def test_the_default_target_is_said_and_a_year_last_is_warned_about(tmp_path, space):
+def test_the_default_target_is_said_and_a_year_last_is_warned_about(tmp_path, space,
+                                                                   monkeypatch):
+    monkeypatch.setattr(render.err, "width", 80)  # messages wrap at words, at 80 columns
     data = tmp_path / "penguins.csv"
     penguins().to_csv(data, index=False)
     result = tune(data, *FAST, "--space", space, "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output
     err = one_line(result.stderr)
-    assert "Target: 'year', the last column, as no --target was given" in err
-    assert ("Warning: the last column, 'year', was taken as the target because none was named, "
-            "but it holds years (2007..2009) and does not look like a label; if 'species' is "
-            "the label, pass --target species") in err
+    notice = ("Target: 'year', the last column, as no --target was given (pass --target NAME "
+              "to predict another column)")
+    warning = ("Warning: the last column, 'year', was taken as the target because none was "
+               "named, but it holds years (2007..2009) and does not look like a label; if "
+               "'species' is the label, pass --target species")
+    assert notice in err and warning in err
+    assert words_cut(notice + " " + warning, result.stderr) == []
+    assert all(len(line) <= 80 for line in result.stderr.splitlines())
     named = tune(data, "--target", "species", *FAST, "--space", space, "--out", tmp_path / "r2")
     assert named.exit_code == 0, named.output
     assert "Target:" not in named.stderr and "taken as the target" not in named.stderr
@@ -80,11 +87,11 @@ def test_a_misspelt_target_gets_did_you_mean(tmp_path):
     penguins().to_csv(data, index=False)
     result = tune(data, "--target", "specis")
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == [
-        f"Error: {data} has no column 'specis' (did you mean 'species'?); the columns are: "
-        "'species', 'island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', "
-        "'body_mass_g', 'sex', 'year'"
-    ]
+    message = (f"Error: {data} has no column 'specis' (did you mean 'species'?); the columns "
+               "are: 'species', 'island', 'bill_length_mm', 'bill_depth_mm', "
+               "'flipper_length_mm', 'body_mass_g', 'sex', 'year'")
+    assert one_line(result.stderr) == message  # one message, wrapped at words
+    assert words_cut(message, result.stderr, width=120) == []
 
 
 def test_a_shuffled_index_written_by_to_csv_is_dropped(tmp_path, space):
@@ -108,7 +115,7 @@ def test_an_excel_workbook_named_csv_says_how_to_save_it(tmp_path):
         book.writestr("xl/workbook.xml", "<workbook/>")
     result = tune(data)
     assert result.exit_code == 1
-    (line,) = result.stderr.strip().splitlines()
+    line = one_line(result.stderr)
     assert line.startswith(f"Error: {data} is an Excel workbook (.xlsx), not a CSV text file; "
                            "open it in Excel or LibreOffice Calc and save it with File > "
                            "Save As as 'CSV UTF-8 (Comma delimited)'")
@@ -132,8 +139,42 @@ def test_help_at_80_columns_shows_no_bool_type_and_cuts_nothing(command):
     assert proc.returncode == 0, proc.stderr
     assert "<bool>" not in proc.stdout and "…" not in proc.stdout
     assert all(len(line) <= 80 for line in proc.stdout.splitlines())
+    source = _help_source(command)
+    shown = proc.stdout.replace("│", " ")
+    # no word of the help text split across lines (rich's panels wrap at spaces, but cut a
+    # word longer than its column, such as a metavar)
+    tokens = shown.split()
+    assert [w for w in " ".join(source.values()).split()
+            if not any(w in token for token in tokens)] == []
+    # each line of the examples whole on one line, none left over on a line of its own
+    lines = [" ".join(line.split()) for line in shown.splitlines()]
+    for example in source["epilog"].splitlines():
+        assert not example.strip() or " ".join(example.split()) in lines, example
     text = one_line(proc.stdout.replace("│", ""))
     assert "--help -h Show this message and exit." in text
     if command in (["tune"], ["compare"]):
         assert "--debug Show the full traceback of an error." in text
         assert "[default: (relu, leaky_relu, tanh, sigmoid, elu, selu, gelu, silu, mish)]" in text
+
+
+def _help_source(command):
+    """The text ``skact COMMAND --help`` shows, as written in the code: the command's help
+    and examples, each option's help and stated default."""
+    import re
+    from enum import Enum
+
+    import typer.main
+
+    group = typer.main.get_command(app)
+    cmd = group.commands[command[0]] if command else group
+    texts = {"help": cmd.help or "", "epilog": cmd.epilog or ""}
+    for param in cmd.params:
+        default = getattr(param, "show_default", None)
+        kind = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        # an Enum's values are its metavar (<mlp|cnn>) unless one is set
+        choices = ["<" + "|".join(m.value for m in kind) + ">"] if isinstance(
+            kind, type) and issubclass(kind, Enum) and param.metavar is None else []
+        texts[param.name] = " ".join(
+            [getattr(param, "help", None) or "", default if isinstance(default, str) else "",
+             *choices])
+    return {key: re.sub(r"\[/?bold\]", "", text) for key, text in texts.items()}

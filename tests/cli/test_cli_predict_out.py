@@ -1,13 +1,16 @@
 """``skact predict --out``: through symbolic links, into devices and pipes, ``-`` for stdout;
-and a value beyond float32 named with its column and row by predict and tune."""
+its input from a pipe (``-`` for stdin, ``/dev/stdin``) in real processes; and a value
+beyond float32 named with its column and row by predict and tune."""
 
 import os
+import shlex
+import subprocess
 import sys
 import threading
 
 import pandas as pd
 import pytest
-from cli_fixtures import FAST_TUNE, iris_frame, run_skact, write_csv
+from cli_fixtures import FAST_TUNE, iris_frame, run_skact, skact_cmd, skact_env, write_csv
 from skact_cli.main import app
 from typer.testing import CliRunner
 
@@ -74,6 +77,38 @@ def test_dev_stdout_is_written_not_replaced(model_and_data):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("prediction") and len(proc.stdout.splitlines()) == 61
     assert os.lstat("/dev/stdout").st_ino == before.st_ino
+
+
+def _predictions(proc, n_rows):
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "prediction" and len(lines) == n_rows + 1, proc.stdout
+    return lines[1:]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="/dev/stdin and sh")
+def test_input_from_stdin_and_from_a_pipe(model_and_data, tmp_path):
+    run, data = model_and_data
+    expected = _predictions(run_skact("predict", run, data), 60)
+    with open(data, "rb") as stdin:  # skact predict RUN - < data.csv
+        proc = subprocess.run(skact_cmd("predict", run, "-"), stdin=stdin, capture_output=True,
+                              text=True, env=skact_env(), timeout=120, check=False)
+    assert _predictions(proc, 60) == expected
+    # head -5 data.csv | skact predict RUN /dev/stdin: the header and four rows, a real pipe
+    predict = shlex.join(skact_cmd("predict", run, "/dev/stdin"))
+    command = f"head -5 {shlex.quote(str(data))} | {predict}"
+    proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+                          env=skact_env(), timeout=120, check=False)
+    assert _predictions(proc, 4) == expected[:4]
+
+
+def test_empty_standard_input_is_named(model_and_data):
+    run, _ = model_and_data
+    proc = subprocess.run(skact_cmd("predict", run, "-"), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=skact_env(), timeout=120,
+                          check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "Error: standard input is empty", proc.stderr
 
 
 @pytest.mark.parametrize("value", ["inf", "1e308"])

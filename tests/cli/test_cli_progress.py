@@ -22,6 +22,7 @@ from cli_fixtures import (  # noqa: F401
     iris_frame,
     skact_cmd,
     skact_env,
+    words_cut,
     write_csv,
 )
 
@@ -179,8 +180,17 @@ def test_ctrl_c_shows_the_progress_line_once_and_how_to_resume(slow_csv, tmp_pat
     assert "^C" not in text, text  # the echo was drawn over, not left in a wrapped line
     assert sum(bool(re.search(r"Tuning .*trials", line)) for line in shown) == 1, text
     assert "Error: interrupted; the trials that finished are kept in study" in text, text
-    assert f"Resume (the finished trials count): skact tune {slow_csv}" in text, text
-    assert f"--storage {journal} " in text and "--study-name skact-flowers" in text, text
+    # the command to copy whole on a line of its own (longer than the terminal: its wrap
+    # is the terminal's, which copies as one line); every message before it cut at no word
+    lines = screen(raw, logical=True)
+    hint = lines.index("Resume (the finished trials count):")
+    command = lines[hint + 1]
+    assert command.startswith(f"skact tune {slow_csv} "), text
+    assert f"--storage {journal} " in command and "--study-name skact-flowers" in command
+    error = " ".join(lines[next(i for i, line in enumerate(lines)
+                                if line.startswith("Error: interrupted")):hint])
+    assert "and trials.csv" in error, text
+    assert words_cut(error, "\n".join(shown[:shown.index(command[:WIDTH])])) == [], text
 
 
 def test_ctrl_c_without_storage_says_how_to_make_a_run_resumable(slow_csv, tmp_path):

@@ -114,6 +114,23 @@ def test_compare_table_is_ranked_best_first_and_fits(width):
         assert "23.4" in text and "0.1235" in text
 
 
+def test_final_losses_keep_four_significant_digits():
+    rows = [{**row, "final_loss": loss} for row, loss in zip(COMPARISON, (0.303, 0.3112, 1.5, 0.0))]
+    text = shown(render.compare_table(rows, "r2", SETTINGS, width=120), 120)
+    for loss in ("0.3030", "0.3112", "1.500", "0.000"):
+        assert re.search(rf"\s{re.escape(loss)}\s", text), (loss, text)
+
+
+def test_titles_and_captions_end_without_spaces_when_piped():
+    captioned = [render.compare_table(COMPARISON, "r2", SETTINGS, width=80),
+                 render.leaderboard_table(TRIALS * 4, "r2", width=80)]
+    for table in [*captioned, render.params_table({"activation": "relu"}, 0.9, 0.01, "r2")]:
+        lines = shown(table, 80).splitlines()
+        assert lines[0] == lines[0].rstrip(), lines  # the title
+        if table in captioned:
+            assert lines[-1] == lines[-1].rstrip(), lines  # the caption's last line
+
+
 def test_compare_title_says_one_run():
     text = shown(render.compare_table(COMPARISON, "r2", {**SETTINGS, "runs": 1}, width=100),
                  100)

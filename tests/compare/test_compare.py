@@ -220,7 +220,7 @@ def test_cli_compare_ctrl_c_saves_the_partial_comparison(iris_csv, tmp_path, mon
         assert f" {act} " in result.stdout
     assert ("Interrupted before every fit finished: relu 2 of 4 fits, tanh 1 of 4 fits, "
             "sigmoid 1 of 4 fits") in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
+    last = " ".join(result.stderr[result.stderr.rfind("Error:"):].split())  # wrapped at words
     assert last == f"Error: interrupted; kept the 4 of 12 fits that finished, in {out}"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] is True

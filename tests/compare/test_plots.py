@@ -26,6 +26,19 @@ def test_dead_units_axis_starts_at_zero_and_lines_at_zero_stay_visible():
     assert [t.get_text() for t in saturated_ax.texts] == []  # a single line hides nothing
 
 
+def test_an_empty_saturation_panel_has_the_epochs_as_its_x_axis():
+    fig = plots.fraction_curves({"relu": [[0.1, 0.2, 0.3, 0.3, 0.3, 0.3]]}, {})
+    dead_ax, saturated_ax = fig.axes
+    assert [t.get_text() for t in saturated_ax.texts][0].startswith("no saturated units")
+    assert saturated_ax.get_xlim() == dead_ax.get_xlim() and dead_ax.get_xlim()[1] > 5
+
+
+def test_the_activation_plot_shows_relu6_stop_at_6():
+    fig = plots.activation_curves(["relu", "relu6"])
+    relu, relu6 = (ax.get_lines()[0].get_ydata() for ax in fig.axes[:2])
+    assert relu6.max() == 6.0 and relu.max() > 6.0  # the two curves differ
+
+
 def test_small_fractions_zoom_in_and_full_ones_show_all():
     fig = plots.fraction_curves({"relu": [[0.01, 0.02]]})
     assert fig.axes[0].get_ylim() == (0.0, 5.0)

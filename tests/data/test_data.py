@@ -381,6 +381,24 @@ def test_a_text_regression_target_names_a_value_that_is_not_a_number(tmp_path):
         load_table(path, task="regression")
 
 
+def test_missing_values_are_counted_whatever_marks_them(tmp_path):
+    """Empty cells in numbers and in text are counted in the warning with '?' and '-': all
+    of them are imputed. A column empty in every row is ignored, not counted."""
+    rows = ["x,colour,y,blank,label", "1,red,?,,a", ",blue,2,,b", "3,,-,,a", "4,red,,,b",
+            "5,,6,,a", "6,blue,7,,b"]
+    ds = load_table(write(tmp_path, "\n".join(rows) + "\n"))
+    (warning,) = [w for w in ds.warnings if "missing values" in w]
+    assert warning == (
+        "6 missing values in 3 columns, imputed with the column's median (numbers) or most "
+        "frequent value (text): 'x': empty cells (1 row); 'colour': empty cells (2 rows); "
+        "'y': '?' (1 row), '-' (1 row), empty cells (1 row)")
+    assert int(ds.X[["x", "colour", "y"]].isna().sum().sum()) == 6
+    assert any("'blank' is empty in every row" in w for w in ds.warnings)
+    full = ["x,colour,label", "1,red,a", "2,blue,b", "3,red,a", "4,blue,b"]
+    assert not [w for w in load_table(write(tmp_path, "\n".join(full) + "\n")).warnings
+                if "missing" in w]
+
+
 # ---------------------------------------------------------------- NA/None text, overflow
 def test_na_and_none_stay_text_in_text_columns(tmp_path):
     """Region "NA" (North America) and the class "None" (Improved: None/Some/Marked) are
@@ -395,7 +413,11 @@ def test_na_and_none_stay_text_in_text_columns(tmp_path):
     assert ds.X["region"].tolist()[:3] == ["NA", "EU", "NA"]
     assert ds.X["region"].isna().sum() == 1  # the empty cell
     assert ds.numeric_columns == ["dose"] and np.isnan(ds.X["dose"][1])  # NA in numbers
-    assert any("'NA' (1 row) read as missing" in w for w in ds.warnings)
+    # counted together: the marker in numbers, the empty cell in text (the empty target
+    # is the dropped row, said apart)
+    assert [w for w in ds.warnings if "missing values" in w] == [
+        "2 missing values in 2 columns, imputed with the column's median (numbers) or most "
+        "frequent value (text): 'region': empty cells (1 row); 'dose': 'NA' (1 row)"]
     # prediction reads the text column the same way
     assert read_csv(tmp_path / "data.csv", numeric=["dose"])["region"].tolist()[0] == "NA"
 

@@ -7,11 +7,13 @@ trial), and a disk that fills up under a journal (one line; the journal stays re
 its trials).
 """
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from cli_fixtures import (  # noqa: F401
     skact_env,
     start_skact,
 )
+from skact_cli.main import app
+from typer.testing import CliRunner
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
@@ -79,12 +83,12 @@ def csv_rows(path):
         return 0
 
 
-@pytest.mark.parametrize("signum, status, said", [
-    (signal.SIGTERM, 143, "terminated (SIGTERM)"),
-    (signal.SIGINT, 130, "interrupted"),
+@pytest.mark.parametrize("signum, status, said, model_file", [
+    (signal.SIGTERM, 143, "terminated (SIGTERM)", None),  # a scheduler wants it gone: no refit
+    (signal.SIGINT, 130, "interrupted", "model.skact"),  # Ctrl-C: the best so far is saved
 ])
 def test_a_signal_mid_trial_keeps_finished_trials_and_fails_the_running_one(
-        signum, status, said, iris_csv, slow_space, tmp_path):
+        signum, status, said, model_file, iris_csv, slow_space, tmp_path):
     journal, out = tmp_path / "study.journal", tmp_path / "run"
     proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
                        "--space", slow_space, *SLOW, "--out", out)
@@ -106,8 +110,75 @@ def test_a_signal_mid_trial_keeps_finished_trials_and_fails_the_running_one(
     kept = pd.read_csv(out / "trials.csv")
     assert set(finished) <= set(kept["number"])
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["interrupted"] is True and summary["model_file"] is None
+    assert summary["interrupted"] is True and summary["model_file"] == model_file
     assert not list(out.glob(".*.tmp"))  # no temporary file left behind
+    if model_file is None:
+        assert not (out / "model.skact").exists()
+        return
+    best = summary["best_trial"]
+    flat = " ".join(stderr.split())
+    assert (f"Interrupted: refitting the best finished trial, {best} (balanced_accuracy "
+            f"{summary['best_score']:.4f}), on all rows to save it") in flat, stderr
+    predicted = CliRunner().invoke(app, ["predict", str(out), str(iris_csv)])
+    assert predicted.exit_code == 0, predicted.output
+    assert len(pd.read_csv(io.StringIO(predicted.stdout))) == len(pd.read_csv(iris_csv))
+
+
+def test_a_second_ctrl_c_during_the_refit_exits_at_once(iris_csv, slow_space, tmp_path):
+    out = tmp_path / "run"
+    # fits of some seconds, so that the refit is still training when the second press comes
+    # (had it finished, the model would be saved)
+    proc = start_skact("tune", iris_csv, "--space", slow_space, "--n-trials", "50", "--cv", "2",
+                       "--max-epochs", "80", "--out", out)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: csv_rows(out / "trials.csv"), proc, "a finished trial")
+        proc.send_signal(signal.SIGINT)
+        wait_for(lambda: "refitting the best finished trial" in " ".join(lines), proc,
+                 "the refit after the first Ctrl-C")
+        time.sleep(0.2)  # into the refit's training
+        pressed = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        waited = time.monotonic() - pressed
+        reader.join(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = " ".join("".join(lines).split())
+    assert proc.returncode == 130, stderr
+    assert waited < 5, waited  # at once, not after the refit's 80 epochs
+    assert "Traceback" not in stderr and "Interrupted while refitting" in stderr
+    assert not (out / "model.skact").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["model_file"] is None
+
+
+def test_ctrl_c_before_any_trial_completed_says_there_is_no_model(iris_csv, slow_space,
+                                                                    tmp_path):
+    journal, out = tmp_path / "study.journal", tmp_path / "run"
+    proc = start_skact("tune", iris_csv, "--storage", journal, "--study-name", "s",
+                       "--space", slow_space, "--n-trials", "5", "--cv", "2",
+                       "--max-epochs", "200", "--out", out)
+
+    def training():  # the first trial runs, none has finished
+        trials = journal_trials(journal, "s")
+        return trials and "worker" in trials[0].user_attrs and "RUNNING" in states(journal)
+
+    try:
+        wait_for(training, proc, "the first trial to train")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    flat = " ".join(stderr.split())
+    assert proc.returncode == 130, stderr
+    assert "No trial completed, so there is no model to save." in flat, stderr
+    assert "refitting" not in flat and not (out / "model.skact").exists()
+    assert states(journal)[0] == "FAIL" and "COMPLETE" not in states(journal)  # the cut trial
 
 
 def test_kill_9_then_the_next_run_fails_the_dead_trial_without_waiting(
@@ -177,8 +248,9 @@ def test_a_full_disk_under_a_journal_is_one_line_and_the_journal_stays_readable(
     output = full.stdout + full.stderr
     assert full.returncode == 1, output
     assert "Traceback" not in output
-    errors = [line for line in full.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "no space left" in errors[0], full.stderr
+    # one message (wrapped at word boundaries), the last thing said
+    error = " ".join(full.stderr[full.stderr.find("Error:"):].split())
+    assert full.stderr.count("Error:") == 1 and "no space left" in error, full.stderr
     assert journal.read_bytes().endswith(b"\n")  # the half-written record was cut off
     finished = [s for s in states(journal) if s in ("COMPLETE", "PRUNED")]
     assert finished, "the trials that finished before the disk filled up are kept"
