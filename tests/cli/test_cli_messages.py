@@ -76,7 +76,8 @@ def test_the_default_target_is_said_and_a_year_last_is_warned_about(tmp_path, sp
                "'species' is the label, pass --target species")
     assert notice in err and warning in err
     assert words_cut(notice + " " + warning, result.stderr) == []
-    assert all(len(line) <= 80 for line in result.stderr.splitlines())
+    # wider lines hold one word: a path longer than the terminal runs past its edge
+    assert all(len(line) <= 80 or len(line.split()) == 1 for line in result.stderr.splitlines())
     named = tune(data, "--target", "species", *FAST, "--space", space, "--out", tmp_path / "r2")
     assert named.exit_code == 0, named.output
     assert "Target:" not in named.stderr and "taken as the target" not in named.stderr

@@ -190,7 +190,7 @@ def test_ctrl_c_shows_the_progress_line_once_and_how_to_resume(slow_csv, tmp_pat
     error = " ".join(lines[next(i for i, line in enumerate(lines)
                                 if line.startswith("Error: interrupted")):hint])
     assert "and trials.csv" in error, text
-    assert words_cut(error, "\n".join(shown[:shown.index(command[:WIDTH])])) == [], text
+    assert words_cut(error, "\n".join(shown[:shown.index(command[:WIDTH].rstrip())])) == [], text
 
 
 def test_ctrl_c_without_storage_says_how_to_make_a_run_resumable(slow_csv, tmp_path):

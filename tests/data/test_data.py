@@ -504,7 +504,7 @@ def test_a_last_column_that_is_no_label_is_warned_about(tmp_path, last, values, 
     frame.to_csv(path, index=False)
     ds = load_table(path, task="regression" if last in ("code", "length", "sample_id")
                     else "classification")
-    assert any(why in w and "--target species" in w for w in ds.warnings), ds.warnings
+    assert any(why in w and "target='species'" in w for w in ds.warnings), ds.warnings
 
 
 def test_ordinary_last_column_targets_raise_no_warning(tmp_path):
