@@ -100,7 +100,7 @@ def test_check_estimator_passes_on_one_estimator():
 # matplotlib 3.7 calls a pyparsing name that newer pyparsing deprecates
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib")
 def test_a_plot_is_written(tmp_path):
-    from skact.plots import loss_curves
+    from skact.compare.plots import loss_curves
 
     path = tmp_path / "loss.png"
     loss_curves({"relu": [[1.0, 0.5, 0.25]], "tanh": [[1.0, 0.7, 0.6]]}, path=path)
