@@ -154,6 +154,21 @@ def test_the_device_line_says_which_and_why(fake_gpu, capsys):
                      "Device: cuda (Stand-in GPU, 80 GiB)", "Device: cpu"]
 
 
+def test_a_gpu_out_of_memory_outside_a_trial_is_one_line(iris_csv, tmp_path, monkeypatch):
+    """A grid search's fit (or a refit) that finds the GPU's memory full ends the run with
+    one line saying what to try, not "unexpected OutOfMemoryError"."""
+    def run_out(self, X, y, **kw):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(skact.TabularMLPClassifier, "fit", run_out)
+    result = invoke("tune", iris_csv, "--search", "grid", "--activations", "relu", "--cv", "2",
+                    "--device", "cpu", "--out", tmp_path / "run")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: the GPU ran out of memory; try fewer --n-jobs, smaller networks (a --space "
+        "with smaller hidden_layer_sizes), or --device cpu")
+
+
 @pytest.mark.parametrize("device", ["cpu", "auto"])
 def test_tune_runs_on_the_cpu_with_cpu_or_auto(device, iris_csv, fast_space, tmp_path,
                                                no_gpu):
