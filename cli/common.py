@@ -77,6 +77,12 @@ class Search(str, Enum):
     grid = "grid"
 
 
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
 DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show the full traceback of an error.")
 ]
@@ -100,6 +106,53 @@ ScoringOption = Annotated[
         show_default="balanced_accuracy (UAR) for classification, r2 for regression",
     ),
 ]
+
+
+def _resolve_device(device: Device) -> str:
+    """``--device`` as a torch device; where torch sees no GPU for ``cuda``, one line on
+    stderr and exit 2."""
+    from skact.engine.devices import DeviceError, resolve_device
+
+    try:
+        return resolve_device(device.value, option="--device")
+    except DeviceError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _check_cuda(device: Device) -> Device:
+    """Check ``--device cuda`` as the options are parsed: without a GPU the run ends on
+    its one line, before any work (auto and cpu are never an error, and need no torch)."""
+    if device is Device.cuda:
+        _resolve_device(device)
+    return device
+
+
+# `tune`, `compare` and `evaluate`: declare it as `device: DeviceOption = Device.auto` and
+# call `use_device(device)` once the data is read (it imports torch for auto and cuda).
+DeviceOption = Annotated[
+    Device,
+    typer.Option(help="Where the networks train: 'auto' takes a CUDA GPU when torch sees "
+                 "one. Saved models load on the CPU either way.", callback=_check_cuda),
+]
+
+
+def use_device(device: Device, shared_by: str = "") -> str:
+    """Say on one line which device the run uses (for ``--device auto`` without a GPU, why
+    not one) and return it, for the estimators' ``device``. ``shared_by`` names the fits
+    that run on it at once ("4 parallel trials")."""
+    from skact_cli import render
+
+    from skact.engine.devices import describe_device, no_cuda_reason
+
+    chosen = _resolve_device(device)
+    line = f"Device: {describe_device(chosen)}"
+    if chosen == "cpu" and device is Device.auto:
+        line += f" (no CUDA GPU: {no_cuda_reason()})"
+    elif chosen != "cpu" and shared_by:
+        line += f", shared by {shared_by}"
+    render.info(line)
+    return chosen
 
 
 def parse_activations(value: str | None) -> list[str] | None:
@@ -175,6 +228,12 @@ def handle_errors(command):
             if type(exc).__module__.split(".")[0] in ("typer", "click"):
                 raise  # typer.Exit, BadParameter (exit 2), ...: typer's own handling
             _print_traceback(debug)
+            from skact.engine.devices import is_cuda_out_of_memory
+
+            if is_cuda_out_of_memory(exc):  # a grid search's fit, a refit
+                _error("the GPU ran out of memory; try fewer --n-jobs, smaller networks (a "
+                       "--space with smaller hidden_layer_sizes), or --device cpu")
+                raise typer.Exit(1) from None
             from skact.tuning.storages import scrub
 
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -18,6 +18,8 @@ from skact_cli.common import (
     INTERRUPTED,
     DataArgument,
     DebugOption,
+    Device,
+    DeviceOption,
     Model,
     ModelOption,
     ScoringOption,
@@ -28,6 +30,7 @@ from skact_cli.common import (
     parse_activations,
     parse_scoring,
     quiet,
+    use_device,
 )
 from skact_cli.runs import command_line, default_out, make_out_dir, report_dataset
 
@@ -102,6 +105,7 @@ def compare(
     ] = None,
     scoring: ScoringOption = None,
     seed: Annotated[int, typer.Option(help="Seeds the folds and the networks.")] = 0,
+    device: DeviceOption = Device.auto,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -125,6 +129,7 @@ def compare(
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
+        chosen = use_device(device)
         from skact.compare import compare_dataset, save_comparison
         from skact.compare.results import fits_description
         from skact.tuning import DEFAULT_ACTIVATIONS
@@ -140,7 +145,7 @@ def compare(
         with progress:
             result = compare_dataset(  # Ctrl-C: returns the finished fits, interrupted=True
                 dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
-                max_epochs=max_epochs, seed=seed, scoring=scorer,
+                max_epochs=max_epochs, seed=seed, scoring=scorer, params={"device": chosen},
                 on_fit=on_fit, on_epoch=progress.on_epoch,
             )
         if result.interrupted and not result.records:

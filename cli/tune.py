@@ -16,6 +16,8 @@ from skact_cli.common import (
     INTERRUPTED,
     DataArgument,
     DebugOption,
+    Device,
+    DeviceOption,
     Model,
     ModelOption,
     ScoringOption,
@@ -30,6 +32,7 @@ from skact_cli.common import (
     parse_n_jobs,
     parse_scoring,
     quiet,
+    use_device,
 )
 from skact_cli.runs import (
     command_line,
@@ -111,6 +114,7 @@ def tune(
         int,
         typer.Option(help="Parallel trials (Optuna) or fits (grid); -1 for all CPUs."),
     ] = 1,
+    device: DeviceOption = Device.auto,
     storage: Annotated[
         str | None,
         typer.Option(
@@ -165,6 +169,8 @@ def tune(
             # a database that cannot be reached (or its driver), or a journal that cannot be
             # written, is reported before torch is imported; the study is then opened on it
             settings.open_storage()
+        parallel = "trials" if search is Search.optuna else "fits"
+        chosen = use_device(device, f"{jobs} parallel {parallel}" if jobs > 1 else "")
         from skact.tuning import Tuner
 
         tuner = Tuner(
@@ -180,6 +186,7 @@ def tune(
             max_epochs=max_epochs,
             n_jobs=jobs,
             settings=settings,
+            device=chosen,
         )
         out_dir = make_out_dir(out or default_out(data))  # before the search, not after
         _report_setup(render, tuner)

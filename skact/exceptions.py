@@ -17,6 +17,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "DeviceError",
     "Message",
     "ModelFileError",
     "ScoringError",
@@ -41,6 +42,11 @@ class DataError(SkactError, ValueError):
     >>> issubclass(DataError, SkactError) and issubclass(DataError, ValueError)
     True
     """
+
+
+class DeviceError(SkactError, ValueError):
+    """A device torch cannot use here (``device="cuda"`` where torch sees no CUDA GPU, a GPU
+    number past the last one), or a GPU that ran out of memory during a trial."""
 
 
 class SpaceError(SkactError, ValueError):

@@ -1,5 +1,6 @@
 """The benchmark suite must keep running; CI runs its seconds-long smoke mode."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,43 @@ def test_tune_benchmark_covers_every_set_of_the_quality_suite():
     sets = tune_quality._datasets()
     assert len(sets) == len(set(sets))
     assert set(sets) == set(quality.DATASETS) | {"fermentation"}
+
+
+def test_gpu_check_dry_run_runs_every_step_on_the_cpu(tmp_path):
+    """benchmarks/gpu_check.py is ready for the day a GPU is lent: its dry run takes the
+    same steps (each estimator on both sides, the large fit, `skact tune --device`, saving
+    and loading without a GPU) on the CPU with tiny sizes, and every check passes."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--dry-run", "--json",
+         str(tmp_path / "gpu.json")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for heading in ("## 1. Same predictions on the GPU as on the CPU", "## 2. 4,000 rows",
+                    "## 3. skact tune on 400 rows", "## 4. Saved on the GPU, loaded on the CPU"):
+        assert heading in result.stdout
+    numbers = json.loads((tmp_path / "gpu.json").read_text())
+    assert numbers["all_ok"] and numbers["meta"]["dry_run"]
+    assert {r["estimator"] for r in numbers["agreement"]} == {
+        "MLPClassifier", "MLPRegressor", "TabularMLPClassifier", "TabularMLPRegressor",
+        "CNNClassifier", "CNNRegressor"}
+    assert len(numbers["fit_1m"]) == 3 and all(r["cpu_epoch_s"] > 0 for r in numbers["fit_1m"])
+    assert numbers["tune"][0]["device_line"] == "Device: cpu"
+    assert len(numbers["save_load"]) == 7 and all(r["ok"] for r in numbers["save_load"])
+
+
+def test_gpu_check_says_whether_the_speed_target_is_met_and_why_not():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from gpu_check import verdict
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+    def row(gpu_ms, speedup):
+        return {"rows": 1_000_000, "gpu_ms_per_step": gpu_ms, "speedup": speedup}
+
+    assert verdict([row(0.4, 12.5), row(0.6, 40.0)])["met"]
+    missed = verdict([row(0.5, 4.0), row(0.7, 35.0)])
+    assert not missed["met"] and "4.0x as fast as the CPU (target 10x): not met" in missed["text"]
+    assert "bound by their fixed cost per step" in missed["text"]
+    assert "fixed cost" not in verdict([row(0.5, 4.0), row(5.0, 6.0)])["text"]

@@ -112,24 +112,13 @@ def _check_dropout(estimator, n_hidden):
 
 
 def _resolve_device(estimator):
-    import torch
+    from skact.engine.devices import device_name, resolve_device
 
-    device = estimator.device
-    if isinstance(device, torch.device):
-        device = str(device)
-    if not isinstance(device, str) or not (
-        device in ("cpu", "cuda", "auto") or device.startswith("cuda:")
-    ):
-        raise _invalid(estimator, "device", "'cpu', 'cuda', 'cuda:N' or 'auto'", device)
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested, but torch sees no CUDA GPU "
-            "(torch.cuda.is_available() is False). Use device='cpu', or device='auto' "
-            "to take a GPU only when there is one."
-        )
-    return device
+    name = device_name(estimator.device)
+    if name is None:
+        raise _invalid(estimator, "device", "'cpu', 'cuda', 'cuda:N' or 'auto'",
+                       estimator.device)
+    return resolve_device(name)
 
 
 def _check_callbacks(callbacks):

@@ -13,7 +13,8 @@ from functools import partial
 
 import numpy as np
 
-from skact.exceptions import ScoringError, SpaceError, did_you_mean
+from skact.engine.devices import is_cuda_out_of_memory
+from skact.exceptions import DeviceError, ScoringError, SpaceError, did_you_mean
 from skact.model_files import MODEL_STEP
 from skact.tuning.space import SearchSpace, check_activations
 from skact.tuning.study import CTRL_C, worker_identity
@@ -85,6 +86,12 @@ def check_space(space: SearchSpace, model: str, task: str) -> SearchSpace:
                 f"search space parameter {name!r} is not a parameter of the {model} "
                 f"estimator{did_you_mean(name, valid)}; valid parameters: {', '.join(valid)}"
             )
+    if "device" in space.params:
+        raise SpaceError(
+            "the search space sets 'device', which is where the fits run, not a "
+            "hyperparameter: remove it and choose the device with --device (the Tuner's "
+            "device= in Python)"
+        )
     if "activation" in space.params:
         check_activations([a for a in space.activations if isinstance(a, str)])
     return space
@@ -220,6 +227,8 @@ class Objective:
         if self.prune and held_out:
             callbacks.append(OptunaPruning(trial, steps_per_fit=steps))
         fit_params = {f"{MODEL_STEP}__callbacks": callbacks} if callbacks else {}
+        shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        out_of_memory = False
         try:
             result = self._cross_validate(
                 pipe, fit_params, trial if self.prune and not held_out else None)
@@ -227,11 +236,20 @@ class Objective:
             # the estimators raise ValueError naming a bad hyperparameter: a user error when
             # the space came from a file
             if type(exc) is ValueError:
-                shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
                 message = f"trial with {shown} failed: {exc}"
                 _set_user_attr(trial, "error", message)
                 raise SpaceError(message) from exc
             raise
+        except RuntimeError as exc:
+            if not is_cuda_out_of_memory(exc):
+                raise
+            out_of_memory = True  # raised below, once this handler has let go of the
+            # traceback, whose frames hold the trial's tensors on the GPU
+        if out_of_memory:
+            message = (f"trial with {shown} ran out of GPU memory; run fewer trials at once "
+                       "(--n-jobs), or smaller networks or batches")
+            _set_user_attr(trial, "error", message)
+            raise DeviceError(message)
         scores = np.asarray(result["test_score"], dtype=float)
         _set_user_attr(trial, "cv_scores", [float(s) for s in scores])
         _set_user_attr(trial, "score_std", float(scores.std()))

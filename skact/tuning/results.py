@@ -121,6 +121,7 @@ def make_summary(tuner: Tuner, result: TuneResult, *, data_path, command, starte
         "data": str(data_path),
         "model": tuner.model,
         "search": tuner.search,
+        "device": tuner.device,
         "estimator_params": {
             **tuner.base_params,
             **(SearchSpace.to_estimator_params(result.best_params) if best else {}),

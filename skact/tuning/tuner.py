@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skact.engine.devices import resolve_device
 from skact.engine.threads import shared_by_jobs as _torch_threads_for
-from skact.exceptions import SkactError, SpaceError
+from skact.exceptions import DeviceError, SkactError, SpaceError
 from skact.model_files import MODEL_STEP
 from skact.tuning.objective import (
     Objective,
@@ -99,8 +100,12 @@ class Tuner:
     max_epochs : int, default=None
         Epochs per fit; ``None``: the estimator's default (64 for "mlp", 60 for "cnn").
     n_jobs : int
-        Parallel trials (Optuna) or parallel fits (grid), in threads.
+        Parallel trials (Optuna) or parallel fits (grid), in threads; on a GPU they share
+        it (a trial that runs out of its memory fails, saying so; the others go on).
     settings : OptunaSettings
+    device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
+        Where every fit trains (the estimators' ``device``), resolved once here
+        (:func:`skact.engine.devices.resolve_device`): ``self.device`` is "cpu" or the GPU.
     """
 
     def __init__(
@@ -119,6 +124,7 @@ class Tuner:
         n_jobs=1,
         settings=None,
         prune=True,
+        device="cpu",
     ):
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
@@ -149,8 +155,11 @@ class Tuner:
         self.space = check_space(space, model, dataset.task)
         if search == "grid":
             self.space.grid()  # ranges are an error before anything runs
-        self.base_params = base_params(dataset, self.max_epochs, self.settings.seed, cv,
-                                       model)
+        self.device = resolve_device(device)
+        self.base_params = {
+            **base_params(dataset, self.max_epochs, self.settings.seed, cv, model),
+            "device": self.device,
+        }
         self.study_name = self.settings.study_name
         self.study = None
         #: What opening the study repaired or cleaned up (a journal's half-written record,
@@ -309,9 +318,10 @@ class Tuner:
                     n_jobs=self.n_jobs,
                     callbacks=[callback, stop_if_interrupted],
                     gc_after_trial=False,
-                    # one impossible combination fails its trial, not the whole run (and
-                    # the trials that finished are kept); the message is in "error"
-                    catch=(SpaceError,),
+                    # one impossible combination, or a trial the GPU had no memory left
+                    # for, fails its trial, not the whole run (and the trials that
+                    # finished are kept); the message is in "error"
+                    catch=(SpaceError, DeviceError),
                 )
         except KeyboardInterrupt:
             interrupted = True
