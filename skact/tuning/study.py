@@ -21,16 +21,8 @@ from typing import Any
 
 from skact.engine.interrupt import CTRL_C, DeferredCtrlC
 from skact.exceptions import Message, StudyError, param
-from skact.tuning.storages import (
-    GRACE_PERIOD,
-    HEARTBEAT_INTERVAL,
-    is_storage_failure,
-    join_race,
-    journal_storage,
-    mask_url,
-    rdb_storage,
-    storage_error,
-)
+from skact.tuning.databases import GRACE_PERIOD, HEARTBEAT_INTERVAL, join_race, rdb_storage
+from skact.tuning.storages import is_storage_failure, journal_storage, mask_url, storage_error
 
 __all__ = ["CTRL_C", "DeferredCtrlC", "InterruptSafeLock", "OptunaSettings", "enqueue_trials",
            "make_storage", "mask_url", "open_study", "worker_identity"]
