@@ -33,6 +33,7 @@ from skact.tuning.storage_errors import (  # noqa: F401 - re-exported
     url_secrets,
 )
 
+
 class FlockLock:
     """An exclusive ``flock`` on ``<path>.flock``, for Optuna's journal file backend.
 

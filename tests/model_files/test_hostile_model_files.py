@@ -15,13 +15,8 @@ import zipfile
 
 import numpy as np
 import pytest
-from test_model_files import (  # noqa: F401
-    _entries,
-    _one_line_error,
-    _predict,
-    _rewrite,
-    run_dir,
-)
+import test_model_files
+from test_model_files import _entries, _one_line_error, _predict, _rewrite
 
 from skact.model_files.format import MANIFEST
 
@@ -29,6 +24,7 @@ pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in K
               pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 
 MiB = 1 << 20
+run_dir = test_model_files.run_dir  # the fixture: a run folder as skact tune leaves it
 
 
 def _npy_header(shape, dtype="<f4"):

@@ -5,6 +5,7 @@ Each test that stops a server runs its own throwaway cluster (``private_postgres
 :mod:`pg_server`), never the one ``.ci/run`` shares with the rest of the suite.
 """
 
+import contextlib
 import socket
 import sys
 import threading
@@ -19,18 +20,9 @@ from cli_fixtures import (  # noqa: F401
     start_skact,
 )
 from pg_server import private_postgres_fixture  # noqa: F401
+from test_tuning_faults import SLOW_SPACE_TOML  # trials of a few seconds: an outage lands in one
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="PostgreSQL tools")
-
-#: Trials of a few seconds each (every epoch's score goes to the database), so an outage
-#: lands inside one.
-SLOW_SPACE_TOML = """\
-activation = ["relu", "tanh"]
-hidden_layer_sizes = ["256-256"]
-learning_rate_init = { low = 0.0005, high = 0.001, log = true }
-batch_size = 8
-"""
-
 
 def trials(url, name="s"):
     import optuna
@@ -166,10 +158,8 @@ class SilentServer:
 
     def _serve(self):
         while time.monotonic() < self.deadline:
-            try:
+            with contextlib.suppress(OSError):  # a timeout: look at the clock again
                 self.held.append(self.sock.accept()[0])
-            except (socket.timeout, OSError):
-                pass
         self.close()
 
     def close(self):
