@@ -6,6 +6,7 @@ data set read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sys
@@ -85,6 +86,18 @@ def claim_out_dir(out_dir: Path) -> None:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
     _CLAIMED[key] = fd
+
+
+def remove_empty_out_dir(out_dir: Path) -> None:
+    """Give up the claim on ``out_dir`` (its lock file) and remove the folder if it is
+    then empty: for a run that created it and saved nothing."""
+    fd = _CLAIMED.pop(out_dir.resolve(), None)
+    with contextlib.suppress(OSError):
+        (out_dir / OUT_LOCK).unlink()
+    with contextlib.suppress(OSError):
+        out_dir.rmdir()
+    if fd is not None:
+        os.close(fd)
 
 
 def command_line(ctx: typer.Context | None) -> str:
