@@ -110,18 +110,23 @@ def test_a_heartbeat_during_an_outage_is_retried_quietly(private_postgres, capfd
     assert "Traceback" not in stderr and "Exception in thread" not in stderr
 
 
-def test_the_end_of_a_trial_lost_with_the_server_is_a_storage_failure(private_postgres):
+def test_the_end_of_a_trial_lost_with_the_server_is_a_storage_failure(private_postgres,
+                                                                      iris_csv):
     """Optuna's trial runner, when recording a trial's end fails and reading it back fails
     too, raises UnboundLocalError (or StorageInternalError for a failed commit): both are
     the storage's failure, said in one line that tells what was kept."""
     import optuna
 
-    from skact.tuning import OptunaSettings, open_study
+    from skact.data import load_table
+    from skact.tuning import OptunaSettings, Tuner, open_study
     from skact.tuning.storages import is_storage_failure, storage_error
 
     url = f"{private_postgres.url}/postgres"
     study = open_study(OptunaSettings(storage=url), "s", {})
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    # what a worker asks after its refit (has another found a better trial meanwhile?)
+    tuner = Tuner(load_table(iris_csv), settings=OptunaSettings(storage=url, study_name="t"))
+    tuner.open()
 
     def objective(trial):
         private_postgres.stop()
@@ -133,6 +138,7 @@ def test_the_end_of_a_trial_lost_with_the_server_is_a_storage_failure(private_po
     message = str(storage_error(url, "record a trial", raised.value))
     assert "stopped answering" in message and "trials that finished are kept" in message
     assert "invalid data" not in message
+    assert tuner.best_trial_now() is None  # the saved model stands; no "unexpected" error
 
     private_postgres.start()
     states = [t.state.name for t in optuna.load_study(study_name="s", storage=url).trials]
