@@ -8,7 +8,6 @@ finished fits after Ctrl-C.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +31,13 @@ from skact_cli.common import (
     quiet,
     use_device,
 )
-from skact_cli.runs import command_line, default_out, make_out_dir, report_dataset
+from skact_cli.runs import (
+    command_line,
+    default_out,
+    make_out_dir,
+    remove_empty_out_dir,
+    report_dataset,
+)
 
 HELP = (
     "Compare activations on the same network, data and settings.\n\n"
@@ -150,8 +155,7 @@ def compare(
             )
         if result.interrupted and not result.records:
             if new_dir:
-                with contextlib.suppress(OSError):
-                    out_dir.rmdir()  # created for this run and still empty
+                remove_empty_out_dir(out_dir)  # created for this run and still empty
             render.error("interrupted before any fit finished; nothing saved")
             raise typer.Exit(INTERRUPTED)
         table = render.compare_table(result.summary(), result.scoring, result.settings)

@@ -1,10 +1,13 @@
 """What ``skact tune`` and ``skact compare`` share about a run: its output directory (default
-name, created before any work), the command line recorded in summary.json (and offered to
-resume an interrupted study), and the report on the data set read.
+name, created, checked for writing and locked for this run before any work), the command line
+recorded in summary.json (and offered to resume an interrupted study), and the report on the
+data set read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 import sys
 import time
@@ -31,7 +34,8 @@ def default_out(data: Path, prefix: str = "") -> Path:
 
 
 def make_out_dir(path) -> Path:
-    """Create the output directory up front, so a bad --out fails before any work."""
+    """Create the output directory up front and claim it (:func:`claim_out_dir`), so a
+    bad --out, or one that another run is writing to, fails before any work."""
     from skact.exceptions import SkactError
 
     out_dir = Path(path)
@@ -40,7 +44,60 @@ def make_out_dir(path) -> Path:
     except OSError as exc:
         raise SkactError(f"cannot create the output directory {out_dir}: "
                          f"{exc.strerror or exc}") from None
+    claim_out_dir(out_dir)
     return out_dir
+
+
+#: The lock file in an output directory, and those this process holds until it exits.
+OUT_LOCK = ".skact-run.lock"
+_CLAIMED: dict[Path, int] = {}
+
+
+def claim_out_dir(out_dir: Path) -> None:
+    """Make ``out_dir`` this run's alone: an exclusive ``flock`` on its :data:`OUT_LOCK`,
+    which the kernel drops when the process ends, however it ends. A second run given the
+    same --out fails at once (two runs would leave one's model beside the other's trials);
+    creating the lock file also proves the folder writable, before anything trains."""
+    from skact.exceptions import SkactError
+
+    key = out_dir.resolve()
+    if key in _CLAIMED:  # this process again (tests run many commands in one)
+        return
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock, but the folder is still checked for writing
+        fcntl = None
+    lock = out_dir / OUT_LOCK
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise SkactError(f"cannot write to the output directory {out_dir}: "
+                         f"{exc.strerror or exc}; make it writable or choose another "
+                         "--out") from None
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise SkactError(f"another skact run{who} is writing to {out_dir}; give this run "
+                             "its own --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    _CLAIMED[key] = fd
+
+
+def remove_empty_out_dir(out_dir: Path) -> None:
+    """Give up the claim on ``out_dir`` (its lock file) and remove the folder if it is
+    then empty: for a run that created it and saved nothing."""
+    fd = _CLAIMED.pop(out_dir.resolve(), None)
+    with contextlib.suppress(OSError):
+        (out_dir / OUT_LOCK).unlink()
+    with contextlib.suppress(OSError):
+        out_dir.rmdir()
+    if fd is not None:
+        os.close(fd)
 
 
 def command_line(ctx: typer.Context | None) -> str:

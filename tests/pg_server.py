@@ -6,8 +6,12 @@ Elsewhere the ``postgres_server`` fixture starts a throwaway cluster itself when
 ``initdb`` is installed (Debian: ``apt-get install postgresql``), and skips only when it is
 not. Each test gets a fresh database from ``postgres_url``. Import the fixtures as
 ``postgres_server_fixture`` and ``postgres_url_fixture`` (``# noqa: F401``).
+
+A test that stops or restarts the server takes ``private_postgres`` instead: a cluster of
+its own, never the shared one.
 """
 
+import atexit
 import glob
 import os
 import shutil
@@ -39,6 +43,80 @@ def _unavailable(reason):
     pytest.skip(reason)
 
 
+#: A fresh cluster's data folder per PostgreSQL installation, made once per test process.
+_TEMPLATES: dict = {}
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster of its own (``initdb`` in a temporary folder, a free
+    port), which a test may stop, start and restart at will."""
+
+    def __init__(self, bindir):
+        self.bindir = bindir
+        self.root = tempfile.mkdtemp(prefix="skact-pg-")
+        self.as_user = []
+        if os.geteuid() == 0:  # the server refuses to run as root
+            shutil.chown(self.root, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.port = _free_port()
+        self.data = os.path.join(self.root, "data")
+        self.url = f"postgresql://skact@127.0.0.1:{self.port}"
+
+    def _pg_ctl(self, *args, timeout=60):
+        subprocess.run([*self.as_user, f"{self.bindir}/pg_ctl", "-D", self.data, *args],
+                       check=True, capture_output=True, timeout=timeout)
+
+    def init(self):
+        # initdb takes seconds; a copy of the one this process made first takes a fraction
+        template = _TEMPLATES.get(self.bindir)
+        if template is None:
+            subprocess.run([*self.as_user, f"{self.bindir}/initdb", "-D", self.data, "-U",
+                            "skact", "--auth=trust", "-E", "UTF8"], check=True,
+                           capture_output=True)
+            template = _TEMPLATES[self.bindir] = tempfile.mkdtemp(prefix="skact-pg-template-")
+            atexit.register(shutil.rmtree, template, True)
+            shutil.copytree(self.data, template, dirs_exist_ok=True)
+        else:
+            shutil.copytree(template, self.data)
+        if self.as_user:
+            subprocess.run(["chown", "-R", "postgres:", self.root], check=True)
+        self.start()
+        return self
+
+    def start(self):
+        self._pg_ctl("-l", f"{self.root}/log", "-w", "-o",
+                     f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+                     "-c fsync=off", "start")
+
+    def stop(self):
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def restart(self):
+        self._pg_ctl("-m", "immediate", "-w", "-l", f"{self.root}/log", "restart")
+
+    def remove(self):
+        subprocess.run([*self.as_user, f"{self.bindir}/pg_ctl", "-D", self.data, "-m",
+                        "immediate", "stop"], capture_output=True, check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _cluster():
+    """A started :class:`Cluster`, or a skip (a failure under CI) saying why there is none."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("the psycopg driver is not installed (pip install 'skact[postgres]')")
+    bindir = _bindir()
+    if bindir is None:
+        _unavailable("PostgreSQL is not installed (no initdb)")
+    cluster = Cluster(bindir)
+    try:
+        return cluster.init()
+    except (OSError, subprocess.SubprocessError) as exc:
+        cluster.remove()
+        _unavailable(f"could not start PostgreSQL: {exc}")
+
+
 @pytest.fixture(scope="session", name="postgres_server")
 def postgres_server_fixture():
     """``postgresql://user@127.0.0.1:port`` of a running server (no database part)."""
@@ -50,31 +128,23 @@ def postgres_server_fixture():
     if url:
         yield url.rsplit("/", 1)[0]
         return
-    bindir = _bindir()
-    if bindir is None:
-        _unavailable("PostgreSQL is not installed (no initdb)")
-    root = tempfile.mkdtemp(prefix="skact-pg-")
-    as_user = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    data = os.path.join(root, "data")
+    cluster = _cluster()
     try:
-        subprocess.run([*as_user, f"{bindir}/initdb", "-D", data, "-U", "skact",
-                        "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
-        subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-l", f"{root}/log", "-w",
-                        "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off",
-                        "start"], check=True, capture_output=True, timeout=60)
-    except (OSError, subprocess.SubprocessError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        _unavailable(f"could not start PostgreSQL: {exc}")
-    try:
-        yield f"postgresql://skact@127.0.0.1:{port}"
+        yield cluster.url
     finally:
-        subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                       capture_output=True, check=False)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.remove()
+
+
+@pytest.fixture(name="private_postgres")
+def private_postgres_fixture():
+    """A :class:`Cluster` of this test's own, for tests that stop or restart the server
+    (the shared one of ``.ci/run`` serves other tests at the same time); its ``url`` names
+    the database ``postgres``."""
+    cluster = _cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
 
 
 @pytest.fixture(name="postgres_url")

@@ -6,6 +6,8 @@
 - ``SKACT_TEST_FULL_AFTER=<n>``: the disk holding the journal fills up after ``n`` writes
   to it: the next write puts half of its bytes on disk and fails with ENOSPC, and so does
   every later one (as a full file system does).
+- ``SKACT_TEST_FULL_AT=<text>``: the disk fills up at the first write to the journal that
+  holds ``<text>`` (none of it is written), and stays full.
 """
 
 import errno
@@ -19,9 +21,9 @@ import skact_cli.main
 import skact.tuning  # noqa: F401
 
 
-def _fill_disk_after(n_writes: int) -> None:
+def _fill_disk_after(n_writes: int | None, at: bytes | None = None) -> None:
     real_write = os.write
-    count = {"n": 0}
+    count = {"n": 0, "full": False}
 
     def write(fd, data):
         try:
@@ -30,7 +32,11 @@ def _fill_disk_after(n_writes: int) -> None:
             target = ""
         if target.endswith(".journal"):
             count["n"] += 1
-            if count["n"] > n_writes:
+            if at is not None and at in bytes(data):
+                count["full"] = True
+            if count["full"]:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            if n_writes is not None and count["n"] > n_writes:
                 if count["n"] == n_writes + 1:
                     real_write(fd, bytes(data)[: max(1, len(data) // 2)])
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -42,6 +48,8 @@ def _fill_disk_after(n_writes: int) -> None:
 if __name__ == "__main__":
     if os.environ.get("SKACT_TEST_FULL_AFTER"):
         _fill_disk_after(int(os.environ["SKACT_TEST_FULL_AFTER"]))
+    if os.environ.get("SKACT_TEST_FULL_AT"):
+        _fill_disk_after(None, os.environ["SKACT_TEST_FULL_AT"].encode())
     barrier = os.environ.get("SKACT_TEST_BARRIER")
     if barrier:
         open(os.path.join(barrier, f"ready-{os.getpid()}"), "w").close()

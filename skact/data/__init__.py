@@ -27,6 +27,8 @@ Import the names from here; the modules below are how the package is organised:
   :func:`split_columns`, :func:`select_features`, :func:`class_rows_needed`.
 - :mod:`~skact.data.targets`: the warning when the last column, taken as the target because
   none was named, looks like an id, a year or a feature.
+- :mod:`~skact.data.features`: identifier columns and copies of the target dropped, the
+  one-hot width estimated before fitting.
 - :mod:`~skact.data.preprocess`: :func:`make_preprocessor`.
 """
 

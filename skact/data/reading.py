@@ -15,6 +15,7 @@ import csv
 import functools
 import io
 import os
+import re
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -308,6 +309,7 @@ def _read_table(path: str | os.PathLike, numeric: list[str] | None = None) -> _T
     if len(df) == 0:
         cols = ", ".join(map(str, df.columns))
         raise DataError(f"{path} has a header ({cols}) but no data rows")
+    _check_repeated_names(path, df, delimiter, encoding)
     table = _Table(df, delimiter)
     if encoding is not None:
         table.notes.append("the file is UTF-16 text (what a spreadsheet's 'Unicode text' export "
@@ -359,6 +361,28 @@ def _read_stream(path, numeric: list[str] | None) -> _Table:
         except DataError as exc:
             # the messages name the copy; the user knows the input by its own name
             raise DataError(str(exc).replace(str(copy), name)) from None
+
+
+_RENAMED = re.compile(r"(.*)\.\d+")  # pandas' name for the second 'a' of a header: 'a.1'
+
+
+def _check_repeated_names(path: Path, df: pd.DataFrame, delimiter: str, encoding) -> None:
+    """Refuse a header that names two columns the same. pandas renames the second ``a`` to
+    ``a.1`` without a word, which turns a repeated target column into a feature that gives
+    the answer away; so where a name looks renamed, the header is read again as written."""
+    names = [str(c) for c in df.columns]
+    if not any((m := _RENAMED.fullmatch(n)) and m.group(1) in names for n in names):
+        return
+    with _read_errors(path):
+        header = pd.read_csv(path, sep=delimiter, encoding=encoding, header=None, nrows=1,
+                             dtype=str, keep_default_na=False).iloc[0].tolist()
+    repeated = [n for n in dict.fromkeys(header) if n != "" and header.count(n) > 1]
+    if repeated:
+        where = "; ".join(
+            f"{n!r} (columns {', '.join(str(i + 1) for i, h in enumerate(header) if h == n)})"
+            for n in repeated[:3])
+        raise DataError(f"{path} gives more than one column the same name: {where}; give "
+                        "each column its own name in the header")
 
 
 #: The largest magnitude a number may have: skact's pipelines compute in float32, where

@@ -21,6 +21,7 @@ import pandas as pd
 
 from skact.exceptions import DataError, Message, did_you_mean, param
 
+from .features import check_one_hot_size, drop_identifiers, drop_target_copies
 from .reading import _read_table
 from .targets import default_target_warnings, few_classes
 from .text_numbers import (
@@ -148,17 +149,8 @@ def split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
-def _column_warnings(X: pd.DataFrame, categorical: list[str]) -> list[str]:
+def _column_warnings(X: pd.DataFrame) -> list[str]:
     warnings = []
-    n = len(X)
-    for name in categorical:
-        n_unique = X[name].nunique(dropna=True)
-        if n >= 20 and n_unique > 0.5 * n:
-            warnings.append(
-                f"column {name!r} looks like an identifier ({n_unique} distinct text values "
-                f"in {n} rows); one-hot encoding it adds {n_unique} features that cannot "
-                "generalise; drop it from the CSV if it is an id"
-            )
     for name in X.columns[X.isna().all()]:
         warnings.append(f"column {name!r} is empty in every row and is ignored")
     for name in X.columns[X.notna().any()]:
@@ -338,7 +330,15 @@ def load_table(
                 "(each training fold holds out 2 rows per class); lower ", param("cv"),
                 " or drop the rare rows") + _guessed(target_reason))
 
+    X, dropped = drop_target_copies(X, y, target)
+    # a column of numbers with stray text has its own warning: not an identifier
+    X, identifiers = drop_identifiers(
+        X, [c for c in split_columns(X)[1] if c not in table.mostly_numbers])
+    if X.shape[1] == 0:
+        raise DataError(f"{path} has no feature column left: "
+                        f"{'; '.join(dropped + identifiers)}")
     numeric, categorical = split_columns(X)
+    check_one_hot_size(path, X, categorical)
     return Dataset(
         X=X,
         y=y,
@@ -349,7 +349,7 @@ def load_table(
         categorical_columns=categorical,
         n_rows_read=n_read,
         n_rows_dropped=n_dropped,
-        warnings=[*table.notes, *notes, *_column_warnings(X, categorical)],
+        warnings=[*table.notes, *notes, *dropped, *identifiers, *_column_warnings(X)],
         target_reason=target_reason,
     )
 

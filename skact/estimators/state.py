@@ -106,6 +106,27 @@ def restore(estimator, state: dict) -> None:
         estimator.module_ = net.module_
 
 
+def _check_weights_fit(estimator, plan, weights) -> None:
+    """Refuse layer sizes that imply more weights than were saved, before the network is
+    built: its layers are allocated before ``load_state_dict`` compares shapes, so a state
+    whose ``hidden_layer_sizes`` were edited to (20000, 20000) would take gigabytes first.
+
+    Each pair of consecutive layers (convolution channels, then hidden layers) has a weight
+    of at least their product; an MLP's first layer at least ``n_features_in_`` times its
+    width, the last at least its width: a lower bound on what the saved weights must hold.
+    """
+    chain = [*plan.conv_channels, *plan.hidden]
+    if not chain:
+        return
+    n_inputs = 1 if plan.conv_channels else int(getattr(estimator, "n_features_in_", 1) or 1)
+    implied = sum(a * b for a, b in zip(chain, chain[1:])) + n_inputs * chain[0] + chain[-1]
+    saved = sum(int(np.asarray(v).size) for v in weights.values())
+    if implied > saved:
+        raise ValueError(f"its layer sizes {tuple(chain)} need at least {implied} weights, "
+                         f"but it holds {saved}: the saved weights do not fit the network "
+                         "its parameters describe")
+
+
 def _rebuild(estimator, data):
     import torch
     from skorch.history import History
@@ -124,6 +145,7 @@ def _rebuild(estimator, data):
         plan = estimator._check_params(None, False)
     finally:
         estimator.device = saved_device
+    _check_weights_fit(estimator, plan, weights)
     X = _stand_in_rows(weights, estimator._sample_shape)
     # building draws initial weights: leave the caller's random streams as they were
     with torch.random.fork_rng(devices=[]):

@@ -7,6 +7,7 @@ Layer 5 (above the estimators and :mod:`skact.data`, below tuning). ``skact.save
   writes and ``skact predict`` reads.
 - :mod:`~skact.model_files.format`: the zip of JSON and ``.npy`` arrays.
 - :mod:`~skact.model_files.values`: turning estimators and arrays into JSON and back.
+- :mod:`~skact.model_files.limits`: the sizes checked before a file is read.
 - :mod:`~skact.model_files.atomic`: writing any file atomically.
 """
 

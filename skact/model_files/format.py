@@ -8,9 +8,12 @@ Layout (format version :data:`FORMAT_VERSION`)::
                         "checksum": "sha256:..."}
     arrays/0.npy ...   numeric arrays (weights, scaler statistics), read allow_pickle=False
 
-The checksum covers the JSON (all but the checksum itself) and every array's bytes, so an
-edited or damaged file is refused. Reading never unpickles and never imports or runs code
-that the file names: see :mod:`skact.model_files.values` for what the JSON may hold.
+The checksum (a plain SHA-256) covers the JSON (all but the checksum itself) and every
+array's bytes, so a damaged file, or one edited by hand, is refused. It proves integrity, not
+origin: anyone can edit a file and compute its checksum again. What stops a crafted file is
+the rest: reading never unpickles and never imports or runs code that the file names (see
+:mod:`skact.model_files.values` for what the JSON may hold), and every size is bounded
+before anything is unpacked or allocated (:mod:`skact.model_files.limits`).
 """
 
 from __future__ import annotations
@@ -116,12 +119,15 @@ def read(path) -> tuple[object, dict]:
 
 
 def _read_entries(zf, path):
+    from skact.model_files import limits
+
     names = set(zf.namelist())
     if MANIFEST not in names:
         raise ModelFileError(f"{path} is not a model file saved by skact (a zip without "
                              f"{MANIFEST})")
+    limits.check_directory(zf, path, MANIFEST)  # sizes first: nothing is unpacked yet
     try:
-        header = json.loads(zf.read(MANIFEST))
+        header = json.loads(limits.read_entry(zf, MANIFEST))
     except (ValueError, RecursionError):
         raise ModelFileError(f"{path} is damaged: its {MANIFEST} is not valid JSON") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -144,7 +150,9 @@ def _read_entries(zf, path):
         extra = sorted(names - expected) or sorted(expected - names)
         raise ModelFileError(f"{path} has been altered: entries {extra[:3]} do not match "
                              "what skact wrote")
-    raw = {name: zf.read(f"arrays/{name}.npy") for name in arrays}
+    for name, listed in arrays.items():
+        limits.check_npy_header(zf, f"arrays/{name}.npy", listed, path)
+    raw = {name: limits.read_entry(zf, f"arrays/{name}.npy") for name in arrays}
     return header, raw
 
 

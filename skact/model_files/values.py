@@ -55,6 +55,9 @@ _BUILTIN_TYPES = {"builtins.float": float, "builtins.int": int, "builtins.bool":
 _ARRAY_KINDS = "biufc"  # stored as .npy; text and object arrays go into the JSON
 _DTYPE_KINDS = "biufcOU"
 _MAX_DEPTH = 200
+#: The widest dtype a file may name: text of 16,384 characters (``<U300000000`` would make
+#: every value of an array 1.2 GB).
+_MAX_ITEMSIZE = 1 << 16
 _TAGS = ("__tuple__", "__dict__", "__float__", "__slice__", "__array__", "__ndarray__",
          "__scalar__", "__dtype__", "__type__", "__function__", "__object__",
          "__random_state__")
@@ -261,6 +264,9 @@ class Decoder:
             dtype = None
         if dtype is None or dtype.kind not in _DTYPE_KINDS or dtype.fields is not None:
             raise InvalidModelData(f"bad dtype {value!r:.40}")
+        if dtype.itemsize > _MAX_ITEMSIZE:  # an array of it would take that much per value
+            raise InvalidModelData(f"dtype {value!r:.40} takes {dtype.itemsize} bytes per "
+                                   f"value, more than the {_MAX_ITEMSIZE} skact allows")
         return dtype
 
     def _type(self, value, depth):

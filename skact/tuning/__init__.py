@@ -9,10 +9,14 @@ below are how the package is organised, one concern each:
   ``"128-64"`` so persistent storages accept them.
 - :mod:`~skact.tuning.space_file`: :func:`load_space` reads a space from a TOML or JSON
   file, checking every entry (activation names too) before anything heavy is imported.
-- :mod:`~skact.tuning.storages`: journal files and databases that survive shared use
-  (:func:`make_storage`): a lock no dead worker can leave behind, journals that never keep
-  half a record, tables created safely by workers that start together, secrets masked in
-  every message (:func:`mask_url`).
+- :mod:`~skact.tuning.storages`: journal files that survive shared use: a lock no dead
+  worker can leave behind, journals that never keep half a record.
+- :mod:`~skact.tuning.databases`: database storages: tables created safely by workers that
+  start together, a heartbeat that outlives an outage, a default connect timeout.
+- :mod:`~skact.tuning.storage_errors`: one line per storage failure (a full disk, a
+  database gone), saying what was kept, with secrets masked (:func:`mask_url`).
+- :mod:`~skact.tuning.liveness`: whether any other worker of a journal or SQLite file lives,
+  so that no trial stays running for ever.
 - :mod:`~skact.tuning.study`: creating or joining a study (:func:`open_study`), failing the
   trials of dead workers, and holding Ctrl-C and SIGTERM through Optuna's bookkeeping
   (:data:`CTRL_C`).

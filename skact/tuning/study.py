@@ -21,16 +21,9 @@ from typing import Any
 
 from skact.engine.interrupt import CTRL_C, DeferredCtrlC
 from skact.exceptions import Message, StudyError, param
-from skact.tuning.storages import (
-    GRACE_PERIOD,
-    HEARTBEAT_INTERVAL,
-    is_storage_failure,
-    join_race,
-    journal_storage,
-    mask_url,
-    rdb_storage,
-    storage_error,
-)
+from skact.tuning.databases import GRACE_PERIOD, HEARTBEAT_INTERVAL, join_race, rdb_storage
+from skact.tuning.liveness import joining
+from skact.tuning.storages import is_storage_failure, journal_storage, mask_url, storage_error
 
 __all__ = ["CTRL_C", "DeferredCtrlC", "InterruptSafeLock", "OptunaSettings", "enqueue_trials",
            "make_storage", "mask_url", "open_study", "worker_identity"]
@@ -171,7 +164,8 @@ def open_study(settings: OptunaSettings, study_name: str, attrs: Mapping,
 
     seed = settings.seed
     if settings.storage is not None:
-        n_failed = fail_dead_workers_trials(study, storage)
+        with joining(settings.storage) as alone:
+            n_failed = fail_dead_workers_trials(study, storage, everyone_gone=alone)
         if n_failed:
             notes.append(
                 f"marked {n_failed} trial{'s' if n_failed > 1 else ''} failed: left running "
@@ -213,11 +207,13 @@ def _is_dead(worker) -> bool:
                                and abs(started - worker["started"]) > 1.0)
 
 
-def fail_dead_workers_trials(study, storage) -> int:
+def fail_dead_workers_trials(study, storage, everyone_gone: bool = False) -> int:
     """Mark FAIL the RUNNING trials whose worker died on this host (kill -9, out of memory),
     with an ``error`` saying so; returns how many. Trials of live workers, and of workers on
     other hosts, are left alone. ``storage``: the study's storage object (Optuna's public
-    storage calls find a trial by study name and number)."""
+    storage calls find a trial by study name and number). ``everyone_gone``: no other worker
+    of this one-host storage is alive (:func:`skact.tuning.liveness.joining`), so every
+    RUNNING trial is dead, also one whose worker could not record itself (a full disk)."""
     from optuna.exceptions import UpdateFinishedTrialError
     from optuna.trial import TrialState
 
@@ -225,17 +221,16 @@ def fail_dead_workers_trials(study, storage) -> int:
     study_id = None
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker")
-        if not _is_dead(worker):
+        if not (everyone_gone or _is_dead(worker)):
             continue
         if study_id is None:
             study_id = storage.get_study_id_from_name(study.study_name)
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         with CTRL_C.held():
             try:
-                storage.set_trial_user_attr(
-                    trial_id, "error",
-                    f"its worker (pid {worker['pid']} on {worker['host']}) died while it ran",
-                )
+                who = (f"its worker (pid {worker.get('pid')} on {worker.get('host')})"
+                       if isinstance(worker, dict) else "its worker")
+                storage.set_trial_user_attr(trial_id, "error", f"{who} died while it ran")
                 storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
                 n += 1
             except UpdateFinishedTrialError:

@@ -327,17 +327,12 @@ class Tuner:
             interrupted = True
         except UnboundLocalError as exc:
             # what Optuna's trial runner raises when a Ctrl-C (a forced second press) lands
-            # inside Study.tell
+            # inside Study.tell, or when the storage failed there (below)
             if not isinstance(exc.__context__, KeyboardInterrupt):
-                raise
+                self._storage_failed(study, started, exc)
             interrupted = True
         except Exception as exc:
-            # the storage failed (a full disk, a database gone): one line, the finished
-            # trials stay in the storage
-            if not is_storage_failure(exc):
-                raise
-            _fail_abandoned_trials(study, started)
-            raise storage_error(self.settings.storage, "record a trial", exc) from None
+            self._storage_failed(study, started, exc)
         if interrupted:
             _fail_abandoned_trials(study, started)
         records = records_from_study(study)
@@ -347,6 +342,14 @@ class Tuner:
             records, study_name=name, interrupted=interrupted, n_new=len(started),
             n_running_elsewhere=running,
         )
+
+    def _storage_failed(self, study, started, exc):
+        """Re-raise ``exc`` as one line when the storage failed (a full disk, a database
+        gone; the finished trials stay in the storage), as it is otherwise."""
+        if not is_storage_failure(exc):
+            raise exc
+        _fail_abandoned_trials(study, started)
+        raise storage_error(self.settings.storage, "record a trial", exc) from None
 
     def _run_grid(self, on_trial, on_epoch=None) -> TuneResult:
         import joblib

@@ -262,6 +262,35 @@ def test_a_full_disk_under_a_journal_is_one_line_and_the_journal_stays_readable(
     assert "RUNNING" not in states(journal)
 
 
+def test_a_trial_that_could_not_record_its_start_is_not_left_running(
+        iris_csv, fast_space, tmp_path):
+    """The disk fills up just as a trial starts: the trial is in the journal, RUNNING, but
+    not the worker running it. The next run, the only live worker, fails it (and does not
+    wait for it as another worker's)."""
+    journal = tmp_path / "study.journal"
+    common = [iris_csv, "--storage", journal, "--study-name", "s", "--space", fast_space,
+              "--cv", "2", "--max-epochs", "3"]
+    launcher = Path(__file__).parents[1] / "skact_launcher.py"
+    full = subprocess.run(
+        [sys.executable, str(launcher), "tune", *map(str, common), "--n-trials", "3",
+         "--out", str(tmp_path / "full")],
+        capture_output=True, text=True, env={**skact_env(), "SKACT_TEST_FULL_AT": '"worker"'},
+        timeout=300, check=False)
+    assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
+    assert "no space left" in full.stderr
+    trials = journal_trials(journal, "s")
+    assert [t.state.name for t in trials][0] == "RUNNING"  # the others: queued, WAITING
+    assert "worker" not in trials[0].user_attrs
+
+    proc = run_skact("tune", *common, "--n-trials", "1", "--out", tmp_path / "after")
+    assert proc.returncode == 0, proc.stderr
+    assert "Note: marked 1 trial failed" in proc.stderr
+    assert "still running" not in proc.stderr
+    trials = journal_trials(journal, "s")
+    assert trials[0].state.name == "FAIL" and "died" in trials[0].user_attrs["error"]
+    assert "RUNNING" not in [t.state.name for t in trials]
+
+
 def test_a_journal_left_half_written_by_optuna_is_repaired(tmp_path):
     """Optuna's own backend, after a failed write, leaves half a record that the next
     record is glued to: every reader then fails with JSONDecodeError. skact repairs it."""
