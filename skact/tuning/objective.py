@@ -14,7 +14,14 @@ from functools import partial
 import numpy as np
 
 from skact.engine.devices import is_cuda_out_of_memory
-from skact.exceptions import DeviceError, ScoringError, SpaceError, did_you_mean
+from skact.exceptions import (
+    DeviceError,
+    Message,
+    ScoringError,
+    SpaceError,
+    did_you_mean,
+    param,
+)
 from skact.model_files import MODEL_STEP
 from skact.tuning.space import SearchSpace, check_activations
 from skact.tuning.study import CTRL_C, worker_identity
@@ -87,11 +94,9 @@ def check_space(space: SearchSpace, model: str, task: str) -> SearchSpace:
                 f"estimator{did_you_mean(name, valid)}; valid parameters: {', '.join(valid)}"
             )
     if "device" in space.params:
-        raise SpaceError(
+        raise SpaceError(Message(
             "the search space sets 'device', which is where the fits run, not a "
-            "hyperparameter: remove it and choose the device with --device (the Tuner's "
-            "device= in Python)"
-        )
+            "hyperparameter: remove it and choose the device with ", param("device")))
     if "activation" in space.params:
         check_activations([a for a in space.activations if isinstance(a, str)])
     return space
@@ -246,8 +251,9 @@ class Objective:
             out_of_memory = True  # raised below, once this handler has let go of the
             # traceback, whose frames hold the trial's tensors on the GPU
         if out_of_memory:
-            message = (f"trial with {shown} ran out of GPU memory; run fewer trials at once "
-                       "(--n-jobs), or smaller networks or batches")
+            # kept in the study as text: worded without a parameter or flag to respell
+            message = (f"trial with {shown} ran out of GPU memory; run fewer trials at once, "
+                       "or smaller networks or batches")
             _set_user_attr(trial, "error", message)
             raise DeviceError(message)
         scores = np.asarray(result["test_score"], dtype=float)
