@@ -71,5 +71,6 @@ def test_an_out_folder_that_cannot_be_written_fails_before_training(
         monkeypatch.undo()
         os.chmod(out, 0o755)
     assert result.exit_code == 1, result.output
-    assert f"cannot write to the output directory {out}: Permission denied" in result.stderr
+    said = " ".join(result.stderr.split())  # a message wraps at words, at the terminal's width
+    assert f"cannot write to the output directory {out}: Permission denied" in said
     assert "Tuning" not in result.output and not list(out.iterdir())

@@ -6,6 +6,7 @@ Each test that stops a server runs its own throwaway cluster (``private_postgres
 """
 
 import contextlib
+import re
 import socket
 import sys
 import threading
@@ -53,7 +54,10 @@ def wait_for(condition, proc, what, timeout=120):
 
 
 def error_lines(stderr):
-    return [line for line in stderr.splitlines() if line.startswith("Error:")]
+    """The error messages on stderr, each as one line (the command line wraps a message at
+    words, to the terminal's width); the error is the run's last word."""
+    said = " ".join(stderr.split())
+    return ["Error: " + part for part in re.split(r"(?:^| )Error: ", said)[1:]]
 
 
 @pytest.mark.parametrize("outage", ["stop", "restart"])
