@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from skact_cli import design
 from skact_cli.common import (
     DataArgument,
     DebugOption,
@@ -30,6 +31,7 @@ from skact_cli.common import (
     parse_scoring,
     quiet,
 )
+from skact_cli.design import GroupsOption, TestOption
 from skact_cli.runs import (
     command_line,
     default_out,
@@ -43,8 +45,9 @@ HELP = (
     "Find the best activation and architecture for a CSV feature table.\n\n"
     "Cross-validates pipelines (imputation, scaling, one-hot encoding, network) on all rows, "
     "prints a leaderboard and a per-activation comparison, refits the best pipeline on all "
-    "rows and saves it as model.skact with trials.csv and summary.json in the output "
-    "directory."
+    "rows and saves it as model.skact with trials.csv, summary.json and report.html in the "
+    "output directory. With --groups the folds keep each group whole; with --test the "
+    "final model is scored once on rows the search never saw."
 )
 
 EPILOG = """[bold]Examples[/bold]
@@ -60,6 +63,10 @@ EPILOG = """[bold]Examples[/bold]
   The full grid of activations x a few layer shapes, 4 fits in parallel:
 
     skact tune data.csv --search grid --n-jobs 4
+
+  Speaker-independent folds, and a test set fixed by the corpus:
+
+    skact tune emo.csv -t emotion --groups speaker --test partition=test
 
   Resumable, and shared by several workers on one host (run the same line in more
   terminals; use a postgresql:// URL across hosts):
@@ -96,6 +103,8 @@ def tune(
     cv: Annotated[
         int, typer.Option(min=2, help="Cross-validation folds (stratified for classification).")
     ] = 5,
+    groups: GroupsOption = None,
+    test: TestOption = None,
     scoring: ScoringOption = None,
     max_epochs: Annotated[
         int | None,
@@ -154,7 +163,11 @@ def tune(
         search_space = load_space(space) if space is not None else None
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
+        dataset, group_ids, test_rows = design.set_up(
+            data, dataset, groups=groups, test=test, cv=cv,
+            min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
+        design.report(render, dataset, group_ids, test_rows)
         settings = OptunaSettings(
             storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
         )
@@ -177,21 +190,42 @@ def tune(
             max_epochs=max_epochs,
             n_jobs=jobs,
             settings=settings,
+            groups=group_ids,
+            test=test_rows,
         )
         out_dir = make_out_dir(out or default_out(data))  # before the search, not after
         _report_setup(render, tuner)
         result = _run_search(render, tuner, out_dir)
         _show_results(render, tuner, result)
         _save_results(render, tuner, result, data, out_dir, started, command_line(ctx))
+        _report_test_and_page(render, tuner, result, out_dir)
     _exit_status(render, tuner, result, command_line(ctx), data)
 
 
 def _report_setup(render, tuner) -> None:
-    folds = "stratified " if tuner.dataset.task == "classification" else ""
     render.info(
-        f"Scoring: {tuner.scoring}, {tuner.n_folds}-fold {folds}cross-validation; "
+        f"Scoring: {tuner.scoring}, {tuner.folds.describe()}; "
         f"activations: {', '.join(map(str, tuner.space.activations))}"
     )
+
+
+def _report_test_and_page(render, tuner, result, out_dir) -> None:
+    """The test rows' score beside the cross-validated one (with the per-class table and
+    confusion.png), then report.html."""
+    import json
+
+    from skact_cli import evaluation
+
+    from skact.report import tune_report, write_report
+
+    saved = []
+    if result.test is not None:
+        best = result.best or {}
+        evaluation.show(render, result.test, best.get("score"), best.get("score_std"))
+        saved += evaluation.save(result.test, out_dir)
+    summary = json.loads((Path(out_dir) / "summary.json").read_text(encoding="utf-8"))
+    write_report(Path(out_dir) / "report.html", tune_report(summary, result.records))
+    render.info(f"Saved {', '.join([*saved, 'report.html'])} in {out_dir}")
 
 
 def _exit_status(render, tuner, result, command, data) -> None:

@@ -101,7 +101,7 @@ def test_version():
     assert result.stdout.startswith("skact ")
 
 
-@pytest.mark.parametrize("command", [[], ["tune"], ["predict"], ["activations"]])
+@pytest.mark.parametrize("command", [[], ["tune"], ["predict"], ["evaluate"], ["activations"]])
 def test_help_everywhere(command):
     result = invoke(*command, "--help")
     assert result.exit_code == 0
