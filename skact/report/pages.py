@@ -65,8 +65,8 @@ def _data(page: Page, summary: dict) -> None:
         ("classes", None if not classes else ", ".join(map(str, classes))),
         ("scoring", summary.get("scoring")),
         ("cross-validation", design),
-        ("test rows", test and f"{test.get('n_rows')} rows from {test.get('source')}, "
-                               "scored once by the final model"),
+        ("test rows", f"{test.get('n_rows')} rows from {test.get('source')}, scored once "
+                      "by the final model" if test else None),
     ])
 
 
