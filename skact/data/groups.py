@@ -44,6 +44,9 @@ ID_WORDS = frozenset({"id", "ids", "no", "nr", "num", "number", "code", "name", 
                       "pid", "sid"})
 #: The shape rule needs at least this many distinct values: fewer are a category's levels.
 MIN_SHAPE_GROUPS = 10
+#: The shape rule's bounds, so that a wide or long table costs a fraction of a second: at
+#: most this many candidate columns, numeric columns compared and rows (a seeded sample).
+MAX_SHAPE_CANDIDATES, MAX_SHAPE_FEATURES, MAX_SHAPE_ROWS = 50, 50, 20_000
 
 
 def without_columns(dataset, columns):
@@ -134,30 +137,27 @@ def named_like_a_unit(name: str) -> bool:
     return any(w in UNIT_WORDS or w in ("id", "ids", "uid", "pid", "sid") for w in words)
 
 
-def _explained_share(codes: np.ndarray, numeric: pd.DataFrame) -> float:
-    """Mean over the numeric columns of the share of their variance that the groups
-    ``codes`` explain (eta squared, a one-way ANOVA's R²)."""
+def _explained_share(codes: np.ndarray, features: np.ndarray) -> float:
+    """Mean over the columns of ``features`` (rows x columns, no NaN) of the share of their
+    variance that the groups ``codes`` explain (eta squared, a one-way ANOVA's R²)."""
+    counts = np.bincount(codes)
+    seen = counts > 0
     shares = []
-    for name in numeric.columns[:200]:
-        values = pd.to_numeric(numeric[name], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(values)
-        if ok.sum() < 3:
-            continue
-        v, c = values[ok], codes[ok]
-        total = float(np.sum((v - v.mean()) ** 2))
+    for values in features.T:
+        total = float(np.sum((values - values.mean()) ** 2))
         if total <= 0:
             continue
-        sums, counts = np.bincount(c, weights=v), np.bincount(c)
-        seen = counts > 0
-        between = float(np.sum(sums[seen] ** 2 / counts[seen]) - v.sum() ** 2 / len(v))
+        sums = np.bincount(codes, weights=values)
+        between = float(np.sum(sums[seen] ** 2 / counts[seen]) - values.sum() ** 2 / len(values))
         shares.append(max(0.0, min(1.0, between / total)))
     return float(np.mean(shares)) if shares else 0.0
 
 
-def _shaped_like_groups(column: pd.Series, numeric: pd.DataFrame) -> bool:
-    """Text or whole numbers with many values, each in several rows, and a group
-    structure in the numeric features (see the module's docstring)."""
-    values = column.dropna()
+def _shaped_like_groups(values: pd.Series, features: pd.DataFrame) -> bool:
+    """Text or whole numbers (``values``, on the sampled rows) with many values, each in
+    several rows, and a group structure in the numeric ``features`` (see the module's
+    docstring)."""
+    values = values.dropna()
     n, k = len(values), values.nunique()
     if k < MIN_SHAPE_GROUPS or k * 3 > n or values.value_counts().min() < 2:
         return False
@@ -165,13 +165,23 @@ def _shaped_like_groups(column: pd.Series, numeric: pd.DataFrame) -> bool:
         numbers = values.to_numpy(dtype=float)
         if not np.all(numbers == np.round(numbers)):
             return False
-    others = numeric.drop(columns=[column.name], errors="ignore").loc[values.index]
+    others = features.drop(columns=[values.name], errors="ignore").loc[values.index]
     if others.shape[1] == 0:
         return False
-    codes = pd.factorize(values)[0]
-    share = _explained_share(codes, others)
+    share = _explained_share(pd.factorize(values)[0], others.to_numpy(dtype=float))
     chance = (k - 1) / max(n - 1, 1)
     return share >= max(0.5, 5 * chance)
+
+
+def _sampled_features(dataset) -> pd.DataFrame:
+    """The numeric features the shape rule compares, on a seeded sample of rows, as floats
+    with gaps filled by the column's mean."""
+    X = dataset.X
+    if len(X) > MAX_SHAPE_ROWS:
+        X = X.sample(MAX_SHAPE_ROWS, random_state=0)
+    names = [c for c in dataset.numeric_columns if c in X.columns][:MAX_SHAPE_FEATURES + 1]
+    features = X[names].apply(pd.to_numeric, errors="coerce").astype(float)
+    return features.fillna(features.mean()).fillna(0.0)
 
 
 def group_like_columns(dataset) -> list[tuple[str, int, float]]:
@@ -179,15 +189,21 @@ def group_like_columns(dataset) -> list[tuple[str, int, float]]:
     values, mean rows per value)``: named like one with repeated values, or shaped like one
     (see the module's docstring)."""
     X = dataset.X
-    numeric = X[[c for c in dataset.numeric_columns if c in X.columns]]
-    found = []
+    features = None
+    found, shape_tests = [], 0
     for name in X.columns:
         values = X[name].dropna()
         k = values.nunique()
         if k < 3 or k * 2 > len(values):
             continue  # too few groups to fold by, or (nearly) one row per value
-        if named_like_a_unit(name) or _shaped_like_groups(X[name], numeric):
+        if named_like_a_unit(name):
             found.append((name, int(k), len(values) / k))
+        elif k >= MIN_SHAPE_GROUPS and shape_tests < MAX_SHAPE_CANDIDATES:
+            shape_tests += 1
+            if features is None:
+                features = _sampled_features(dataset)
+            if _shaped_like_groups(X[name].loc[features.index], features):
+                found.append((name, int(k), len(values) / k))
     return found
 
 
