@@ -71,9 +71,13 @@ def _data(page: Page, summary: dict) -> None:
 
 
 def _test(page: Page, test: dict | None, cv_score=None, title="Test set") -> None:
-    if not test or test.get("score") is None and test.get("n_rows") is None:
+    if not test:
         return
     page.heading(title)
+    if "accuracy" not in test and "r2" not in test:  # set aside, but no final model scored them
+        page.paragraph(f"{test.get('n_rows')} rows from {test.get('source')} were set aside "
+                       "and not scored: the run ended without a final model.", "warning")
+        return
     scoring = test.get("scoring")
     shown = f"{scoring} (UAR)" if scoring == "balanced_accuracy" else scoring
     facts = [("rows", f"{test.get('n_rows')} from {test.get('source')}"),
