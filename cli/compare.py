@@ -9,10 +9,12 @@ finished fits after Ctrl-C.
 from __future__ import annotations
 
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from skact_cli import design
 from skact_cli.common import (
     INTERRUPTED,
     DataArgument,
@@ -31,6 +33,7 @@ from skact_cli.common import (
     quiet,
     use_device,
 )
+from skact_cli.design import GroupsOption
 from skact_cli.runs import (
     command_line,
     default_out,
@@ -45,8 +48,9 @@ HELP = (
     "CSV preprocessing of 'skact tune' and early stopping. Prints a table per activation "
     "(score, fit time, epoch of the best validation score, final loss, dead and saturated "
     "units, first/last layer gradient ratio) with the best highlighted, and writes "
-    "compare.csv, summary.json, loss.png, scores.png and diagnostics.png to the output "
-    "directory."
+    "compare.csv, summary.json, loss.png, scores.png, diagnostics.png and report.html to "
+    "the output directory. --recipe plain runs the classic network of the activation "
+    "tutorials instead of the strong default."
 )
 
 EPILOG = """[bold]Examples[/bold]
@@ -66,7 +70,16 @@ EPILOG = """[bold]Examples[/bold]
   A 1-D CNN over the feature columns (spectra, signals):
 
     skact compare spectra.csv --model cnn --layers 64
+
+  The tutorials' plain network, with speaker-independent folds:
+
+    skact compare emo.csv -t emotion --recipe plain --groups speaker
 """
+
+
+class Recipe(str, Enum):
+    strong = "strong"
+    plain = "plain"
 
 
 def _parse_layers(value: str) -> tuple[int, ...]:
@@ -109,6 +122,12 @@ def compare(
                      show_default="the model's own: 64 for mlp, 60 for cnn"),
     ] = None,
     scoring: ScoringOption = None,
+    groups: GroupsOption = None,
+    recipe: Annotated[
+        Recipe,
+        typer.Option(help="strong: the model's defaults (batch norm, learnable blend, "
+                     "schedule); plain: the tutorials' network without them."),
+    ] = Recipe.strong,
     seed: Annotated[int, typer.Option(help="Seeds the folds and the networks.")] = 0,
     device: DeviceOption = Device.auto,
     out: Annotated[
@@ -133,7 +152,9 @@ def compare(
         # the table first: a file that cannot be read is reported before torch is imported
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
+        dataset, group_ids, _ = design.set_up(data, dataset, groups=groups, cv=cv)
         report_dataset(render, data, dataset)
+        design.report(render, dataset, group_ids)
         chosen = use_device(device)
         from skact.compare import compare_dataset, save_comparison
         from skact.compare.results import fits_description
@@ -144,14 +165,18 @@ def compare(
         out_dir = make_out_dir(out_dir)
         acts = acts or list(DEFAULT_ACTIVATIONS)
         total = runs * cv * len(acts)
+        grouped = ("" if group_ids is None else
+                   f"; folds grouped by {groups} ({group_ids.nunique()} groups)")
         render.info(f"Comparing {', '.join(acts)}: "
-                    f"{fits_description({'runs': runs, 'cv': cv})} = {total} fits")
+                    f"{fits_description({'runs': runs, 'cv': cv})} = {total} fits, "
+                    f"{recipe.value} recipe{grouped}")
         progress, on_fit = _progress(total, runs, cv)
         with progress:
             result = compare_dataset(  # Ctrl-C: returns the finished fits, interrupted=True
                 dataset, activations=acts, model=model.value, layers=sizes, runs=runs, cv=cv,
                 max_epochs=max_epochs, seed=seed, scoring=scorer, params={"device": chosen},
-                on_fit=on_fit, on_epoch=progress.on_epoch,
+                on_fit=on_fit, on_epoch=progress.on_epoch, groups=group_ids,
+                recipe=recipe.value,
             )
         if result.interrupted and not result.records:
             if new_dir:
@@ -172,9 +197,9 @@ def compare(
             "n_rows": dataset.n_rows, "started": started,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": command_line(ctx),
         })
-        render.info(
-            f"Saved compare.csv, summary.json, loss.png, scores.png, diagnostics.png in {out_dir}"
-        )
+        _write_page(out_dir)
+        render.info(f"Saved compare.csv, summary.json, loss.png, scores.png, diagnostics.png, "
+                    f"report.html in {out_dir}")
     if result.interrupted:
         render.error(f"interrupted; kept the {len(result.records)} of {total} fits that "
                      f"finished, in {out_dir}")
@@ -219,6 +244,15 @@ def _report_compare_notes(render, result) -> None:
                 f"{r['activation']} run {r['run']} fold {r['fold']} {r['status']}: "
                 f"{r['message']}"
             )
-    for act, messages in result.advice.items():
-        for message in messages[:2]:
-            render.info(f"{act}: {message}")
+    for line in result.advice_lines():  # once per activation, never against the best
+        render.info(line)
+
+
+def _write_page(out_dir) -> None:
+    """report.html, from the summary.json just written and the plots."""
+    import json
+
+    from skact.report import compare_report, write_report
+
+    summary = json.loads((Path(out_dir) / "summary.json").read_text(encoding="utf-8"))
+    write_report(Path(out_dir) / "report.html", compare_report(summary, out_dir))

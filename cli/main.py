@@ -2,8 +2,9 @@
 order ``skact --help`` lists them, and the console script's entry point.
 
 Each command lives in its own module (:mod:`skact_cli.tune`, :mod:`skact_cli.predict`,
-:mod:`skact_cli.compare`, :mod:`skact_cli.activations`) with its help text; the options they
-share and the error handling live in :mod:`skact_cli.common`. Heavy imports (torch,
+:mod:`skact_cli.evaluate`, :mod:`skact_cli.compare`, :mod:`skact_cli.activations`) with its
+help text; the options they share and the error handling live in :mod:`skact_cli.common`,
+``--groups`` and ``--test`` in :mod:`skact_cli.design`. Heavy imports (torch,
 scikit-learn, Optuna, pandas, matplotlib) happen inside the command bodies so ``skact --help``
 stays instant.
 
@@ -19,7 +20,7 @@ import sys
 from typing import Annotated
 
 import typer
-from skact_cli import activations, compare, predict, tune
+from skact_cli import activations, compare, evaluate, predict, tune
 from skact_cli.common import INTERRUPTED, TERMINATED, Command, Group
 
 app = typer.Typer(
@@ -71,6 +72,8 @@ def root(
 
       skact predict skact-runs/iris-20250101-120000 new_rows.csv --proba
 
+      skact evaluate skact-runs/iris-20250101-120000 labelled_rows.csv
+
       skact compare iris.csv --target species --activations relu,tanh,sigmoid
 
       skact activations --plot activations.png
@@ -80,6 +83,7 @@ def root(
 # The order here is the order `skact --help` lists the commands in.
 app.command(cls=Command, help=tune.HELP, epilog=tune.EPILOG)(tune.tune)
 app.command(cls=Command, help=predict.HELP, epilog=predict.EPILOG)(predict.predict)
+app.command(cls=Command, help=evaluate.HELP, epilog=evaluate.EPILOG)(evaluate.evaluate)
 app.command(cls=Command, help=compare.HELP, epilog=compare.EPILOG)(compare.compare)
 app.command(cls=Command, help=activations.HELP)(activations.activations)
 

@@ -59,19 +59,9 @@ def predict(
     from skact_cli import render
 
     from skact.data import read_csv
-    from skact.tuning import (
-        MODEL_FORMAT_VERSION,
-        load_model,
-        numeric_columns,
-        predict_frame,
-        write_atomic,
-    )
+    from skact.tuning import numeric_columns, predict_frame, write_atomic
 
-    with quiet(not debug):
-        bundle = load_model(model, allow_pickle=allow_pickle)
-    if bundle["format_version"] < MODEL_FORMAT_VERSION:  # loaded from a pickle
-        render.warning(f"{model} is a pickle, loaded because of --allow-pickle; "
-                       f"convert it once with: python -m skact.model_files {model}")
+    bundle = load_bundle(render, model, allow_pickle, debug)
     with quiet(not debug):
         # numbers where the model learnt numbers; every other column as the file has it
         df = read_csv(data, numeric=numeric_columns(bundle))
@@ -86,3 +76,16 @@ def predict(
     else:  # through a symlink to its target; a device such as /dev/stdout written directly
         write_atomic(out, lambda fh: preds.to_csv(fh, index=False))
         render.info(f"Wrote {len(preds)} predictions to {out}")
+
+
+def load_bundle(render, model: Path, allow_pickle: bool, debug: bool) -> dict:
+    """The model file (or run directory) ``model`` as :func:`skact.tuning.load_model`'s
+    bundle, warning when it was a pickle loaded because of ``--allow-pickle``."""
+    from skact.tuning import MODEL_FORMAT_VERSION, load_model
+
+    with quiet(not debug):
+        bundle = load_model(model, allow_pickle=allow_pickle)
+    if bundle["format_version"] < MODEL_FORMAT_VERSION:  # loaded from a pickle
+        render.warning(f"{model} is a pickle, loaded because of --allow-pickle; "
+                       f"convert it once with: python -m skact.model_files {model}")
+    return bundle

@@ -407,7 +407,7 @@ def compare_table(rows, scoring: str, settings: dict | None = None,
                             if header not in left_out)
         return _build_table(_COMPARE_COLUMNS, cells, left_out, caption=caption + ".",
                             title=f"Activations compared ({scoring}, mean ± std over {fits}; "
-                                  f"{network})")
+                                  f"{network}; {settings.get('recipe', 'strong')} recipe)")
 
     return _fit_width(build, ["final\nloss", "best\nepoch", "fit s"], width, "compare.csv")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from skact_cli import design, tune_results
 from skact_cli.common import (
-    INTERRUPTED,
     DataArgument,
     DebugOption,
     Device,
@@ -34,6 +34,7 @@ from skact_cli.common import (
     quiet,
     use_device,
 )
+from skact_cli.design import GroupsOption, TestOption
 from skact_cli.runs import (
     command_line,
     default_out,
@@ -47,8 +48,9 @@ HELP = (
     "Find the best activation and architecture for a CSV feature table.\n\n"
     "Cross-validates pipelines (imputation, scaling, one-hot encoding, network) on all rows, "
     "prints a leaderboard and a per-activation comparison, refits the best pipeline on all "
-    "rows and saves it as model.skact with trials.csv and summary.json in the output "
-    "directory."
+    "rows and saves it as model.skact with trials.csv, summary.json and report.html in the "
+    "output directory. With --groups the folds keep each group whole; with --test the "
+    "final model is scored once on rows the search never saw."
 )
 
 # Each line of the examples fits 80 columns: Rich keeps the line breaks written here and
@@ -66,6 +68,10 @@ EPILOG = """[bold]Examples[/bold]
   The full grid of activations x a few layer shapes, 4 fits in parallel:
 
     skact tune data.csv --search grid --n-jobs 4
+
+  Speaker-independent folds, and a test set fixed by the corpus:
+
+    skact tune emo.csv -t emotion --groups speaker --test partition=test
 
   Resumable, and shared by several workers on one host (run the same line
   in more terminals; use a postgresql:// URL across hosts):
@@ -102,6 +108,8 @@ def tune(
     cv: Annotated[
         int, typer.Option(min=2, help="Cross-validation folds (stratified for classification).")
     ] = 5,
+    groups: GroupsOption = None,
+    test: TestOption = None,
     scoring: ScoringOption = None,
     max_epochs: Annotated[
         int | None,
@@ -161,7 +169,11 @@ def tune(
         search_space = load_space(space) if space is not None else None
         dataset = load_table(data, target=target, task=task.value,
                              min_class_count=class_rows_needed(cv))
+        dataset, group_ids, test_rows = design.set_up(
+            data, dataset, groups=groups, test=test, cv=cv,
+            min_class_count=class_rows_needed(cv))
         report_dataset(render, data, dataset)
+        design.report(render, dataset, group_ids, test_rows)
         settings = OptunaSettings(
             storage=storage, study_name=study_name or f"skact-{stem(data)}", seed=seed
         )
@@ -187,19 +199,21 @@ def tune(
             n_jobs=jobs,
             settings=settings,
             device=chosen,
+            groups=group_ids,
+            test=test_rows,
         )
         out_dir = make_out_dir(out or default_out(data))  # before the search, not after
         _report_setup(render, tuner)
         result = _run_search(render, tuner, out_dir)
-        _show_results(render, tuner, result)
-        _save_results(render, tuner, result, data, out_dir, started, command_line(ctx))
+        tune_results.show(render, tuner, result)
+        tune_results.save(render, tuner, result, data, out_dir, started, command_line(ctx))
+        tune_results.report_test_and_page(render, tuner, result, out_dir)
     _exit_status(render, tuner, result, command_line(ctx), data)
 
 
 def _report_setup(render, tuner) -> None:
-    folds = "stratified " if tuner.dataset.task == "classification" else ""
     render.info(
-        f"Scoring: {tuner.scoring}, {tuner.n_folds}-fold {folds}cross-validation; "
+        f"Scoring: {tuner.scoring}, {tuner.folds.describe()}; "
         f"activations: {', '.join(map(str, tuner.space.activations))}"
     )
 
@@ -283,126 +297,3 @@ class _TrialsFile:
 
         with self.lock:
             write_trials_csv(self.path, self.tuner.records())
-
-
-def _show_results(render, tuner, result) -> None:
-    from skact.tuning import activation_summary, leaderboard
-    from skact.tuning.results import no_better_than_constant
-
-    if result.study_name and tuner.search == "optuna":
-        n_old = len(result.records) - result.n_new
-        extra = f" ({n_old} from earlier runs or other workers)" if n_old else ""
-        render.info(f"Study {result.study_name!r}: {len(result.records)} trials{extra}, "
-                    f"{result.n_new} run by this worker")
-    if not result.records:
-        return
-    render.out.print(render.leaderboard_table(leaderboard(result.records), tuner.scoring))
-    render.out.print(render.activation_table(activation_summary(result.records), tuner.scoring))
-    if result.best is not None:
-        render.out.print(
-            render.params_table(
-                result.best_params, result.best["score"], result.best.get("score_std"),
-                tuner.scoring,
-            )
-        )
-    warning = no_better_than_constant(tuner, result)
-    if warning:
-        render.warning(warning)
-
-
-def _save_results(render, tuner, result, data, out_dir, started, command) -> None:
-    from skact.exceptions import SkactError
-
-    try:
-        _write_results(render, tuner, result, data, Path(out_dir), started, command)
-    except OSError as exc:
-        raise SkactError(f"cannot write the results to {out_dir}: {exc.strerror or exc}") from None
-
-
-def _write_results(render, tuner, result, data, out_dir, started, command) -> None:
-    from skact.model_files import MODEL_FILE
-    from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
-
-    def summarise(model_file):
-        summary = make_summary(
-            tuner, result, data_path=data, command=command, started=started,
-            model_file=model_file,
-        )
-        write_summary(out_dir / "summary.json", summary)
-
-    # The trials and summary first: a Ctrl-C during the refit must not lose them.
-    write_trials_csv(out_dir / "trials.csv", result.records)
-    summarise(None)
-    model_file = None
-    if result.best is not None and (not result.interrupted or _refit_after_ctrl_c(render, tuner,
-                                                                                  result)):
-        try:
-            pipe = _refit(tuner, result)
-        except KeyboardInterrupt:
-            render.info(f"Interrupted while refitting: saved trials.csv and summary.json in "
-                        f"{out_dir}, no model.")
-            raise
-        ds = tuner.dataset
-        save_model(
-            out_dir / MODEL_FILE,
-            pipe,
-            {
-                "feature_columns": ds.feature_columns,
-                "target": ds.target,
-                "task": ds.task,
-                "classes": [str(c) for c in getattr(pipe, "classes_", [])] or None,
-                "best_params": result.best_params,
-                "scoring": tuner.scoring,
-                "best_score": result.best["score"],
-            },
-        )
-        model_file = MODEL_FILE
-        summarise(model_file)
-    files = ", ".join(f for f in (model_file, "trials.csv", "summary.json") if f)
-    render.info(f"Saved {files} in {out_dir}")
-    if result.interrupted and result.best is None and tuner.search == "optuna":
-        render.info("No trial completed, so there is no model to save.")
-    _note_if_not_final(render, tuner, result, model_file)
-
-
-def _refit_after_ctrl_c(render, tuner, result) -> bool:
-    """Whether an interrupted search still refits its best finished trial: after a first
-    Ctrl-C it does, so the run leaves a model (a second Ctrl-C stops the refit at once, as
-    Python's own handler is back). After SIGTERM it does not: a scheduler wants the process
-    gone. A grid search keeps no finished fits to choose from."""
-    if interrupted_status() != INTERRUPTED or tuner.search != "optuna":
-        return False
-    best = result.best
-    render.notice(f"Interrupted: refitting the best finished trial, {best['number']} "
-                  f"({tuner.scoring} {best['score']:.4f}), on all rows to save it; press "
-                  "Ctrl-C again to stop at once")
-    return True
-
-
-def _refit(tuner, result):
-    """The best pipeline fitted on all rows, with its own progress line (a grid search has
-    refitted it already)."""
-    from skact_cli.progress import RefitProgress
-
-    if result.pipeline is not None:
-        return result.pipeline
-    label = f"Refit of trial {result.best['number']} on all rows"
-    with RefitProgress(tuner.max_epochs, label) as progress:
-        return tuner.refit(result, on_epoch=progress.on_epoch)
-
-
-def _note_if_not_final(render, tuner, result, model_file) -> None:
-    """Say so when the saved model may not be the study's best: other workers had trials
-    running when this one chose, or found a better one while it refitted."""
-    if model_file is None or tuner.search != "optuna" or not tuner.settings.storage:
-        return
-    best_now = tuner.best_trial_now()
-    if best_now is not None and best_now != result.best["number"]:
-        render.info(f"Note: while this worker refitted, another one finished trial {best_now}, "
-                    f"now the study's best; the saved model is trial {result.best['number']}. "
-                    "Run again with the same --storage to refit the best.")
-    elif result.n_running_elsewhere:
-        render.info(f"Note: {result.n_running_elsewhere} trials of other workers were still "
-                    f"running; the saved model is the study's best so far (trial "
-                    f"{result.best['number']}). Run again with the same --storage once they "
-                    "finish to refit the final best.")

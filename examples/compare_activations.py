@@ -65,8 +65,8 @@ def show(title, result):
     print(f"\n{title} ({result.scoring}, {runs} run{'s' if runs != 1 else ''} x "
           f"{result.settings['cv']} folds; best: {result.best})")
     print(table.to_string(index=False))
-    for activation, messages in result.advice.items():
-        print(f"  {activation}: {messages[0]}")
+    for line in result.advice_lines():  # once per activation, never against the best
+        print(f"  {line}")
 
 
 def digits_task():

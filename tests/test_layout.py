@@ -23,6 +23,7 @@ LAYERS = (
     ("model files", ("skact.model_files",)),
     ("tuning", ("skact.tuning",)),
     ("comparison", ("skact.compare",)),
+    ("reports", ("skact.report",)),
     ("command line", ("skact_cli",)),
 )
 

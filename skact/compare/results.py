@@ -86,11 +86,13 @@ class Comparison:
         The scikit-learn scorer used on the held-out folds (greater is better).
     task : {"classification", "regression"}
     settings : dict
-        ``model``, ``layers``, ``runs``, ``cv``, ``max_epochs``, ``seed`` and the estimator
-        parameters every fit shared.
+        ``recipe`` (and ``recipe_description``), ``folds`` (the fold design), ``model``,
+        ``layers``, ``runs``, ``cv``, ``max_epochs``, ``seed`` and the estimator parameters
+        every fit shared.
     advice : dict
-        Activation -> the diagnostics warnings its fits raised (distinct messages, first
-        fit's wording).
+        Activation -> the diagnostics warnings its fits raised, one per kind (dead,
+        saturated) with how many fits raised it (:func:`skact.compare.advice.collect_advice`);
+        :meth:`advice_lines` is what to show.
     interrupted : bool
         True when Ctrl-C stopped :func:`compare` early: ``records`` and ``curves`` then hold
         only the fits that finished (possibly none), and some activations may have fewer
@@ -168,6 +170,17 @@ class Comparison:
         """The activation with the highest mean score (None if no fit was scored)."""
         return next((r["activation"] for r in self.summary() if r["best"]), None)
 
+    def advice_lines(self) -> list[str]:
+        """The advice to show: at most one line per activation, none telling the user to
+        move away from the best one (:func:`skact.compare.advice.advice_lines`)."""
+        from skact.compare.advice import advice_lines
+
+        return advice_lines(self.advice, self.best)
+
+    @property
+    def recipe(self) -> str:
+        return self.settings.get("recipe", "strong")
+
     def curves_by_activation(self, key: str) -> dict[str, list[list[float]]]:
         """Activation -> one per-epoch list of ``key`` (``"loss"``, ``"valid_score"``,
         ``"dead"``, ``"saturated"``) per fit that has it."""
@@ -217,6 +230,7 @@ def save_comparison(comparison: Comparison, out_dir, extra: Mapping | None = Non
         **comparison.settings,
         "activations": comparison.summary(),
         "advice": comparison.advice,
+        "advice_shown": comparison.advice_lines(),
         "interrupted": comparison.interrupted,
         "n_fits": len(comparison.records),
         "n_fits_planned": (None if comparison.n_planned is None
@@ -239,14 +253,18 @@ def comparison_plots(comparison: Comparison, out_dir) -> list[Path]:
     from skact.compare.plots import fraction_curves, loss_curves, save_figure, score_plot
 
     out_dir = Path(out_dir)
+    recipe = f"{comparison.recipe} recipe"
     loss = loss_curves(
         comparison.curves_by_activation("loss"),
-        title=f"Training loss (mean ± std over {fits_description(comparison.settings)})",
+        title=f"Training loss, {recipe} (mean ± std over "
+              f"{fits_description(comparison.settings)})",
     )
     scores = score_plot(comparison.scores_by_activation(), scoring=comparison.scoring,
-                        best=comparison.best)
+                        best=comparison.best,
+                        title=f"Held-out {comparison.scoring} per activation ({recipe})")
     fractions = fraction_curves(comparison.curves_by_activation("dead"),
                                 comparison.curves_by_activation("saturated"))
+    fractions.suptitle(f"Dead and saturated hidden units ({recipe})")
     return [
         save_figure(loss, out_dir / "loss.png"),
         save_figure(scores, out_dir / "scores.png"),

@@ -15,6 +15,9 @@ plots (:mod:`skact.compare.plots`) atomically. Those three live in
 Ctrl-C (``KeyboardInterrupt``) during :func:`compare` abandons the fit in progress and returns
 the fits that finished, with :attr:`Comparison.interrupted` set.
 
+The folds are by row, or by group with ``groups=`` (:mod:`skact.tuning.folds`); the network
+follows a recipe, the strong default or the tutorials' plain one (:mod:`skact.compare.recipes`).
+
 Examples
 --------
 >>> from sklearn.datasets import load_iris
@@ -39,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from skact.compare.advice import ADVICE_PREFIX, collect_advice
+from skact.compare.recipes import describe_recipe, recipe_params
 from skact.compare.results import CSV_COLUMNS, Comparison, _finite, save_comparison
 from skact.compare.results import PLOT_FILES as PLOT_FILES  # was defined here; kept importable
 
@@ -50,8 +55,6 @@ __all__ = [
     "save_comparison",
 ]
 
-#: How the diagnostics' advice warnings begin (see DiagnosticsCallback.advice).
-ADVICE_PREFIX = "Most units are"
 
 
 def _overall(fractions, units):
@@ -62,14 +65,6 @@ def _overall(fractions, units):
     if not pairs:
         return None
     return sum(f * n for f, n in pairs) / sum(n for _, n in pairs)
-
-
-def _splitter(task, cv, seed):
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if task == "classification":
-        return StratifiedKFold(cv, shuffle=True, random_state=seed)
-    return KFold(cv, shuffle=True, random_state=seed)
 
 
 def compare(
@@ -89,6 +84,8 @@ def compare(
     preprocessor=None,
     on_fit: Callable[[dict], None] | None = None,
     on_epoch: Callable | None = None,
+    groups=None,
+    recipe: str = "strong",
 ) -> Comparison:
     """Train the same network with each activation over ``runs`` seeds x ``cv`` folds.
 
@@ -127,6 +124,13 @@ def compare(
         ``batch_size``, ``conv_channels``, ...).
     preprocessor : scikit-learn transformer, default=None
         Cloned and put in front of each network (e.g. ``StandardScaler()``).
+    groups : array-like of shape (n_samples,), default=None
+        One group id per row (a speaker, a patient): folds keep each group whole
+        (``StratifiedGroupKFold`` for classification, ``GroupKFold`` for regression).
+    recipe : {"strong", "plain"}, default="strong"
+        The estimator's strong defaults, or the tutorials' plain network (no batch norm,
+        no learnable blend, no input scaling or embeddings, a constant learning rate):
+        see :mod:`skact.compare.recipes`.
     on_fit : callable, default=None
         Called with each fit's record as it finishes (progress bars).
     on_epoch : callable, default=None
@@ -163,6 +167,7 @@ def compare(
         check_scoring,
         default_scoring,
         estimator_class,
+        fold_design,
         parse_layers,
     )
 
@@ -183,7 +188,9 @@ def compare(
 
     n_samples = len(y)
     n_classes = len(np.unique(np.asarray(y))) if task == "classification" else None
+    design = fold_design(task, cv, seed, groups, n_rows=n_samples)
     shared = {
+        **recipe_params(recipe, estimator_cls),
         "hidden_layer_sizes": layers,
         **best_epoch_params(max_epochs, n_samples * (cv - 1) // cv, n_classes),
         **dict(params or {}),
@@ -198,7 +205,9 @@ def compare(
         _warm_up(estimator_cls, activations[0], shared, preprocessor, X, y, seed)
         for run in range(runs):
             run_seed = int(seed) + run
-            folds = _splitter(task, cv, run_seed).split(np.zeros((n_samples, 1)), y_arr)
+            splitter = fold_design(task, cv, run_seed, design.groups,
+                                   group_column=design.group_column).splitter()
+            folds = splitter.split(np.zeros((n_samples, 1)), y_arr)
             for fold, (train, test) in enumerate(folds):
                 X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
                 y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
@@ -225,12 +234,12 @@ def compare(
         interrupted = True
     records = [row for row, _, _ in done]
     curves = [curve for _, curve, _ in done]
-    advice: dict[str, list[str]] = {a: [] for a in activations}
-    for row, _, messages in done:
-        for m in messages:
-            if m not in advice[row["activation"]]:
-                advice[row["activation"]].append(m)
+    n_fits = {a: sum(row["activation"] == a for row, _, _ in done) for a in activations}
+    advice = collect_advice(((row["activation"], m) for row, _, m in done), n_fits)
     settings = {
+        "recipe": recipe,
+        "recipe_description": describe_recipe(recipe, model),
+        "folds": design.to_dict(),
         "model": model,
         "layers": "-".join(map(str, layers)),
         "runs": runs,
@@ -241,7 +250,7 @@ def compare(
     }
     return Comparison(
         records=records, curves=curves, activations=activations, scoring=scoring,
-        task=task, settings=settings, advice={a: m for a, m in advice.items() if m},
+        task=task, settings=settings, advice=advice,
         interrupted=interrupted,
     )
 
@@ -347,8 +356,12 @@ def _by_layer(fractions):
 def compare_dataset(dataset, **kwargs) -> Comparison:
     """:func:`compare` on a :class:`skact.data.Dataset` (read by
     :func:`skact.data.load_table`), with skact's CSV preprocessing (imputation, scaling,
-    one-hot encoding, float32) in front of every network."""
-    from skact.data import make_preprocessor
+    one-hot encoding, float32) in front of every network. ``groups`` may name a feature
+    column, which then folds the rows and stops being a feature."""
+    from skact.data import make_preprocessor, take_groups
+
+    if isinstance(kwargs.get("groups"), str):
+        dataset, kwargs["groups"] = take_groups(dataset, kwargs["groups"])
 
     kwargs.setdefault(
         "preprocessor",

@@ -30,10 +30,16 @@ Import the names from here; the modules below are how the package is organised:
 - :mod:`~skact.data.features`: identifier columns and copies of the target dropped, the
   one-hot width estimated before fitting.
 - :mod:`~skact.data.preprocess`: :func:`make_preprocessor`.
+- :mod:`~skact.data.groups`: the study's unit: :func:`take_groups` sets a column of group
+  ids aside for grouped folds; :func:`leakage_warning` names a column that looks like one.
+- :mod:`~skact.data.holdout`: test rows set aside before any fit (:func:`set_aside_test`:
+  a second file, or ``COLUMN=VALUE`` rows), and :func:`labelled_rows` for scoring a model.
 """
 
 # Model files saved before this was a package name skact.data._as_text and _as_float32 (the
 # preprocessing's functions, pickled by name): re-exported so that those files still load.
+from .groups import group_like_columns, leakage_warning, take_groups
+from .holdout import TestRows, labelled_rows, set_aside_test
 from .preprocess import _as_float32 as _as_float32
 from .preprocess import _as_text as _as_text
 from .preprocess import make_preprocessor
@@ -42,6 +48,7 @@ from .table import (
     MAX_INTEGER_CLASSES,
     TASKS,
     Dataset,
+    check_class_counts,
     class_rows_needed,
     infer_task,
     load_table,
@@ -56,11 +63,18 @@ __all__ = [
     "NUMERIC_SHARE",
     "TASKS",
     "Dataset",
+    "TestRows",
+    "check_class_counts",
     "class_rows_needed",
+    "group_like_columns",
     "infer_task",
+    "labelled_rows",
+    "leakage_warning",
     "load_table",
     "make_preprocessor",
     "read_csv",
     "select_features",
+    "set_aside_test",
     "split_columns",
+    "take_groups",
 ]

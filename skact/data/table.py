@@ -318,17 +318,8 @@ def load_table(
         raise DataError(
             f"target column {target!r} has a single {what} ({y.iloc[0]!r}) in all {len(y)} "
             "rows; there is nothing to learn" + _guessed(target_reason))
-    if task == "classification" and min_class_count > 1:
-        counts = y.value_counts()
-        rare = counts[counts < min_class_count]
-        if len(rare):
-            listed = _first_few(rare, lambda label, n: f"{label!r} ({n} rows)", 5)
-            noun = "class" if len(rare) == 1 else "classes"
-            raise DataError(Message(
-                f"{noun} {listed} of target {target!r}: every class needs at least "
-                f"{min_class_count} rows for stratified cross-validation with early stopping "
-                "(each training fold holds out 2 rows per class); lower ", param("cv"),
-                " or drop the rare rows") + _guessed(target_reason))
+    if task == "classification":
+        check_class_counts(y, min_class_count, target, target_reason)
 
     X, dropped = drop_target_copies(X, y, target)
     # a column of numbers with stray text has its own warning: not an identifier
@@ -352,6 +343,25 @@ def load_table(
         warnings=[*table.notes, *notes, *dropped, *identifiers, *_column_warnings(X)],
         target_reason=target_reason,
     )
+
+
+def check_class_counts(y: pd.Series, min_class_count: int, target: str,
+                       target_reason: str = "given", where: str = "") -> None:
+    """Raise a :class:`DataError` naming the classes of ``y`` with fewer than
+    ``min_class_count`` rows (see :func:`class_rows_needed`); ``where`` says which rows
+    were counted (" in the training rows")."""
+    if min_class_count <= 1:
+        return
+    counts = y.value_counts()
+    rare = counts[counts < min_class_count]
+    if len(rare):
+        listed = _first_few(rare, lambda label, n: f"{label!r} ({n} rows)", 5)
+        noun = "class" if len(rare) == 1 else "classes"
+        raise DataError(Message(
+            f"{noun} {listed} of target {target!r}{where}: every class needs at least "
+            f"{min_class_count} rows for stratified cross-validation with early stopping "
+            "(each training fold holds out 2 rows per class); lower ", param("cv"),
+            " or drop the rare rows") + _guessed(target_reason))
 
 
 def class_rows_needed(cv: int) -> int:

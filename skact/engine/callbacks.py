@@ -106,6 +106,9 @@ class OptunaPruning(Callback):
         Step offset between consecutive fits; set it to at least ``max_iter``.
     monitor : str, default="valid_score"
         The history key to report; greater must be better for the default direction.
+    prune : bool, default=True
+        Ask the pruner after each report; ``False`` only reports (``skact tune``'s seeded
+        first trials run to the end, and their scores are what later trials are judged by).
 
     Attributes
     ----------
@@ -122,10 +125,11 @@ class OptunaPruning(Callback):
         turn it into a NaN score.
     """
 
-    def __init__(self, trial, steps_per_fit=1000, monitor="valid_score"):
+    def __init__(self, trial, steps_per_fit=1000, monitor="valid_score", prune=True):
         self.trial = trial
         self.steps_per_fit = steps_per_fit
         self.monitor = monitor
+        self.prune = prune
         self.n_fits_ = 0
         self.last_step_ = None
 
@@ -143,7 +147,7 @@ class OptunaPruning(Callback):
         step = max(self.n_fits_ - 1, 0) * self.steps_per_fit + epoch
         self.trial.report(score, step)
         self.last_step_ = step
-        if self.trial.should_prune():
+        if self.prune and self.trial.should_prune():
             raise optuna.TrialPruned(
                 f"pruned at fit {self.n_fits_}, epoch {epoch} ({self.monitor}={score:.4g})"
             )

@@ -25,8 +25,14 @@ below are how the package is organised, one concern each:
   pipeline on the training rows, and reports per-epoch validation scores for pruning through
   :class:`skact.engine.callbacks.OptunaPruning`. It works with ``optuna.trial.FixedTrial`` for
   testing.
-- :mod:`~skact.tuning.tuner`: :class:`Tuner` runs a whole search (Optuna or
-  ``GridSearchCV``) and refits the best pipeline on all rows.
+- :mod:`~skact.tuning.tuner`: :class:`Tuner` runs a whole search (Optuna, or
+  ``GridSearchCV`` through :mod:`~skact.tuning.grid`) and refits the best pipeline on all
+  training rows.
+- :mod:`~skact.tuning.folds`: the study's design: :func:`fold_design` folds by row, or by
+  group (``StratifiedGroupKFold``/``GroupKFold``) when rows of one unit are not independent.
+- :mod:`~skact.tuning.evaluation`: :func:`evaluate` scores a final model once on held-out
+  rows (UAR, macro F1, per-class results, confusion matrix; R², MAE, RMSE);
+  :func:`evaluate_model` does it for a saved model.
 - :mod:`~skact.tuning.records`: trials as plain records, :func:`leaderboard`,
   :func:`activation_summary`.
 - :mod:`~skact.tuning.results`: :func:`write_trials_csv` and :func:`write_summary` write
@@ -50,6 +56,12 @@ _MODULES = {
     "skact.model_files.saving": (
         "MODEL_FORMAT", "MODEL_FORMAT_VERSION", "MODEL_STEP", "load_model", "numeric_columns",
         "predict_frame", "save_model",
+    ),
+    "skact.tuning.evaluation": (
+        "evaluate", "evaluate_model",
+    ),
+    "skact.tuning.folds": (
+        "FoldDesign", "GroupFolds", "fold_design",
     ),
     "skact.tuning.objective": (
         "Objective", "base_params", "best_epoch_params", "check_scoring", "check_space",
@@ -92,6 +104,8 @@ __all__ = [
     "DeferredCtrlC",
     "Fixed",
     "FloatRange",
+    "FoldDesign",
+    "GroupFolds",
     "IntRange",
     "InterruptSafeLock",
     "Objective",
@@ -108,6 +122,9 @@ __all__ = [
     "default_scoring",
     "default_space",
     "estimator_class",
+    "evaluate",
+    "evaluate_model",
+    "fold_design",
     "format_layers",
     "grid_space",
     "leaderboard",

@@ -226,17 +226,21 @@ class Objective:
         # of the fold is pruned between folds
         held_out = bool(pipe.named_steps[MODEL_STEP].early_stopping)
         steps = int(self.base_params.get("max_iter", 1000))
+        # a seeded first trial (the defaults, then each other activation) reports its
+        # scores but runs every fold and epoch: the pruner judges only what the sampler
+        # proposes, so every activation gets a complete score
+        may_prune = not is_seeded(trial)
         callbacks = []
         if self.on_epoch is not None:  # first: it sees the epoch a pruning ends
             callbacks.append(EpochProgress(self.on_epoch, steps, tag=trial.number))
         if self.prune and held_out:
-            callbacks.append(OptunaPruning(trial, steps_per_fit=steps))
+            callbacks.append(OptunaPruning(trial, steps_per_fit=steps, prune=may_prune))
         fit_params = {f"{MODEL_STEP}__callbacks": callbacks} if callbacks else {}
         shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
         out_of_memory = False
         try:
             result = self._cross_validate(
-                pipe, fit_params, trial if self.prune and not held_out else None)
+                pipe, fit_params, trial if self.prune and not held_out else None, may_prune)
         except ValueError as exc:
             # the estimators raise ValueError naming a bad hyperparameter: a user error when
             # the space came from a file
@@ -262,10 +266,10 @@ class Objective:
         _set_user_attr(trial, "fit_time", float(np.mean(result["fit_time"])))
         return float(scores.mean())
 
-    def _cross_validate(self, pipe, fit_params, fold_trial=None):
+    def _cross_validate(self, pipe, fit_params, fold_trial=None, may_prune=True):
         """``cross_validate``'s scores and fit times; with ``fold_trial``, one fold at a
-        time, reporting the mean score so far after each (step = folds done) and raising
-        ``optuna.TrialPruned`` when the trial's pruner says so."""
+        time, reporting the mean score so far after each (step = folds done) and, with
+        ``may_prune``, raising ``optuna.TrialPruned`` when the trial's pruner says so."""
         from sklearn.model_selection import cross_validate
 
         X, y = self.dataset.X, self.dataset.y
@@ -280,13 +284,23 @@ class Objective:
             scores.append(float(result["test_score"][0]))
             fit_times.append(float(result["fit_time"][0]))
             fold_trial.report(float(np.mean(scores)), done)
-            if done < len(folds) and fold_trial.should_prune():
+            if may_prune and done < len(folds) and fold_trial.should_prune():
                 import optuna
 
                 raise optuna.TrialPruned(
                     f"pruned after fold {done} of {len(folds)}: mean score "
                     f"{np.mean(scores):.4f}")
         return {"test_score": np.array(scores), "fit_time": np.array(fit_times)}
+
+
+#: The user attribute that marks ``skact tune``'s seeded first trials (never pruned).
+SEEDED = "seeded"
+
+
+def is_seeded(trial) -> bool:
+    """Whether ``trial`` is one of the seeded first trials (:func:`enqueue_trials` marks
+    them), which the pruner must not stop."""
+    return bool((getattr(trial, "user_attrs", None) or {}).get(SEEDED))
 
 
 def _set_user_attr(trial, key, value):

@@ -107,6 +107,8 @@ def make_summary(tuner: Tuner, result: TuneResult, *, data_path, command, starte
         "best_trial": best["number"] if best else None,
         "scoring": tuner.scoring,
         "cv": tuner.n_folds,
+        "folds": tuner.folds.to_dict(),
+        "test": _test(tuner, result),
         "task": ds.task,
         "task_reason": ds.task_reason,
         "target": ds.target,
@@ -152,6 +154,14 @@ def no_better_than_constant(tuner: Tuner, result: TuneResult) -> str | None:
         return None
     return constant_warning(best["score"], best.get("score_std"), result.baseline,
                             tuner.scoring, tuner.dataset.n_rows)
+
+
+def _test(tuner: Tuner, result: TuneResult) -> dict | None:
+    """The test rows' metrics (``None`` without test rows; only where they came from until
+    the refit pipeline has scored them)."""
+    if tuner.test is None:
+        return None
+    return {**tuner.test.describe(), **(result.test or {"score": None})}
 
 
 def _classes(ds):

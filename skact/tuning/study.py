@@ -248,7 +248,8 @@ def enqueue_trials(study, trials: list[dict], storage: str | None = None) -> Non
     with CTRL_C.held():
         try:
             for params in trials:
-                study.enqueue_trial(params, skip_if_exists=True)
+                # marked so that the objective runs it whole (see Objective)
+                study.enqueue_trial(params, user_attrs={"seeded": True}, skip_if_exists=True)
         except Exception as exc:
             # the storage failed (a full disk, a database gone): one line, nothing lost
             if not is_storage_failure(exc):

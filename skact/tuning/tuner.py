@@ -1,8 +1,10 @@
 """The search loop behind ``skact tune``: Optuna trials or a ``GridSearchCV``, then the refit.
 
 :class:`Tuner` checks its inputs before anything runs, runs the search (stopping cleanly on
-Ctrl-C), turns the trials into records and refits the best pipeline on all rows; a run's
-outcome is a :class:`TuneResult`.
+Ctrl-C), turns the trials into records and refits the best pipeline on all training rows;
+a run's outcome is a :class:`TuneResult`. Rows are folded as the study's design says
+(:mod:`skact.tuning.folds`: by group when groups are given), and test rows given to it are
+scored once, by the refit pipeline, after the search (:mod:`skact.tuning.evaluation`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 from skact.engine.devices import resolve_device
 from skact.engine.threads import shared_by_jobs as _torch_threads_for
-from skact.exceptions import DeviceError, SkactError, SpaceError
+from skact.exceptions import DeviceError, SpaceError
 from skact.model_files import MODEL_STEP
+from skact.tuning.folds import fold_design
 from skact.tuning.objective import (
     Objective,
     base_params,
@@ -26,18 +29,15 @@ from skact.tuning.objective import (
     estimator_class,
     make_pipeline,
 )
-from skact.tuning.progress import FitCounter, GridEpochs
-from skact.tuning.records import records_from_grid, records_from_study, records_from_study_trial
+from skact.tuning.records import records_from_study, records_from_study_trial
 from skact.tuning.space import (
     DEFAULT_ACTIVATIONS,
-    LAYER_PARAMS,
     MODELS,
     Fixed,
     FloatRange,
     check_activations,
     default_space,
     grid_space,
-    parse_layers,
     starting_trials,
 )
 from skact.tuning.storages import is_storage_failure, storage_error
@@ -72,6 +72,9 @@ class TuneResult:
     #: The score of a constant prediction on the same folds (:meth:`Tuner.constant_baseline`).
     baseline: Any = None
     param_names: list[str] = field(default_factory=list)
+    #: The refit pipeline's metrics on the test rows (:func:`~skact.tuning.evaluation.
+    #: evaluate`), once they are scored; ``None`` without test rows.
+    test: dict | None = None
 
     @property
     def best_params(self) -> dict | None:
@@ -95,6 +98,13 @@ class Tuner:
     n_trials, timeout : Optuna budget (per run; every worker runs its own ``n_trials``).
     cv : int
         Folds; stratified and shuffled for classification.
+    groups : str or array-like, default=None
+        Fold by group, so that no group is in a training and a validation fold at once
+        (``StratifiedGroupKFold`` for classification, ``GroupKFold`` for regression): a
+        feature column of ``dataset`` (it stops being a feature), or one id per row.
+    test : skact.data.TestRows, default=None
+        Rows held out (:func:`skact.data.set_aside_test`): never seen by the search or the
+        refit, scored once by the refit pipeline (``TuneResult.test``).
     scoring : str, default=None
         A scikit-learn scorer name; ``None``: :func:`default_scoring`.
     max_epochs : int, default=None
@@ -125,12 +135,19 @@ class Tuner:
         settings=None,
         prune=True,
         device="cpu",
+        groups=None,
+        test=None,
     ):
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
         if search not in ("optuna", "grid"):
             raise ValueError(f"search must be 'optuna' or 'grid', got {search!r}")
+        if isinstance(groups, str):
+            from skact.data import take_groups
+
+            dataset, groups = take_groups(dataset, groups)
         self.dataset = dataset
+        self.test = test
         self.model = model
         self.search = search
         self.n_trials = n_trials
@@ -143,6 +160,9 @@ class Tuner:
         self.n_jobs = n_jobs
         self.settings = settings or OptunaSettings()
         self.prune = prune
+        #: How the rows are folded (:class:`~skact.tuning.folds.FoldDesign`).
+        self.folds = fold_design(dataset.task, cv, self.settings.seed, groups,
+                                 n_rows=dataset.n_rows)
         if activations is not None:
             activations = check_activations(activations)
         if space is None:
@@ -167,12 +187,8 @@ class Tuner:
         self.notes: list[str] = []
 
     def splitter(self):
-        from sklearn.model_selection import KFold, StratifiedKFold
-
-        seed = self.settings.seed
-        if self.dataset.task == "classification":
-            return StratifiedKFold(self.n_folds, shuffle=True, random_state=seed)
-        return KFold(self.n_folds, shuffle=True, random_state=seed)
+        """The cross-validation splitter of :attr:`folds` (grouped when groups were given)."""
+        return self.folds.splitter()
 
     def study_attrs(self) -> dict:
         ds = self.dataset
@@ -185,6 +201,9 @@ class Tuner:
             "max_epochs": self.max_epochs,
             "features": ds.feature_columns,
             "space": self.space.describe(),
+            # only when set, so that studies created before these keys still match
+            **({"groups": self.folds.study_key()} if self.folds.study_key() else {}),
+            **({"test": self.test.source} if self.test is not None else {}),
         }
 
     def objective(self, on_epoch=None) -> Objective:
@@ -352,52 +371,10 @@ class Tuner:
         raise storage_error(self.settings.storage, "record a trial", exc) from None
 
     def _run_grid(self, on_trial, on_epoch=None) -> TuneResult:
-        import joblib
-        from sklearn.metrics import get_scorer
-        from sklearn.model_selection import GridSearchCV
+        from skact.tuning.grid import run_grid
 
-        template = make_pipeline(self.dataset, self.model, {}, self.base_params)
-        grid = {
-            f"{MODEL_STEP}__{k}": [parse_layers(v) for v in vals] if k in LAYER_PARAMS else vals
-            for k, vals in self.space.grid().items()
-        }
-        scorer = get_scorer(self.scoring)
-        if on_trial is not None:
-            scorer = FitCounter(scorer, on_trial, grid, self.n_folds)
-        fit_params = {}
-        if on_epoch is not None:
-            n_fits = self.space.n_grid_points() * self.n_folds
-            fit_params[f"{MODEL_STEP}__callbacks"] = [
-                GridEpochs(on_epoch, self.max_epochs, n_fits)]
-        search = GridSearchCV(
-            template,
-            grid,
-            scoring=scorer,
-            cv=self.splitter(),
-            n_jobs=self.n_jobs,
-            refit=True,
-            error_score="raise",
-        )
-        try:
-            # threads, not processes: torch releases the GIL in its kernels, workers need no
-            # start-up (a process pays seconds to import torch), and progress can be counted
-            with joblib.parallel_backend("threading", n_jobs=self.n_jobs):
-                search.fit(self.dataset.X, self.dataset.y, **fit_params)
-        except KeyboardInterrupt:
-            return self._result([], interrupted=True)
-        except (ValueError, TypeError) as exc:
-            if isinstance(exc, SkactError):
-                raise
-            # a fit or the scorer failed (e.g. roc_auc on three classes): say so in one line
-            raise SpaceError(
-                f"grid search failed with scoring {self.scoring!r}: {exc}"
-            ) from exc
-        if isinstance(scorer, FitCounter):
-            search.scoring = scorer.scorer  # keep the saved search picklable
-        self.grid_search = search
-        records = records_from_grid(search)
-        result = self._result(records, n_new=len(records))
-        result.pipeline = search.best_estimator_
+        result = run_grid(self, on_trial, on_epoch)
+        self.score_test(result)
         return result
 
     def refit(self, result: TuneResult, on_epoch: Callable | None = None):
@@ -414,4 +391,18 @@ class Tuner:
                 EpochProgress(on_epoch, self.max_epochs, tag="refit")]
         pipe.fit(self.dataset.X, self.dataset.y, **fit_params)
         result.pipeline = pipe
+        self.score_test(result)
         return pipe
+
+    def score_test(self, result: TuneResult) -> dict | None:
+        """Score the refit pipeline once on the test rows (``result.test``); ``None``
+        without test rows or a pipeline. The test rows are used here and nowhere else."""
+        if self.test is None or result.pipeline is None:
+            return None
+        if result.test is None:
+            from skact.tuning.evaluation import evaluate
+
+            X = self.test.X[self.dataset.feature_columns]
+            result.test = evaluate(result.pipeline, X, self.test.y, self.dataset.task,
+                                   self.scoring, source=self.test.source)
+        return result.test

@@ -61,12 +61,15 @@ BAD_INPUTS = [
     ("missing file", [], "no such file"),
     ("unknown column", ["--target", "label"], "no column 'label'"),
     ("unknown activation", ["--activations", "relu,swishy"], "unknown activation 'swishy'"),
+    ("misspelt group column", ["--groups", "bb"], "has no column 'bb' for --groups"),
 ]
 
 
 @pytest.mark.parametrize("command, problem, extra, message", [
     *[("tune", *bad) for bad in BAD_INPUTS],
     *[("compare", *bad) for bad in BAD_INPUTS],
+    ("tune", "test rows that match nothing", ["--test", "a=x"],
+     "--test a=x matches no row of"),
     ("tune", "bad space file", ["--space", "bad.toml"], "bad.toml is not valid TOML"),
     ("tune", "misspelt activation in a space file", ["--space", "typo.toml"],
      "typo.toml: unknown activation 'gleu' (did you mean 'gelu'?)"),
@@ -101,7 +104,7 @@ def test_version():
     assert result.stdout.startswith("skact ")
 
 
-@pytest.mark.parametrize("command", [[], ["tune"], ["predict"], ["activations"]])
+@pytest.mark.parametrize("command", [[], ["tune"], ["predict"], ["evaluate"], ["activations"]])
 def test_help_everywhere(command):
     result = invoke(*command, "--help")
     assert result.exit_code == 0

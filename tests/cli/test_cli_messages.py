@@ -132,7 +132,8 @@ def test_a_utf16_unicode_text_export_is_read(tmp_path, space):
     assert "the file is UTF-16 text" in err and "separated by tabs" in err
 
 
-@pytest.mark.parametrize("command", [[], ["tune"], ["compare"], ["predict"], ["activations"]])
+@pytest.mark.parametrize("command", [[], ["tune"], ["compare"], ["predict"], ["evaluate"],
+                                     ["activations"]])
 def test_help_at_80_columns_shows_no_bool_type_and_cuts_nothing(command):
     env = {**skact_env(), "COLUMNS": "80"}
     proc = subprocess.run([sys.executable, "-m", "skact_cli.main", *command, "--help"],
