@@ -14,6 +14,8 @@ validation half agrees beyond its interval (benchmarks/README.md, "The broad ben
     python benchmarks/broad.py --half development   # choosing a change: this half only
     python benchmarks/broad.py --smoke              # seconds: two tiny sets, two folds
     python benchmarks/broad.py --models tabular,hgb --datasets benefits,hdma
+    python benchmarks/broad.py --half development --snapshot before   # freeze, then change
+    python benchmarks/broad.py --half development --models tabular,tabular@before,hgb
 
 Results are cached per (model, set, seed) in ``benchmarks/.broad-cache.json`` with a stamp:
 skact's source for the skact models, the library versions for the others; a result whose stamp
@@ -58,6 +60,8 @@ def default_models():
 def stamp(model):
     """What a cached result was computed with: skact's source files for skact's models (a
     recipe change invalidates them), the libraries' versions for the others."""
+    if "@" in model:
+        return "snapshot"  # results frozen by --snapshot, never recomputed
     if model == "tabular":
         digest = hashlib.sha256()
         for path in sorted((HERE.parent / "skact").rglob("*.py")):
@@ -90,6 +94,9 @@ def run(models, names, seeds=(0,), smoke=False, cached_only=False):
             for seed in seeds:
                 key = f"{model}/{name}/seed{seed}"
                 if cache.get(key, {}).get("stamp") != stamps[model]:
+                    if "@" in model:
+                        sys.exit(f"no {model} result for {name} (seed {seed}): take it with "
+                                 f"--snapshot {model.split('@')[1]} before changing skact")
                     data = data or datasets.load(name)
                     cache[key] = dict(quality.evaluate(
                         model, name, folds_override=2 if smoke else None, seed=seed,
@@ -102,9 +109,24 @@ def run(models, names, seeds=(0,), smoke=False, cached_only=False):
                 "score": statistics.fmean(s for r in runs for s in r["scores"]),
                 "seconds": statistics.fmean(sum(r["seconds"]) for r in runs)}
             r = results[model, name]
-            print(f"{name:15s} {LABELS[model]:14s} {r['score']:8.4f}  fit {r['seconds']:7.1f} s",
+            print(f"{name:15s} {label(model):14s} {r['score']:8.4f}  fit {r['seconds']:7.1f} s",
                   flush=True)
     return results
+
+
+def snapshot(tag, names, seeds):
+    """Freeze the current Tabular results as model ``tabular@tag``: the recipe before a
+    change, for a paired comparison with the recipe after it (``--models tabular,tabular@tag``)."""
+    cache = quality._cache(CACHE)
+    frozen = {f"tabular@{tag}/{n}/seed{s}": dict(cache[f"tabular/{n}/seed{s}"], stamp="snapshot")
+              for n in names for s in seeds}
+    for key, result in frozen.items():
+        quality._store(key, result, CACHE)
+    print(f"{len(frozen)} results frozen as tabular@{tag}")
+
+
+def label(model):
+    return LABELS.get(model) or f"Tabular @{model.split('@')[1]}"
 
 
 # ---------------------------------------------------------------- reporting --
@@ -113,19 +135,23 @@ def flags(results, name, models):
     r = results["tabular", name]
     out = []
     if "constant" in models:
-        floor = results["constant", name]["score"] if r["task"] == "classification" else FLOOR_R2
+        floor = results["constant", name]["score"]
+        if r["task"] == "regression":
+            # R² of -0.1 is the floor, unless the mean of the training folds itself scores
+            # lower: on 20 rows a fold's 4 test rows can put the constant at -2.8
+            floor = min(floor, FLOOR_R2)
         if r["score"] < floor:
             out.append("below constant")
     refs = [m for m in REFERENCES if m in models]
     if refs and r["rows"] >= MIN_ROWS:
         best = max(refs, key=lambda m: results[m, name]["score"])
         if r["score"] < results[best, name]["score"] - GAP:
-            out.append(f"-{results[best, name]['score'] - r['score']:.3f} vs {LABELS[best]}")
+            out.append(f"-{results[best, name]['score'] - r['score']:.3f} vs {label(best)}")
     return "; ".join(out)
 
 
 def set_table(results, models, names):
-    lines = ["| set | rows | task | " + " | ".join(LABELS[m] for m in models) + " | flags |",
+    lines = ["| set | rows | task | " + " | ".join(label(m) for m in models) + " | flags |",
              "|" + "---|" * (len(models) + 4)]
     for name in names:
         first = results[models[0], name]
@@ -143,13 +169,13 @@ def time_table(results, models, split):
     groups = {**split, "both": [n for names in split.values() for n in names]}
     refs = [m for m in ("hgb", "realmlp") if m in models]
     lines = ["| fit seconds | " + " | ".join(groups) + " | "
-             + " | ".join(f"vs {LABELS[m]}" for m in refs) + " |",
+             + " | ".join(f"vs {label(m)}" for m in refs) + " |",
              "|" + "---|" * (len(groups) + len(refs) + 1)]
     totals = {m: {g: sum(results[m, n]["seconds"] for n in names)
                   for g, names in groups.items()} for m in models}
     for m in models:
         ratios = [f"{totals[m]['both'] / totals[ref]['both']:.2f}x" for ref in refs]
-        lines.append(f"| {LABELS[m]} | " + " | ".join(f"{v:,.0f}" for v in totals[m].values())
+        lines.append(f"| {label(m)} | " + " | ".join(f"{v:,.0f}" for v in totals[m].values())
                      + " | " + " | ".join(ratios) + " |")
     return "\n".join(lines)
 
@@ -161,7 +187,8 @@ def report(results, models, split):
         scores = {h: {m: [results[m, n]["score"] for n in names] for m in models}
                   for h, names in split.items() if names}
         parts.append(paired.halves_table(scores, "tabular",
-                                         [m for m in models if m != "tabular"], LABELS))
+                                         [m for m in models if m != "tabular"],
+                                         {m: label(m) for m in models}))
     for half, names in split.items():
         if names:
             parts.append(f"### {half} half ({len(names)} sets)\n\n"
@@ -191,9 +218,9 @@ def write_readme(text, models, seeds, missing=()):
         f"- validation: {', '.join(split['validation'])}\n"
         "- paired table: the Tabular estimators minus each contender, mean over sets with a "
         "95% t-interval over sets, wins/losses/ties and a two-sided sign test; gap = "
-        "validation minus development. Flags: accuracy below the majority class's or R² "
-        f"below {FLOOR_R2}; more than {GAP} below the best of HGB / linear / RealMLP-TD "
-        f"on sets of {MIN_ROWS}+ rows.\n"
+        "validation minus development. Flags: accuracy below the majority class's; R² "
+        f"below {FLOOR_R2} and below the constant's; more than {GAP} below the best of HGB, "
+        f"linear and RealMLP-TD on sets of {MIN_ROWS}+ rows.\n"
         + (f"- not run yet (left out of every table): {', '.join(missing)}\n" if missing else "")
         + f"\n{text}\n{MARKER}\n")
     quality.replace_section(MARKER, section)
@@ -207,6 +234,8 @@ def main(argv=None):
     parser.add_argument("--datasets", help="comma-separated names instead of a half")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--snapshot", metavar="TAG",
+                        help="after the run, freeze the Tabular results as model tabular@TAG")
     parser.add_argument("--cached", action="store_true",
                         help="report only the sets whose results are all cached (a run "
                              "still going, or one cut short), run nothing")
@@ -235,6 +264,8 @@ def main(argv=None):
     split = {h: [n for n in names if n in done] for h, names in split.items()}
     if missing:
         print(f"not run yet: {', '.join(missing)}")
+    if args.snapshot and "tabular" in models:
+        snapshot(args.snapshot, sorted(done), seeds)
     text = report(results, models, split)
     print(f"\n{text}\n\n({time.perf_counter() - start:.0f} s)")
     if not (args.smoke or args.datasets) and args.half == "both":

@@ -108,6 +108,28 @@ def test_flags_name_the_floor_and_the_gap_to_the_best_reference():
     assert broad.flags(small, "s", models) == "below constant"  # R² < -0.1; < 200 rows
     fine = _results("regression", 21, tabular=-0.09, hgb=0.0, linear=0.0, constant=-0.05)
     assert broad.flags(fine, "s", models) == ""
+    # 20 rows, 4 test rows a fold: the constant itself scores far below -0.1
+    tiny = _results("regression", 20, tabular=-2.0, hgb=-2.8, linear=-2.3, constant=-2.8)
+    assert broad.flags(tiny, "s", models) == ""
+    tiny[("tabular", "s")]["score"] = -5.08
+    assert broad.flags(tiny, "s", models) == "below constant"
+
+
+def test_snapshot_freezes_the_recipe_before_a_change(tmp_path, monkeypatch):
+    monkeypatch.setattr(broad, "CACHE", tmp_path / "cache.json")
+    result = {"scores": [0.5, 0.7], "seconds": [1.0, 2.0], "task": "classification",
+              "rows": 40, "columns": 3}
+    quality._store("tabular/iris/seed0", dict(result, stamp=broad.stamp("tabular")), broad.CACHE)
+    broad.snapshot("before", ["iris"], (0,))
+    quality._store("tabular/iris/seed0", dict(result, scores=[0.9, 0.9],
+                                              stamp=broad.stamp("tabular")), broad.CACHE)
+    results = broad.run(["tabular", "tabular@before"], ["iris"])
+    assert results["tabular@before", "iris"]["score"] == pytest.approx(0.6)
+    assert results["tabular", "iris"]["score"] == pytest.approx(0.9)
+    assert broad.label("tabular@before") == "Tabular @before"
+    with pytest.raises(SystemExit, match="--snapshot after"):
+        broad.run(["tabular@after"], ["iris"])
+    assert broad.run(["tabular@after"], ["iris"], cached_only=True) == {}
 
 
 def test_broad_smoke_run_reports_both_halves_side_by_side():
