@@ -69,7 +69,9 @@ def stamp(model):
         return "skact " + digest.hexdigest()[:16]
     from skact.tuning import versions
 
-    return ", ".join(f"{k} {v}" for k, v in versions(("scikit-learn", "pytabkit")).items())
+    # only the library the model comes from: installing pytabkit must not rerun HGB
+    libs = versions(("pytabkit",) if model == "realmlp" else ("scikit-learn",))
+    return ", ".join(f"{k} {v}" for k, v in libs.items())
 
 
 # ------------------------------------------------------------------ running --
