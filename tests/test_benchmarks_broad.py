@@ -115,6 +115,23 @@ def test_flags_name_the_floor_and_the_gap_to_the_best_reference():
     assert broad.flags(tiny, "s", models) == "below constant"
 
 
+def test_report_pairs_every_set_then_the_sets_of_200_rows_and_more():
+    models = ["tabular", "hgb", "constant"]
+    results = {}
+    for name, rows, scores in (("big_a", 900, (0.80, 0.70, 0.5)), ("tiny_a", 20, (-5.0, 0.1, 0.0)),
+                               ("big_b", 600, (0.90, 0.85, 0.5)), ("big_c", 300, (0.7, 0.6, 0.5))):
+        for m, v in zip(models, scores):
+            results[m, name] = {"task": "regression", "rows": rows, "score": v, "seconds": 2.0}
+    text = broad.report(results, models, {"development": ["big_a", "tiny_a"],
+                                          "validation": ["big_b", "big_c"]})
+    every, big = text.split("#### Paired, every set")[1].split("#### Paired, sets of 200+ rows")
+    assert "development (n=2)" in every and "development (n=1)" in big
+    hgb = next(line for line in big.splitlines() if line.startswith("| HGB |"))
+    assert hgb.split("|")[2].strip().startswith("+0.1000")  # big_a alone: 0.80 - 0.70
+    assert "| tiny_a | 20 | R² |" in text and "below constant" in text
+    assert "| skact Tabular | 4 | 4 | 8 | 1.00x |" in text  # fit seconds: 2 sets a half
+
+
 def test_snapshot_freezes_the_recipe_before_a_change(tmp_path, monkeypatch):
     monkeypatch.setattr(broad, "CACHE", tmp_path / "cache.json")
     result = {"scores": [0.5, 0.7], "seconds": [1.0, 2.0], "task": "classification",
