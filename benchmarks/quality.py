@@ -162,6 +162,10 @@ def make_model(name, task, seed=0):
 
         return make_pipeline(_encoder(True), LogisticRegression(max_iter=2000) if clf
                              else RidgeCV())
+    if name == "constant":  # the floor a model must clear: majority class, mean target
+        from sklearn.dummy import DummyClassifier, DummyRegressor
+
+        return DummyClassifier() if clf else DummyRegressor()
     raise KeyError(f"unknown model {name!r}")
 
 
@@ -213,12 +217,13 @@ def split_table(cache, fresh=False):
 
 
 # ------------------------------------------------------------------ running --
-def evaluate(model_name, dataset, folds_override=None, seed=0):
+def evaluate(model_name, dataset, folds_override=None, seed=0, data=None):
     """Per-fold scores (accuracy or R²) and fit seconds of one model on one data set;
-    ``seed`` draws both the folds and the model's ``random_state``."""
+    ``seed`` draws both the folds and the model's ``random_state``. ``data``, an (X, y,
+    task) triple, stands in for :func:`load` (the broad benchmark's own sets)."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    X, y, task = load(dataset)
+    X, y, task = data if data is not None else load(dataset)
     folds = folds_override or (3 if len(X) > 5000 else 5)
     splitter = (StratifiedKFold if task == "classification" else KFold)(
         folds, shuffle=True, random_state=seed)
@@ -235,17 +240,17 @@ def evaluate(model_name, dataset, folds_override=None, seed=0):
             "columns": X.shape[1]}
 
 
-def _cache():
-    return json.loads(CACHE.read_text()) if CACHE.exists() else {}
+def _cache(path=CACHE):
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _store(key, result):
+def _store(key, result, path=CACHE):
     """Add one result to the cache, merged with what other runs wrote meanwhile. The
     file is replaced whole (write a temporary, then rename), so a run reading it while
     another writes never sees half a file: results cost up to 15 minutes each."""
-    tmp = CACHE.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**_cache(), key: result}, indent=1))
-    os.replace(tmp, CACHE)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**_cache(path), key: result}, indent=1))
+    os.replace(tmp, path)
 
 
 def _cache_key(model, dataset, seed):
