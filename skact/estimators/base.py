@@ -11,7 +11,6 @@ them, so importing skact (and ``skact --help``) does not pay for torch.
 from __future__ import annotations
 
 import copyreg
-import inspect
 import warnings
 
 import numpy as np
@@ -25,6 +24,7 @@ from skact.engine.plan import FitPlan
 from skact.engine.seeding import _RNG_LOCK, _seeded
 from skact.engine.threads import fit_threads, module_macs
 from skact.estimators.classifier import ClassifierTask
+from skact.estimators.constant_guard import keep_the_constant_if_better
 from skact.estimators.regressor import RegressorTask
 from skact.estimators.state import DATA_STATE, data_state, pickle_state, restore
 from skact.estimators.validation import (
@@ -82,15 +82,6 @@ class BaseNeuralNet(BaseEstimator):
 
     def __setstate__(self, state):
         super().__setstate__({k: v for k, v in state.items() if k != DATA_STATE})
-        # a model pickled before a parameter existed gets its default, so that
-        # get_params, clone and warm starts keep working on it
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
-                    .parameters.values() if p.name != "self"}
-        for name, default in defaults.items():
-            self.__dict__.setdefault(name, default)
-        if ("validation_split" not in state and defaults["batch_size"] == "balanced"
-                and self.batch_size == "auto"):
-            self.batch_size = "balanced"  # what the Tabular estimators' 'auto' was then
         restore(self, state)  # the net from the data form's weights, or module_ from net_
 
     # ------------------------------------------------------------------ fit --
@@ -117,8 +108,11 @@ class BaseNeuralNet(BaseEstimator):
             try:
                 self.net_.train_epochs(batches, epochs)
             finally:
+                scorer = self._monitor.validation_scorer  # the held-out rows' scorer
                 self._detach_fit_state()
         self._finish_fit(incremental)
+        if self.constant_fallback and not incremental:
+            keep_the_constant_if_better(self, scorer, y_train, sample_weight)
         return self
 
     def _check_params(self, callbacks, incremental):

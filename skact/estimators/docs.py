@@ -88,6 +88,13 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         the same side and an integer ``sample_weight`` holds out as repeated
         rows would (the Tabular and CNN estimators' default).
 
+    constant_fallback : bool, default=False
+        With early stopping: when the best epoch's validation score is no
+        better than the constant model's on the same held-out rows (the class
+        frequencies, or the mean), predict that constant instead (the output
+        layer's weights become zero, its biases the constant) and warn. The
+        Tabular estimators' default is True.
+
     beta_1 : float, default=0.9
         Adam's first-moment decay, in [0, 1).
 

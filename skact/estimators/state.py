@@ -92,12 +92,28 @@ def _stand_in_rows(weights, sample_shape):
     return X
 
 
+def _fill_missing_params(estimator, state: dict) -> None:
+    """A model pickled before a parameter existed gets its default, so that ``get_params``,
+    ``clone`` and warm starts keep working on it."""
+    import inspect
+
+    defaults = {p.name: p.default for p in inspect.signature(type(estimator).__init__)
+                .parameters.values() if p.name != "self"}
+    for name, default in defaults.items():
+        estimator.__dict__.setdefault(name, default)
+    if ("validation_split" not in state and defaults["batch_size"] == "balanced"
+            and estimator.batch_size == "auto"):
+        estimator.batch_size = "balanced"  # what the Tabular estimators' 'auto' was then
+
+
 def restore(estimator, state: dict) -> None:
-    """Finish ``__setstate__``: ``module_`` from an unpickled ``net_``, or for the data form
-    a new ``net_`` (and monitor, history) built from its parameters and weights.
+    """Finish ``__setstate__``: parameters the state lacks get their defaults, then
+    ``module_`` comes from an unpickled ``net_``, or for the data form a new ``net_`` (and
+    monitor, history) is built from its parameters and weights.
 
     Raises ``ValueError`` when the parameters and weights do not describe one network.
     """
+    _fill_missing_params(estimator, state)  # pickled before a parameter existed
     data = state.get(DATA_STATE)
     if data is not None:
         _rebuild(estimator, data)

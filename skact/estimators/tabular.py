@@ -26,7 +26,7 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
     ``numeric_embedding='periodic'``, ``learning_rate_init={lr}``, ``beta_2=0.95``,
     ``lr_schedule='{schedule}'``, ``max_iter={epochs}``, ``batch_size='balanced'`` (equal
     batches of at most 256 rows: 300 rows train as two of 150),
-    ``validation_split='content'``, ``alpha=0.0``,
+    ``validation_split='content'``, ``constant_fallback=True``, ``alpha=0.0``,
     ``dropout={dropout}``,{extra} {stopping} Features need no scaling beforehand: the network
     scales them itself, robustly. Every parameter can still be set or searched.
     ``partial_fit`` is available with ``early_stopping=False`` only. Nothing else sets
@@ -106,6 +106,7 @@ class TabularMLPClassifier(MLPClassifier):
         class_weight=None,
         device="cpu",
         validation_split="content",
+        constant_fallback=True,
         lr_schedule="flat_cosine",  # no best epoch to pick: one anneal (see above)
         warmup_fraction=0.0,
         weight_decay=0.0,
@@ -179,6 +180,7 @@ class TabularMLPRegressor(MLPRegressor):
         diagnostics=False,
         device="cpu",
         validation_split="content",
+        constant_fallback=True,
         lr_schedule="cosine_cycles",
         warmup_fraction=0.0,
         weight_decay="auto",  # strong on small noisy data, light on large (see _build)
