@@ -1,8 +1,7 @@
 """Small CSV files and helpers shared by the tuning and CLI tests.
 
-Fixtures are defined under ``*_fixture`` names with ``name=`` set, so a test module imports
-them (``from cli_fixtures import iris_csv_fixture  # noqa: F401``) and requests them as
-``iris_csv``.
+The fixtures built from them (``iris_csv``, ``diabetes_csv``, ``messy_csv``, ``fast_space``)
+are in ``tests/conftest.py``, where every test can request them; import the functions here.
 
 Everything is written from scikit-learn's bundled data sets or generated, kept small so a
 trial costs well under a second.
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 #: A search space with tiny networks, so trials are fast.
 FAST_SPACE_TOML = """\
@@ -96,28 +94,6 @@ def speech_frame(n_speakers=60, rows=20, n_features=24, seed=0, first_speaker=0,
 def write_csv(df, path):
     df.to_csv(path, index=False)
     return Path(path)
-
-
-@pytest.fixture(name="iris_csv")
-def iris_csv_fixture(tmp_path):
-    return write_csv(iris_frame(), tmp_path / "iris.csv")
-
-
-@pytest.fixture(name="diabetes_csv")
-def diabetes_csv_fixture(tmp_path):
-    return write_csv(diabetes_frame(), tmp_path / "diabetes.csv")
-
-
-@pytest.fixture(name="messy_csv")
-def messy_csv_fixture(tmp_path):
-    return write_csv(messy_frame(), tmp_path / "penguins.csv")
-
-
-@pytest.fixture(name="fast_space")
-def fast_space_fixture(tmp_path):
-    path = tmp_path / "space.toml"
-    path.write_text(FAST_SPACE_TOML)
-    return path
 
 
 def skact_env():

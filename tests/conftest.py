@@ -17,3 +17,38 @@ import signal  # noqa: E402
 
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# ---------------------------------------------------------------- shared fixtures --
+# Every test module can request these by name; the helpers they use, and the plain
+# functions tests call directly, stay in cli_fixtures.py. The PostgreSQL servers are
+# pg_server.py's (a shared one, and private ones that outage tests stop and restart).
+import pytest  # noqa: E402
+from cli_fixtures import FAST_SPACE_TOML, diabetes_frame, iris_frame, messy_frame, write_csv  # noqa: E402
+from pg_server import (  # noqa: E402, F401
+    postgres_server_fixture,
+    postgres_url_fixture,
+    private_postgres_fixture,
+)
+
+
+@pytest.fixture(name="iris_csv")
+def iris_csv_fixture(tmp_path):
+    return write_csv(iris_frame(), tmp_path / "iris.csv")
+
+
+@pytest.fixture(name="diabetes_csv")
+def diabetes_csv_fixture(tmp_path):
+    return write_csv(diabetes_frame(), tmp_path / "diabetes.csv")
+
+
+@pytest.fixture(name="messy_csv")
+def messy_csv_fixture(tmp_path):
+    return write_csv(messy_frame(), tmp_path / "penguins.csv")
+
+
+@pytest.fixture(name="fast_space")
+def fast_space_fixture(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_text(FAST_SPACE_TOML)
+    return path

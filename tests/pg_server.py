@@ -4,8 +4,8 @@
 ``SKACT_TEST_POSTGRES_REQUIRED=1``, so that CI fails rather than skips when it is gone).
 Elsewhere the ``postgres_server`` fixture starts a throwaway cluster itself when PostgreSQL's
 ``initdb`` is installed (Debian: ``apt-get install postgresql``), and skips only when it is
-not. Each test gets a fresh database from ``postgres_url``. Import the fixtures as
-``postgres_server_fixture`` and ``postgres_url_fixture`` (``# noqa: F401``).
+not. Each test gets a fresh database from ``postgres_url``. ``tests/conftest.py`` registers
+the fixtures, so every test can request them by name.
 
 A test that stops or restarts the server takes ``private_postgres`` instead: a cluster of
 its own, never the shared one.

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from cli_fixtures import FAST_TUNE, fast_space_fixture, iris_csv_fixture, skact_env  # noqa: F401
+from cli_fixtures import FAST_TUNE, skact_env
 from skact_cli.main import app
 from typer.testing import CliRunner
 

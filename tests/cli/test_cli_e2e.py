@@ -10,17 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from cli_fixtures import (  # noqa: F401
-    FAST_TUNE,
-    diabetes_csv_fixture,
-    fast_space_fixture,
-    iris_csv_fixture,
-    journal_trials,
-    messy_csv_fixture,
-    run_skact,
-    start_skact,
-    wait_ok,
-)
+from cli_fixtures import FAST_TUNE, journal_trials, run_skact, start_skact, wait_ok
 
 
 def assert_clean_failure(proc, *fragments, code=1):

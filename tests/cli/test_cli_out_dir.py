@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-from cli_fixtures import fast_space_fixture, iris_csv_fixture  # noqa: F401
 from skact_cli.main import app
 from skact_cli.runs import OUT_LOCK
 from typer.testing import CliRunner

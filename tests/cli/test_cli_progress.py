@@ -17,14 +17,7 @@ import time
 
 import numpy as np
 import pytest
-from cli_fixtures import (  # noqa: F401
-    FAST_SPACE_TOML,
-    iris_frame,
-    skact_cmd,
-    skact_env,
-    words_cut,
-    write_csv,
-)
+from cli_fixtures import FAST_SPACE_TOML, iris_frame, skact_cmd, skact_env, words_cut, write_csv
 
 pty = pytest.importorskip("pty")  # POSIX only
 import fcntl  # noqa: E402

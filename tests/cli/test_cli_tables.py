@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from cli_fixtures import FAST_SPACE_TOML, iris_csv_fixture, skact_env  # noqa: F401
+from cli_fixtures import FAST_SPACE_TOML, skact_env
 from rich.console import Console
 from skact_cli import render
 

@@ -5,12 +5,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from cli_fixtures import (  # noqa: F401
-    fast_space_fixture,
-    iris_csv_fixture,
-    run_skact,
-    write_csv,
-)
+from cli_fixtures import run_skact, write_csv
 
 
 def _strict_json(path):

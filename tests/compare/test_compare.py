@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from cli_fixtures import iris_csv_fixture, run_skact, skact_env  # noqa: F401
+from cli_fixtures import run_skact, skact_env
 from matplotlib.image import imread
 from skact_cli.main import app
 from sklearn.preprocessing import StandardScaler

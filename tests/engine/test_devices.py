@@ -13,13 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from cli_fixtures import (  # noqa: F401
-    FAST_TUNE,
-    fast_space_fixture,
-    iris_csv_fixture,
-    skact_cmd,
-    skact_env,
-)
+from cli_fixtures import FAST_TUNE, skact_cmd, skact_env
 from optuna.trial import TrialState
 from skact_cli.common import Device, use_device
 from skact_cli.main import app

@@ -14,13 +14,7 @@ import time
 
 import pandas as pd
 import pytest
-from cli_fixtures import (  # noqa: F401
-    fast_space_fixture,
-    iris_csv_fixture,
-    run_skact,
-    start_skact,
-)
-from pg_server import private_postgres_fixture  # noqa: F401
+from cli_fixtures import run_skact, start_skact
 from test_tuning_faults import SLOW_SPACE_TOML  # trials of a few seconds: an outage lands in one
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="PostgreSQL tools")

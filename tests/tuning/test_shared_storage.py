@@ -13,14 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_fixtures import (  # noqa: F401
-    fast_space_fixture,
-    iris_csv_fixture,
-    run_skact,
-    skact_env,
-    wait_ok,
-)
-from pg_server import postgres_server_fixture, postgres_url_fixture  # noqa: F401
+from cli_fixtures import run_skact, skact_env, wait_ok
 
 LAUNCHER = Path(__file__).parents[1] / "skact_launcher.py"
 TINY = ["--cv", "2", "--max-epochs", "3", "--n-trials", "2"]

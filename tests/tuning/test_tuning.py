@@ -9,13 +9,7 @@ import numpy as np
 import optuna
 import pandas as pd
 import pytest
-from cli_fixtures import (  # noqa: F401
-    diabetes_csv_fixture,
-    fast_space_fixture,
-    iris_csv_fixture,
-    iris_frame,
-    messy_csv_fixture,
-)
+from cli_fixtures import iris_frame
 from optuna.storages import JournalStorage
 from optuna.trial import TrialState
 

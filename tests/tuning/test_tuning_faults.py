@@ -19,14 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_fixtures import (  # noqa: F401
-    fast_space_fixture,
-    iris_csv_fixture,
-    journal_trials,
-    run_skact,
-    skact_env,
-    start_skact,
-)
+from cli_fixtures import journal_trials, run_skact, skact_env, start_skact
 from skact_cli.main import app
 from typer.testing import CliRunner
 
