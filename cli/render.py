@@ -210,7 +210,18 @@ def _fit_width(build, optional, width, where):
         note = (f"Left out to fit {width} columns: {names} (in {where}; "
                 "a wider terminal shows them).")
         table.caption = f"{table.caption}\n{note}" if table.caption else note
+    _wrap_title(table, width)
     return table
+
+
+def _wrap_title(table: Table, width: int) -> None:
+    """Wrap a long title at words to the width the table renders at: Rich's own wrapping
+    leaves a space at the end of each broken line (piped output then carries it)."""
+    from rich.console import Console
+
+    if isinstance(table.title, str):
+        rendered = Console(width=width).measure(table).maximum
+        table.title = wrap(table.title, min(width, rendered))
 
 
 def _natural_width(table: Table) -> int:
