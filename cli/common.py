@@ -120,20 +120,22 @@ def _resolve_device(device: Device) -> str:
         raise typer.Exit(2) from None
 
 
-def _check_cuda(device: Device) -> Device:
-    """Check ``--device cuda`` as the options are parsed: without a GPU the run ends on
-    its one line, before any work (auto and cpu are never an error, and need no torch)."""
+def check_device(device: Device) -> None:
+    """Check ``--device cuda`` first thing in a command: without a GPU the run ends on its
+    one line, before any work (auto and cpu are never an error, and need no torch). Not an
+    option callback: typer before 0.16 hands the command None for an Enum a callback
+    returns (the lowest-versions job found it)."""
     if device is Device.cuda:
         _resolve_device(device)
-    return device
 
 
-# `tune`, `compare` and `evaluate`: declare it as `device: DeviceOption = Device.auto` and
-# call `use_device(device)` once the data is read (it imports torch for auto and cuda).
+# `tune` and `compare`: declare it as `device: DeviceOption = Device.auto`, call
+# `check_device(device)` first and `use_device(device)` once the data is read (it imports
+# torch for auto and cuda).
 DeviceOption = Annotated[
     Device,
     typer.Option(help="Where the networks train: 'auto' takes a CUDA GPU when torch sees "
-                 "one. Saved models load on the CPU either way.", callback=_check_cuda),
+                 "one. Saved models load on the CPU either way."),
 ]
 
 

@@ -27,6 +27,7 @@ from skact_cli.common import (
     TargetOption,
     Task,
     TaskOption,
+    check_device,
     handle_errors,
     parse_activations,
     parse_scoring,
@@ -142,6 +143,7 @@ def compare(
 ):
     from skact_cli import render
 
+    check_device(device)  # --device cuda without a GPU: one line, exit 2, before any work
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     acts = parse_activations(activations)
     sizes = None if layers is None else _parse_layers(layers)

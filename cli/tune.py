@@ -25,6 +25,7 @@ from skact_cli.common import (
     TargetOption,
     Task,
     TaskOption,
+    check_device,
     handle_errors,
     interrupted_status,
     interruption,
@@ -156,6 +157,7 @@ def tune(
 ):
     from skact_cli import render
 
+    check_device(device)  # --device cuda without a GPU: one line, exit 2, before any work
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     acts = parse_activations(activations)
     scorer = parse_scoring(scoring)
