@@ -100,7 +100,9 @@ def test_a_weight_of_two_early_stops_as_a_repeated_row_from_the_public_api():
     X = rng.rand(120, 4)
     y = X @ [1.0, -2.0, 0.5, 3.0]
     weights = rng.randint(0, 3, 120)
-    params = {"max_iter": 12, "random_state": 0, "hidden_layer_sizes": (32,)}
+    # the networks themselves, not the constant a 12-epoch fit would fall back to
+    params = {"max_iter": 12, "random_state": 0, "hidden_layer_sizes": (32,),
+              "constant_fallback": False}
     weighted = TabularMLPRegressor(**params).fit(X, y, sample_weight=weights)
     repeated = TabularMLPRegressor(**params).fit(X.repeat(weights, axis=0), y.repeat(weights))
     np.testing.assert_allclose(weighted.validation_scores_, repeated.validation_scores_,
