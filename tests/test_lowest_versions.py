@@ -23,20 +23,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_estimator
 
 import skact
-from skact import (
-    CNNClassifier,
-    CNNRegressor,
-    MLPClassifier,
-    MLPRegressor,
-    TabularMLPClassifier,
-    TabularMLPRegressor,
-)
+from skact import CNNRegressor, MLPClassifier
 
 pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
               pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")]
 
-CLASSES = (MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor,
-           CNNClassifier, CNNRegressor)
+# every public estimator, as the package lists them
+CLASSES = tuple(getattr(skact, name) for name in skact.__all__
+                if name.endswith(("Classifier", "Regressor")))
 
 
 ROOT = Path(__file__).resolve().parents[1]
