@@ -8,6 +8,7 @@ trial costs well under a second.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -159,6 +160,15 @@ def wait_ok(procs, timeout=300):
         _, stderr = proc.communicate(timeout=timeout)
         assert proc.returncode == 0, stderr
         assert "Traceback" not in stderr
+
+
+def messages(stderr, kind="Error"):
+    """The ``kind`` ("Error", "Warning") messages on stderr, each as one line: the command
+    line wraps a message at words, to the terminal's width. A message ends where the next
+    one begins (an ``OperationalError:`` inside a message is not a new one)."""
+    said = " ".join(stderr.split())
+    return [f"{kind}: " + re.split(r" (?:Error|Warning|Saved|Note|Read|Task|Device): ", part)[0]
+            for part in re.split(rf"(?:^| ){kind}: ", said)[1:]]
 
 
 def words_cut(message, output, width=80):

@@ -3,13 +3,19 @@ said and recorded, the test report (metrics, per-class table, confusion.png), te
 provably do not touch the search, and one-line errors for every mistake the options invite."""
 
 import json
-import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from cli_fixtures import FAST_SPACE_TOML, diabetes_frame, skact_env, speech_frame, write_csv
+from cli_fixtures import (
+    FAST_SPACE_TOML,
+    diabetes_frame,
+    messages,
+    skact_env,
+    speech_frame,
+    write_csv,
+)
 from skact_cli.main import app
 from typer.testing import CliRunner
 
@@ -27,14 +33,6 @@ def invoke(*args):
 
 def one_line(text):
     return " ".join(text.split())
-
-
-def messages(stderr, kind):
-    """The ``kind`` ("Error", "Warning") messages on stderr, each as one line: the command
-    line wraps a message at words, to the terminal's width."""
-    said = one_line(stderr)
-    return [f"{kind}: " + re.split(r" (?:Error|Warning|Saved|Note|Read|Task|Device): ", part)[0]
-            for part in re.split(rf"(?:^| ){kind}: ", said)[1:]]
 
 
 @pytest.fixture(name="space")

@@ -1,13 +1,13 @@
 """Tables that would mislead or exhaust the model: a column of unique ids, text columns with
 more categories than memory holds, repeated column names, a copy of the target."""
 
-import re
 import time
 import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_fixtures import messages
 from skact_cli.main import app
 from typer.testing import CliRunner
 
@@ -23,8 +23,8 @@ def _tune(path):
 
 def _one_line(result, fragment):
     assert result.exit_code == 1, result.output
-    said = " ".join(result.stderr.split())  # a message wraps at words, at the terminal's width
-    assert len(re.findall(r"(?:^| )Error: ", said)) == 1 and fragment in said, result.stderr
+    errors = messages(result.stderr)
+    assert len(errors) == 1 and fragment in errors[0], result.stderr
     assert "Traceback" not in result.output
 
 

@@ -6,7 +6,6 @@ Each test that stops a server runs its own throwaway cluster (``private_postgres
 """
 
 import contextlib
-import re
 import socket
 import sys
 import threading
@@ -14,7 +13,7 @@ import time
 
 import pandas as pd
 import pytest
-from cli_fixtures import run_skact, start_skact
+from cli_fixtures import messages, run_skact, start_skact
 from test_tuning_faults import SLOW_SPACE_TOML  # trials of a few seconds: an outage lands in one
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="PostgreSQL tools")
@@ -47,13 +46,6 @@ def wait_for(condition, proc, what, timeout=120):
     pytest.fail(f"timed out waiting for {what}")
 
 
-def error_lines(stderr):
-    """The error messages on stderr, each as one line (the command line wraps a message at
-    words, to the terminal's width); the error is the run's last word."""
-    said = " ".join(stderr.split())
-    return ["Error: " + part for part in re.split(r"(?:^| )Error: ", said)[1:]]
-
-
 @pytest.mark.parametrize("outage", ["stop", "restart"])
 def test_a_server_outage_mid_trial_is_one_line_and_keeps_the_finished_trials(
         outage, private_postgres, iris_csv, tmp_path):
@@ -77,7 +69,7 @@ def test_a_server_outage_mid_trial_is_one_line_and_keeps_the_finished_trials(
     if outage == "stop" or proc.returncode != 0:
         # the restart may come before the worker's next write, which then simply goes on
         assert proc.returncode == 1, stderr
-        errors = error_lines(stderr)
+        errors = messages(stderr)
         assert len(errors) == 1, stderr
         assert "stopped answering" in errors[0] and "trials that finished are kept" in errors[0]
     finished = {t.number for t in trials(url) if t.state.name in ("COMPLETE", "PRUNED")}
@@ -185,7 +177,7 @@ def test_a_server_that_never_answers_is_one_line_within_seconds(iris_csv, fast_s
     finally:
         server.close()
     assert proc.returncode == 1, proc.stderr
-    errors = error_lines(proc.stderr)
+    errors = messages(proc.stderr)
     assert len(errors) == 1 and "did not answer in time" in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr and "pw" not in errors[0]
     assert took < 20, f"{took:.1f} s to give up"
