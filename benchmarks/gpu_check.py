@@ -241,8 +241,14 @@ def save_load(models, work, tune_rows, data):
     elsewhere = json.loads(out) if loader.returncode == 0 else {}
     for row, (path, _) in zip(rows, files):
         expected = row.pop("expected")
-        row["no_gpu_process"] = path in elsewhere and np.array_equal(
-            np.asarray(elsewhere[path]), expected)
+        # to the float64 tolerance, not bit for bit: the CPU's convolutions in float64 sum
+        # in an order that can differ between two processes (seen on a 16-core machine:
+        # CNNRegressor differed in the last bits)
+        other = np.asarray(elsewhere.get(path, np.nan), dtype=float)
+        row["no_gpu_diff"] = (float(np.max(np.abs(other - np.asarray(expected, dtype=float))))
+                              if other.shape == np.shape(expected) else None)
+        row["no_gpu_process"] = (row["no_gpu_diff"] is not None
+                                 and row["no_gpu_diff"] <= FLOAT64_TOLERANCE)
         row["ok"] = (row["loads_on_cpu"] and row["max_abs_diff"] <= FLOAT64_TOLERANCE
                      and row["no_gpu_process"])
     if tuned:
@@ -339,7 +345,7 @@ def main(argv=None):
         seconds["save_load"] = time.perf_counter() - start
         table("4. Saved on the GPU, loaded on the CPU", results["save_load"],
               ["model", "saved_device", "loads_on_cpu", "max_abs_diff", "no_gpu_process",
-               "ok"])
+               "no_gpu_diff", "ok"])
     seconds["total"] = sum(seconds.values())
     results["seconds"] = seconds
     print("\nseconds: " + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()))

@@ -115,9 +115,11 @@ class SkactNet(NeuralNet):
         super().initialize()
         # skorch pickles the attributes named here with torch's device mapping (a GPU model
         # loads on a CPU-only machine) and keeps their shared tensors shared. ``module`` is
-        # the instance the estimator passed in (module_ itself) and ``_penalised`` holds its
-        # weights: pickled plainly they would be second copies, tied to the GPU.
-        extra = [n for n in ("module", "_penalised") if n not in self.cuda_dependent_attributes_]
+        # the instance the estimator passed in (module_ itself); ``_penalised`` and
+        # ``_trained`` list its weights: pickled plainly they would be second copies, tied to
+        # the GPU (a GPU model's pickle then failed to load without one, seen on an H100).
+        extra = [n for n in ("module", "_penalised", "_trained")
+                 if n not in self.cuda_dependent_attributes_]
         self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, *extra]
         return self
 

@@ -657,6 +657,42 @@ def test_cuda_trains_on_sparse_input_in_shuffled_batches(iris):
     assert next(est.module_.parameters()).device.type == "cuda" and est.score(X, y) > 0.5
 
 
+class _PlainTensorPickler(pickle.Pickler):
+    """Records the tensors pickled plainly, outside skorch's ``torch.save`` of the
+    attributes it maps to the CPU when a machine has no GPU."""
+
+    def __init__(self, file):
+        super().__init__(file)
+        self.plain = []
+
+    def reducer_override(self, obj):
+        if isinstance(obj, torch.Tensor):
+            self.plain.append(obj)
+        return NotImplemented
+
+
+@pytest.mark.parametrize("cls", [*ALL, TabularMLPRegressor])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_no_tensor_of_the_network_is_pickled_outside_the_device_mapping(cls, early_stopping):
+    """A model trained on a GPU must unpickle on a machine without one. skorch maps the
+    tensors it pickles with torch.save to the CPU there; a weight or optimizer tensor
+    pickled plainly (a list of the parameters kept on the net, say) stays a CUDA tensor and
+    fails to load. Seen on an H100 before the list of trained parameters was mapped too.
+    Checked on the CPU: no plainly pickled tensor may share memory with the network's
+    weights or its optimizer's state (those live on the GPU when training does)."""
+    X, y = data_for(cls)
+    est = quiet_fit(small(cls, early_stopping=early_stopping, max_iter=3), X, y)
+    on_device = [*est.module_.parameters(), *est.module_.buffers()]
+    on_device += [v for state in est.net_.optimizer_.state.values() for v in state.values()
+                  if isinstance(v, torch.Tensor)]
+    pickler = _PlainTensorPickler(io.BytesIO())
+    pickler.dump(est)
+    shared = [tuple(t.shape) for t in pickler.plain
+              if any(t.untyped_storage().data_ptr() == w.untyped_storage().data_ptr()
+                     for w in on_device if w.numel())]
+    assert shared == []
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 @pytest.mark.parametrize("cls", [MLPClassifier, CNNRegressor])
 def test_a_model_trained_on_a_gpu_loads_and_predicts_on_a_machine_without_one(cls,
