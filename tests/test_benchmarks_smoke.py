@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -128,3 +130,16 @@ def test_gpu_check_says_whether_the_speed_target_is_met_and_why_not():
     assert not missed["met"] and "4.0x as fast as the CPU (target 10x): not met" in missed["text"]
     assert "bound by their fixed cost per step" in missed["text"]
     assert "fixed cost" not in verdict([row(0.5, 4.0), row(5.0, 6.0)])["text"]
+
+
+def test_blend_choice_replays_every_allowance_on_a_small_set():
+    """benchmarks/blend_choice.py, how linear_blend's allowance was chosen, keeps running:
+    on one bundled set, a row with the network, the linear model and every allowance."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "blend_choice.py"), "--datasets",
+         "linnerud"], capture_output=True, text=True, timeout=300, check=True)
+    header, row = (line for line in result.stdout.splitlines()
+                   if line.startswith(("| set |", "| linnerud |")))
+    assert "| network | linear | k=0 |" in header and "| k=1.6 | k=inf |" in header
+    scores = [float(c) for c in row.strip("|").split("|")[2:]]
+    assert len(scores) == 8 and all(np.isfinite(scores))

@@ -74,10 +74,12 @@ class ConvergenceMonitor(Callback):
         self.scheduled = False  # set per fit: is an lr_schedule running?
         self.restored_ = None
         self.validation_scorer = None  # set by the estimator for each fit
+        self.held_out_rows = None  # ((X, y, w) trained on, (X, y, w) held out), per fit
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_live_state", None)  # views of the module's tensors, found again per fit
+        state["held_out_rows"] = None  # this fit's data (left by a fit that failed early)
         # the best weights are kept for warm starts; pickled on the CPU so a model trained
         # on a GPU loads on a machine without one (load_state_dict copies them back)
         if self.best_state_ is not None:
@@ -333,6 +335,25 @@ def hold_out(X, y, w, *, fraction, stratify, rng, by_content_seed=None):
         return a[torch.as_tensor(idx, device=a.device)]
 
     return tuple(take(a, train_idx) for a in (X, y, w)), tuple(take(a, val_idx) for a in (X, y, w))
+
+
+def hold_out_or_judge_on_training_rows(X, y, w, *, best_epoch_only, **options):
+    """:func:`hold_out`; but where there are too few rows to hold any out and the held-out
+    rows would only pick the best epoch (``n_iter_no_change=np.inf``: no early stop), judge
+    the epochs on the training rows instead, with a warning, rather than refuse to fit (the
+    Tabular estimators' defaults on a dozen rows)."""
+    try:
+        return hold_out(X, y, w, **options)
+    except ValueError:
+        if not best_epoch_only:
+            raise
+        warnings.warn(
+            f"{X.shape[0]} rows are too few to hold out validation_fraction="
+            f"{options['fraction']} of them for choosing the best epoch, so the epochs (and "
+            "the constant and linear models) are judged on the training rows. Pass more "
+            "rows, or set early_stopping=False to keep the last epoch.",
+            UserWarning, stacklevel=6)
+        return (X, y, w), (X, y, w)
 
 
 def mini_batch_size(estimator, n_samples):

@@ -24,7 +24,7 @@ from skact.engine.plan import FitPlan
 from skact.engine.seeding import _RNG_LOCK, _seeded
 from skact.engine.threads import fit_threads, module_macs
 from skact.estimators.classifier import ClassifierTask
-from skact.estimators.constant_guard import keep_the_constant_if_better
+from skact.estimators.linear_blend import after_fit, blended_outputs
 from skact.estimators.regressor import RegressorTask
 from skact.estimators.state import DATA_STATE, data_state, pickle_state, restore
 from skact.estimators.validation import (
@@ -98,6 +98,7 @@ class BaseNeuralNet(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         dtype = self._compute_dtype(X, first_pass)
         plan = plan.with_sample_weight(sample_weight)  # for statistics input layers take
+        self.linear_model_ = None  # each fit decides afresh (linear_blend)
         # torch's thread count for this fit's size (see skact.engine.threads); the caller's after
         with _seeded(seed, plan.device), fit_threads() as threads:
             self._prepare_net(plan, X, y_train, dtype, seed, first_pass, incremental)
@@ -109,10 +110,11 @@ class BaseNeuralNet(BaseEstimator):
                 self.net_.train_epochs(batches, epochs)
             finally:
                 scorer = self._monitor.validation_scorer  # the held-out rows' scorer
+                held_out = self._monitor.held_out_rows
                 self._detach_fit_state()
         self._finish_fit(incremental)
-        if self.constant_fallback and not incremental:
-            keep_the_constant_if_better(self, scorer, y_train, sample_weight)
+        if not incremental:  # constant_fallback, linear_blend
+            after_fit(self, scorer, held_out, y_train, sample_weight)
         return self
 
     def _check_params(self, callbacks, incremental):
@@ -249,16 +251,18 @@ class BaseNeuralNet(BaseEstimator):
         if not monitor.early_stopping:
             return X_t, y_t, w_t
         from skact.engine.batches import to_tensor
-        from skact.engine.training import hold_out
+        from skact.engine.training import hold_out_or_judge_on_training_rows
 
         stratify = y if self._stratify_validation(y) else None
-        train, (X_val, y_val, w_val) = hold_out(
+        train, (X_val, y_val, w_val) = hold_out_or_judge_on_training_rows(
             X_t, y_t, w_t, fraction=self.validation_fraction, stratify=stratify, rng=rng,
-            by_content_seed=seed if self.validation_split == "content" else None)
+            by_content_seed=seed if self.validation_split == "content" else None,
+            best_epoch_only=self.n_iter_no_change == np.inf)
         if sp.issparse(X_val):
             param = next(self.net_.module_.parameters())
             X_val = to_tensor(X_val, param.dtype, param.device)
         monitor.validation_scorer = self._validation_scorer(X_val, y_val, w_val)
+        monitor.held_out_rows = (train, (X_val, y_val, w_val))  # for linear_blend
         return train
 
     def _detach_fit_state(self):
@@ -269,7 +273,7 @@ class BaseNeuralNet(BaseEstimator):
             (name, cb) for name, cb in self.net_.callbacks_ if not name.startswith("callback_")
         ]
         monitor = self._monitor
-        monitor.validation_scorer = None
+        monitor.validation_scorer = monitor.held_out_rows = None
         monitor.fallback_state_, monitor.fallback_loss_ = None, np.inf
 
     def _finish_fit(self, incremental):
@@ -371,8 +375,9 @@ class BaseNeuralNet(BaseEstimator):
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = to_tensor(X[start:start + _PREDICT_CHUNK], param.dtype, param.device)
                 outputs.append(module(chunk))
-        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-        return out.cpu().numpy()
+        out = (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu().numpy()
+        linear = self.__dict__.get("linear_model_")  # linear_blend averaged one in
+        return out if linear is None else blended_outputs(linear, out, X)
 
     def _validate_for_predict(self, X):
         """scikit-learn's input validation, with a short path for small float arrays.

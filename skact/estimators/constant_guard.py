@@ -53,7 +53,7 @@ def keep_the_constant_if_better(estimator, scorer, y_train, sample_weight) -> No
         f"no better than the constant model's ({constant:.4f}, {_what(estimator)}) on the "
         "held-out rows, so it predicts that constant; the features may not carry the "
         "target's signal at this size (more rows, or a linear model, may do better). Set "
-        "constant_fallback=False to keep the network.", ConvergenceWarning, stacklevel=4)
+        "constant_fallback=False to keep the network.", ConvergenceWarning, stacklevel=5)
 
 
 def _what(estimator):

@@ -193,6 +193,27 @@ input_scaling : {None, 'robust'}, default=None
         left unembedded: the first layer would grow fourfold for no gain.
         Flags, one-hot codes and few-level codes pass through unchanged."""
 
+LINEAR_BLEND = """\
+linear_blend : bool, default=False
+        With early stopping: also fit a linear model on the training rows
+        (ridge regression for ``loss='squared_error'``, logistic regression
+        for single-label classes; its penalty chosen on the held-out rows),
+        on the features scaled as ``input_scaling='robust'`` scales them.
+        Where it scores on the held-out rows no more than 1.6 / sqrt(rows)
+        below the network's best epoch (or above it), refit it on every row
+        and predict with the average of the two models' logits (or
+        standardised targets): ``linear_model_``. Not for sparse input or
+        multilabel targets. The Tabular estimators' default is True."""
+
+LINEAR_MODEL = """\
+linear_model_ : dict or None
+        Only where ``linear_blend`` averaged a linear model in: ``center`` and
+        ``inv_spread`` scale the features, ``coef`` (outputs x features) and
+        ``intercept`` give its raw outputs, ``weight`` its share (0.5),
+        ``validation_score`` its score on the held-out rows (compare
+        ``best_validation_score_``) and ``held_out_rows`` their number (their
+        total weight). None otherwise."""
+
 LABEL_SMOOTHING = """\
 label_smoothing : float, default=0.0
         Train towards ``1 - label_smoothing`` for the true class, the rest
@@ -280,4 +301,5 @@ def fill(template):
         activation=ACTIVATION, training=TRAINING, class_weight=CLASS_WEIGHT,
         common_attributes=COMMON_ATTRIBUTES, notes=NOTES, recipe=RECIPE,
         input_layers=INPUT_LAYERS, label_smoothing=LABEL_SMOOTHING,
+        linear_blend=LINEAR_BLEND, linear_model=LINEAR_MODEL,
     )

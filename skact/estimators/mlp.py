@@ -66,6 +66,8 @@ class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
 
     {input_layers}
 
+    {linear_blend}
+
     {label_smoothing}
 
     {class_weight}
@@ -82,6 +84,8 @@ class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
 
     intercepts_ : list of ndarray
         Bias vector of each layer.
+
+    {linear_model}
 
     See Also
     --------
@@ -143,6 +147,7 @@ class MLPClassifier(ClassifierMixin, _MLPArchitecture, ClassifierNet):
         device="cpu",
         validation_split="random",
         constant_fallback=False,
+        linear_blend=False,
         lr_schedule="constant",
         warmup_fraction=0.0,
         weight_decay=0.0,
@@ -194,6 +199,8 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
 
     {input_layers}
 
+    {linear_blend}
+
     Attributes
     ----------
     {common_attributes}
@@ -203,6 +210,8 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
 
     intercepts_ : list of ndarray
         Bias vector of each layer.
+
+    {linear_model}
 
     See Also
     --------
@@ -275,6 +284,7 @@ class MLPRegressor(RegressorMixin, _MLPArchitecture, RegressorNet):
         device="cpu",
         validation_split="random",
         constant_fallback=False,
+        linear_blend=False,
         lr_schedule="constant",
         warmup_fraction=0.0,
         weight_decay=0.0,

@@ -24,7 +24,7 @@ DATA_STATE = "_skact_data_state"
 # Fit-time objects that the data form replaces or leaves out.
 _LIVE = ("net_", "module_", "_monitor", "history_", "_diagnostics")
 # ConvergenceMonitor attributes that hold tensors or functions.
-_MONITOR_LIVE = ("best_state_", "fallback_state_", "validation_scorer")
+_MONITOR_LIVE = ("best_state_", "fallback_state_", "validation_scorer", "held_out_rows")
 # More distinct values than any rule for "embed this column" asks for.
 _STAND_IN_ROWS = 256
 

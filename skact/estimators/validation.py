@@ -187,6 +187,8 @@ def _check_hyperparameters(estimator):
     _check_number(estimator, "validation_fraction", 0.0, 1.0, low_open=True, high_open=True)
     _check_option(estimator, "validation_split", _VALIDATION_SPLITS)
     _check_bool(estimator, "constant_fallback")
+    if hasattr(estimator, "linear_blend"):  # the MLPs' (CNNs have no linear model)
+        _check_bool(estimator, "linear_blend")
     _check_number(estimator, "beta_1", 0.0, 1.0, high_open=True)
     _check_number(estimator, "beta_2", 0.0, 1.0, high_open=True)
     _check_number(estimator, "epsilon", 0.0, low_open=True)

@@ -146,14 +146,12 @@ def best_epoch_params(max_epochs: int, n_train: int, n_classes: int | None = Non
 def base_params(dataset, max_epochs: int, seed: int | None, cv: int,
                 model: str = "mlp") -> dict:
     """Estimator parameters shared by every trial and the refit: the epochs, the seed and,
-    for an estimator that keeps its best epoch on held-out rows by default
-    (:class:`~skact.TabularMLPRegressor`), :func:`best_epoch_params` for a
-    cross-validation training fold.
+    for an estimator that keeps its best epoch on held-out rows by default (the Tabular
+    estimators), :func:`best_epoch_params` for a cross-validation training fold.
 
-    The others (:class:`~skact.TabularMLPClassifier`, the CNNs) train on every row of the
-    fold, as they do by default, so that tune's first trial is the strong-default
-    estimator itself: holding 20% out cost ``TabularMLPClassifier`` 0.04 accuracy on
-    MNIST-1D. Their trials are pruned between folds instead of between epochs.
+    The others (the CNNs) train on every row of the fold, as they do by default, so that
+    tune's first trial is the strong-default estimator itself. Their trials are pruned
+    between folds instead of between epochs.
     """
     if not estimator_class(model, dataset.task)().early_stopping:
         return {"max_iter": int(max_epochs), "random_state": seed}

@@ -35,8 +35,10 @@ def test_tune_fits_for_the_estimators_own_epochs_by_default(iris_csv, fast_space
                      "--n-trials", "1", "--cv", "2", "--out", out)
     assert proc.returncode == 0, proc.stderr
     summary = _strict_json(out / "summary.json")
-    assert summary["estimator_params"]["max_iter"] == 96  # TabularMLPClassifier's default
-    assert "early_stopping" not in summary["estimator_params"]  # every row, as its default
+    params = summary["estimator_params"]
+    assert params["max_iter"] == 96  # TabularMLPClassifier's default
+    # its best epoch on 20% of each fold held out, as the estimator's default does
+    assert params["early_stopping"] is True and params["validation_fraction"] == 0.2
     assert summary["no_better_than_constant"] is False
     assert 0 < summary["constant_score"] < summary["best_score"]
     assert "no better than" not in proc.stderr

@@ -330,8 +330,10 @@ def test_tabular_defaults_switch_the_recipe_on(cls):
     assert params["lr_schedule"] == ("cosine_cycles" if cls is TabularMLPRegressor
                                      else "flat_cosine")
     assert params["n_iter_no_change"] == np.inf  # best-epoch selection where it is on
-    # the regressor keeps the best epoch on held-out rows; the classifier trains on all
-    assert params["early_stopping"] is (cls is TabularMLPRegressor)
+    # both keep the best epoch on held-out rows, which also judge the constant and linear
+    # models (constant_fallback, linear_blend)
+    assert params["early_stopping"] is True and params["validation_fraction"] == 0.2
+    assert params["constant_fallback"] is True and params["linear_blend"] is True
     # decay pulls learnable activations towards the identity: right for small noisy
     # regressions, wrong for a classifier's features
     assert params["weight_decay"] == ("auto" if cls is TabularMLPRegressor else 0.0)
@@ -374,7 +376,9 @@ def test_balanced_batches_are_even(n_rows, batches):
     256 + 44)."""
     X, y = make_classification(n_samples=n_rows, n_features=4, random_state=0)
     recorder = _BatchRows()
-    TabularMLPClassifier(max_iter=2, random_state=0).fit(X, y, callbacks=[recorder])
+    # every row trains (no held-out rows), so the batches are those of n_rows
+    TabularMLPClassifier(max_iter=2, random_state=0, early_stopping=False).fit(
+        X, y, callbacks=[recorder])
     assert sorted(recorder.rows) == sorted(batches * 2)  # two epochs
 
 
@@ -476,3 +480,19 @@ def test_partial_fit_is_hidden_only_for_best_epoch_selection():
     assert not hasattr(MLPRegressor(early_stopping=True, n_iter_no_change=np.inf),
                        "partial_fit")
     assert hasattr(TabularMLPRegressor(early_stopping=False), "partial_fit")
+
+
+def test_too_few_rows_to_hold_out_are_judged_on_the_training_rows():
+    """Best-epoch selection (no early stop) on five rows that count: nothing can be held
+    out, so the epochs are judged on the training rows, with a warning, rather than the
+    Tabular defaults refusing a small data set. A stopping rule still refuses it."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(10, 3), np.array([0] * 5 + [1] * 5)
+    weights = np.array([0] * 5 + [1] * 5)  # one class left after the weights
+    with pytest.warns(UserWarning, match=r"10 rows are too few to hold out "
+                                         r"validation_fraction=0.2 .* judged on the training"):
+        est = TabularMLPClassifier(max_iter=3, random_state=0).fit(X, y,
+                                                                   sample_weight=weights)
+    assert set(est.predict(X)) == {1} and len(est.validation_scores_) == 3
+    with pytest.raises(ValueError, match="validation"):
+        MLPClassifier(early_stopping=True, max_iter=3).fit(X, y, sample_weight=weights)

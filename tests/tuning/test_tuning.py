@@ -200,14 +200,16 @@ def test_grid_needs_lists(iris_csv):
         Tuner(ds, search="grid", space=space)
 
 
-def test_classifier_trials_train_on_every_row_as_the_default_estimator_does(iris_csv):
-    """tune's first trial is TabularMLPClassifier() itself: no rows held out of the fold."""
+def test_classifier_trials_hold_out_rows_as_the_default_estimator_does(iris_csv):
+    """tune's first trial is TabularMLPClassifier() itself: 20% of the fold held out to
+    keep the best epoch; the CNNs train on every row of it, as they do by default."""
     from skact import TabularMLPClassifier
     from skact.tuning.objective import make_pipeline
 
     ds = load_table(iris_csv)
     params = base_params(ds, max_epochs=96, seed=3, cv=2)
-    assert params == {"max_iter": 96, "random_state": 3}
+    assert params == {"max_iter": 96, "random_state": 3, "early_stopping": True,
+                      "n_iter_no_change": np.inf, "validation_fraction": 0.2}
     estimator = make_pipeline(ds, "mlp", {}, params)[-1]
     assert estimator.get_params() == TabularMLPClassifier(random_state=3).get_params()
     assert base_params(ds, max_epochs=7, seed=0, cv=2, model="cnn") == {
@@ -322,14 +324,15 @@ def test_pruned_trial_is_pruned_not_failed(diabetes_csv, fast_space):
     assert list(trial.intermediate_values) == [1, 2]  # epochs 1 and 2 of the first fold
 
 
-def test_a_classifier_trial_is_pruned_between_folds(iris_csv, fast_space):
-    """Trained on every row of the fold, a trial reports its mean score after each fold."""
+def test_a_trial_trained_on_every_row_is_pruned_between_folds(iris_csv, fast_space):
+    """Trained on every row of the fold (no held-out rows to score each epoch on: the CNNs'
+    default), a trial reports its mean score after each fold."""
     from sklearn.model_selection import StratifiedKFold
 
     ds = load_table(iris_csv)
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     objective = Objective(ds, load_space(fast_space), "mlp", cv, "balanced_accuracy",
-                          base_params(ds, max_epochs=10, seed=0, cv=3))
+                          {"max_iter": 10, "random_state": 0, "early_stopping": False})
     def one_trial(pruner):  # the same sampled parameters each time
         study = optuna.create_study(direction="maximize", pruner=pruner,
                                     sampler=optuna.samplers.RandomSampler(seed=0))

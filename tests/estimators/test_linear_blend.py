@@ -1,0 +1,141 @@
+"""linear_blend: where the held-out rows cannot tell a linear model from the network, the
+predictions average the two (refitted on every row); where the network is clearly better,
+it predicts alone."""
+
+import copy
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+import skact
+from skact import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor
+
+
+def _linear_data(n=40, seed=0, classes=False):
+    """A target that is a linear function of 6 features plus noise: ridge's home ground."""
+    rng = np.random.RandomState(seed)
+    scales = np.array([1, 10, 100, 0.1, 1, 5])
+    X = rng.normal(size=(n, 6)) * scales  # unscaled: the linear model scales them itself
+    signal = X / scales @ np.array([1.0, -2.0, 0.5, 1.5, 0.0, 1.0])
+    if classes:
+        return X, np.where(signal + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
+    return X, 3.0 * signal + 50 + rng.normal(scale=0.5, size=n)
+
+
+def _fit(est, X, y, **fit_params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # blending is the recipe, not a fault: no warning
+        return est.fit(X, y, **fit_params)
+
+
+def _alone(est, weight):
+    """The fitted estimator predicting with the network alone (0) or the linear model
+    alone (1)."""
+    other = copy.deepcopy(est)
+    other.linear_model_ = {**est.linear_model_, "weight": np.float64(weight)}
+    return other
+
+
+def test_a_small_linear_regression_averages_the_network_and_ridge(tmp_path):
+    X, y = _linear_data()
+    est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
+    linear = est.linear_model_
+    assert linear["coef"].shape == (1, 6) and linear["intercept"].shape == (1,)
+    assert linear["weight"] == 0.5
+    network, ridge = _alone(est, 0.0).predict(X), _alone(est, 1.0).predict(X)
+    np.testing.assert_allclose(est.predict(X), (network + ridge) / 2, rtol=1e-12)
+    assert ridge.std() > 0 and np.abs(network - ridge).max() > 1e-3  # two models
+    # in the user's units (the target scaling is undone), and better than the network
+    assert est.score(X, y) > 0.95 and est.score(X, y) > _alone(est, 0.0).score(X, y)
+    # the network is the one linear_blend=False trains: blending does not touch it
+    plain = _fit(TabularMLPRegressor(max_iter=16, random_state=0, linear_blend=False), X, y)
+    assert plain.linear_model_ is None
+    np.testing.assert_array_equal(plain.coefs_[0], est.coefs_[0])
+    np.testing.assert_allclose(plain.predict(X), network, rtol=1e-12)
+    # a model file and a pickle keep it
+    loaded = skact.load(skact.save(est, tmp_path / "m.skact"))
+    np.testing.assert_allclose(loaded.predict(X), est.predict(X), rtol=1e-12)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+
+
+def test_float32_input_gets_float32_predictions():
+    X, y = _linear_data()
+    est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X.astype(np.float32), y)
+    assert est.linear_model_ is not None
+    assert est.predict(X.astype(np.float32)).dtype == np.float32
+
+
+def test_a_binary_classifier_keeps_its_labels_and_probabilities():
+    X, y = _linear_data(n=80, seed=1, classes=True)
+    est = _fit(TabularMLPClassifier(max_iter=8, random_state=0), X, y)
+    assert est.linear_model_["coef"].shape == (1, 6)  # one logit, as the network has
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(est.predict(X)) == {"yes", "no"} and est.score(X, y) > 0.85
+    np.testing.assert_array_equal(est.predict(X), est.classes_[proba.argmax(axis=1)])
+
+
+def test_a_multiclass_classifier_averages_one_logit_per_class():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(90, 4))
+    y = np.argmax(X[:, :3] + rng.normal(scale=0.3, size=(90, 3)), axis=1)
+    est = _fit(TabularMLPClassifier(max_iter=8, random_state=0), X, y)
+    assert est.linear_model_["coef"].shape == (3, 4)
+    assert est.predict_proba(X).shape == (90, 3) and est.score(X, y) > 0.8
+
+
+def test_a_network_clearly_better_than_a_linear_model_predicts_alone():
+    """Two classes in a checkerboard: no line separates them, the network does."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    y = (np.sign(X[:, 0]) * np.sign(X[:, 1]) > 0).astype(int)
+    est = _fit(TabularMLPClassifier(max_iter=30, random_state=0), X, y)
+    assert est.linear_model_ is None and est.score(X, y) > 0.9
+
+
+def test_weighted_rows_choose_and_fit_as_repeated_rows_do():
+    X, y = _linear_data(n=30, seed=3)
+    weights = np.random.RandomState(0).randint(1, 4, len(y))
+    weighted = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y,
+                    sample_weight=weights)
+    repeated = _fit(TabularMLPRegressor(max_iter=8, random_state=0),
+                    X.repeat(weights, axis=0), y.repeat(weights))
+    assert weighted.linear_model_ is not None and repeated.linear_model_ is not None
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6)
+
+
+def test_each_fit_decides_afresh():
+    X, y = _linear_data()
+    est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
+    assert est.linear_model_ is not None
+    est.set_params(linear_blend=False)
+    assert _fit(est, X, y).linear_model_ is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda X, y: (sparse.csr_matrix(X), y),  # sparse rows: no linear model on them
+    lambda X, y: (X, np.column_stack([y, 1 - y])),  # multilabel: no single logistic model
+])
+def test_sparse_input_and_multilabel_keep_the_network_alone(make):
+    X, y = _linear_data(n=80, seed=1, classes=True)
+    X, y = make(X, (y == "yes").astype(int))
+    est = _fit(TabularMLPClassifier(max_iter=8, random_state=0), X, y)
+    assert est.linear_model_ is None
+
+
+def test_the_drop_ins_keep_it_off_and_it_must_be_a_bool():
+    assert MLPClassifier().get_params()["linear_blend"] is False
+    assert MLPRegressor().get_params()["linear_blend"] is False
+    assert TabularMLPClassifier().get_params()["linear_blend"] is True
+    assert TabularMLPRegressor().get_params()["linear_blend"] is True
+    X, y = _linear_data()
+    with pytest.raises(ValueError, match="linear_blend"):
+        TabularMLPRegressor(linear_blend="yes").fit(X, y)
+    # without early stopping there are no held-out rows to judge by: the network alone
+    est = MLPRegressor(max_iter=300, linear_blend=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a drop-in's ConvergenceWarning
+        assert est.fit(X, y).linear_model_ is None
