@@ -98,7 +98,8 @@ class BaseNeuralNet(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         dtype = self._compute_dtype(X, first_pass)
         plan = plan.with_sample_weight(sample_weight)  # for statistics input layers take
-        self.linear_model_ = None  # each fit decides afresh (linear_blend)
+        if hasattr(self, "linear_blend"):  # the MLPs: each fit decides afresh
+            self.linear_model_ = None
         # torch's thread count for this fit's size (see skact.engine.threads); the caller's after
         with _seeded(seed, plan.device), fit_threads() as threads:
             self._prepare_net(plan, X, y_train, dtype, seed, first_pass, incremental)

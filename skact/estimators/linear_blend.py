@@ -147,6 +147,7 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
     (X_t, y_t, w_t), (X_v, y_v, w_v) = held_out
     if not hasattr(X_t, "detach") or X_t.ndim != 2:
         return  # sparse or multi-dimensional input: no linear model on it
+    judged_on_training_rows = X_v is X_t  # too few rows to hold any out
     X_t, y_t, w_t = _as_numpy(X_t), _as_numpy(y_t), _as_numpy(w_t)
     if kind != "squared_error":
         classes = np.unique((y_t > 0.5) if kind == "binary" else y_t)
@@ -164,8 +165,11 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
     held_out_rows = len(y_v) if w_v is None else w_v.sum()  # a weight of 2: two rows
     if score < best - NOISE_ALLOWANCE / np.sqrt(held_out_rows):
         return
-    X_all, y_all = np.concatenate([X_t, X_v]), np.concatenate([y_t, y_v])
-    w_all = None if w_t is None else np.concatenate([w_t, w_v])
+    if judged_on_training_rows:
+        X_all, y_all, w_all = X_t, y_t, w_t
+    else:
+        X_all, y_all = np.concatenate([X_t, X_v]), np.concatenate([y_t, y_v])
+        w_all = None if w_t is None else np.concatenate([w_t, w_v])
     linear = _fit(kind, X_all, y_all, w_all, _scaler(X_all, w_all), penalty)
     estimator.linear_model_ = {**linear, "weight": np.float64(0.5),
                                "validation_score": np.float64(score),

@@ -114,12 +114,31 @@ def restore(estimator, state: dict) -> None:
     Raises ``ValueError`` when the parameters and weights do not describe one network.
     """
     _fill_missing_params(estimator, state)  # pickled before a parameter existed
+    _check_linear_model(estimator)
     data = state.get(DATA_STATE)
     if data is not None:
         _rebuild(estimator, data)
     net = estimator.__dict__.get("net_")
     if net is not None and getattr(net, "module_", None) is not None:
         estimator.module_ = net.module_
+
+
+def _check_linear_model(estimator) -> None:
+    """A ``linear_model_`` (``linear_blend``) must be a model of this estimator's inputs and
+    outputs: one edited to other shapes is refused when loading, not at the first predict."""
+    linear = estimator.__dict__.get("linear_model_")
+    if linear is None:
+        return
+    n_in, n_out = getattr(estimator, "n_features_in_", None), getattr(estimator, "n_outputs_", None)
+    shapes = {"center": (n_in,), "inv_spread": (n_in,), "coef": (n_out, n_in),
+              "intercept": (n_out,), "weight": ()}
+    fits = isinstance(linear, dict) and all(
+        isinstance(linear.get(key), (np.ndarray, np.generic, float))
+        and np.shape(linear[key]) == shape and np.asarray(linear[key]).dtype.kind == "f"
+        and np.isfinite(linear[key]).all() for key, shape in shapes.items())
+    if not fits or not 0 <= float(linear["weight"]) <= 1:
+        raise ValueError(f"its linear model (linear_model_) does not fit its {n_in} inputs "
+                         f"and {n_out} outputs: save the model again")
 
 
 def _check_weights_fit(estimator, plan, weights) -> None:

@@ -139,3 +139,19 @@ def test_the_drop_ins_keep_it_off_and_it_must_be_a_bool():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a drop-in's ConvergenceWarning
         assert est.fit(X, y).linear_model_ is None
+
+
+@pytest.mark.parametrize("edit", [
+    lambda linear: linear.update(coef=np.ones((1, 99))),  # another number of inputs
+    lambda linear: linear.update(weight=np.float64(7.0)),  # not a share
+    lambda linear: linear.pop("intercept"),
+    lambda linear: linear.update(center=np.array(["a"] * 6)),
+])
+def test_a_linear_model_that_does_not_fit_is_refused_when_loading(edit, tmp_path):
+    X, y = _linear_data()
+    est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
+    state = est.__getstate__()
+    edit(state["linear_model_"])
+    with pytest.raises(ValueError, match=r"its linear model \(linear_model_\) does not fit "
+                                         r"its 6 inputs and 1 outputs"):
+        TabularMLPRegressor().__setstate__(state)
