@@ -191,6 +191,15 @@ class WeightedBatchNorm2d(_WeightedBatchNorm, nn.BatchNorm2d):
     """``nn.BatchNorm2d`` with weighted training statistics (see :class:`_WeightedBatchNorm`)."""
 
 
+def _strata(stratify):
+    """A stratum number per row: one per class label, or per label combination (rows of a
+    multilabel indicator matrix). numpy before 2.0 has no ``axis`` for text labels."""
+    labels = np.asarray(stratify)
+    if labels.ndim == 1:
+        return np.unique(labels, return_inverse=True)[1].reshape(-1)
+    return np.unique(labels, return_inverse=True, axis=0)[1].reshape(-1)
+
+
 def hold_out_by_content(X, w, *, fraction, stratify, seed):
     """Row indices ``(train, held_out)``: rows in a seeded order of their content hashes.
 
@@ -203,8 +212,7 @@ def hold_out_by_content(X, w, *, fraction, stratify, seed):
     keys = row_keys(X, int(seed)).cpu().numpy()
     weights = (np.ones(len(keys)) if w is None
                else w.detach().cpu().numpy().astype(np.float64))
-    strata = np.zeros(len(keys), dtype=int) if stratify is None else \
-        np.unique(np.asarray(stratify), return_inverse=True, axis=0)[1].reshape(-1)
+    strata = np.zeros(len(keys), dtype=int) if stratify is None else _strata(stratify)
     held = np.zeros(len(keys), dtype=bool)
     # two different rows at least (one per class when stratified): a score on copies of one
     # row says nothing, and an R² on one target value is not defined
