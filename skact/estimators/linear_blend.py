@@ -32,6 +32,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from skact.estimators.small_data import FEW_HELD_OUT_ROWS, cross_validated_weight
+
 __all__ = ["NOISE_ALLOWANCE", "after_fit", "blend_in_a_linear_model", "blended_outputs"]
 
 #: How far below the network's held-out score a linear model may be and still be averaged
@@ -163,14 +165,24 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
             score, penalty = candidate_score, candidate
     X_v, y_v, w_v = _as_numpy(X_v), _as_numpy(y_v), _as_numpy(w_v)
     held_out_rows = len(y_v) if w_v is None else w_v.sum()  # a weight of 2: two rows
-    if score < best - NOISE_ALLOWANCE / np.sqrt(held_out_rows):
-        return
     if judged_on_training_rows:
         X_all, y_all, w_all = X_t, y_t, w_t
     else:
         X_all, y_all = np.concatenate([X_t, X_v]), np.concatenate([y_t, y_v])
         w_all = None if w_t is None else np.concatenate([w_t, w_v])
+    weight = None
+    if (kind == "squared_error" and held_out_rows < FEW_HELD_OUT_ROWS
+            and not judged_on_training_rows):  # skact.estimators.small_data says why
+        weight = cross_validated_weight(
+            estimator, X_all, y_all, w_all, linear_outputs=linear_outputs,
+            fit_linear=lambda X, y, w: _fit(kind, X, y, w, _scaler(X, w), penalty))
+    if weight is None:
+        if score < best - NOISE_ALLOWANCE / np.sqrt(held_out_rows):
+            return
+        weight = 0.5
+    if weight == 0:
+        return
     linear = _fit(kind, X_all, y_all, w_all, _scaler(X_all, w_all), penalty)
-    estimator.linear_model_ = {**linear, "weight": np.float64(0.5),
+    estimator.linear_model_ = {**linear, "weight": np.float64(weight),
                                "validation_score": np.float64(score),
                                "held_out_rows": np.float64(held_out_rows)}

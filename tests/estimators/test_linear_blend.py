@@ -39,12 +39,12 @@ def _alone(est, weight):
     return other
 
 
-def test_a_small_linear_regression_averages_the_network_and_ridge(tmp_path):
-    X, y = _linear_data()
+def test_a_linear_regression_averages_the_network_and_ridge(tmp_path):
+    X, y = _linear_data(n=150)  # 30 held-out rows: enough to judge on (see below)
     est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
     linear = est.linear_model_
     assert linear["coef"].shape == (1, 6) and linear["intercept"].shape == (1,)
-    assert linear["weight"] == 0.5
+    assert linear["weight"] == 0.5 and linear["held_out_rows"] == 30
     network, ridge = _alone(est, 0.0).predict(X), _alone(est, 1.0).predict(X)
     np.testing.assert_allclose(est.predict(X), (network + ridge) / 2, rtol=1e-12)
     assert ridge.std() > 0 and np.abs(network - ridge).max() > 1e-3  # two models
@@ -59,6 +59,21 @@ def test_a_small_linear_regression_averages_the_network_and_ridge(tmp_path):
     loaded = skact.load(skact.save(est, tmp_path / "m.skact"))
     np.testing.assert_allclose(loaded.predict(X), est.predict(X), rtol=1e-12)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+
+
+def test_a_few_dozen_rows_choose_the_weight_by_cross_validation(monkeypatch):
+    """40 rows hold out 8: too few to judge on. Five-fold cross-validation over every row
+    chooses the weight instead; on a linear target with little noise, the linear model
+    alone. With the held-out rows' rule in its place, the same fit averages the two."""
+    X, y = _linear_data(n=40)
+    est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
+    assert est.linear_model_["held_out_rows"] == 8 and est.linear_model_["weight"] == 1.0
+    np.testing.assert_allclose(est.predict(X), _alone(est, 1.0).predict(X), rtol=1e-12)
+    from skact.estimators import linear_blend
+
+    monkeypatch.setattr(linear_blend, "FEW_HELD_OUT_ROWS", 0)
+    assert _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y).linear_model_[
+        "weight"] == 0.5
 
 
 def test_float32_input_gets_float32_predictions():
