@@ -20,9 +20,9 @@ standard errors of an R² near 0.5, or four of an accuracy near 0.8, on that man
 a difference the held-out rows cannot resolve), it is refitted on
 every row with that penalty, and the predictions average the two models' raw outputs
 (logits, or standardised targets): ``linear_model_``. A regression with too few held-out
-rows to judge on chooses the weight by cross-validation instead (``small_data``). Weighted rows fit as repeated rows
-would (``check_sample_weight_equivalence``). The network stays as it was
-(``coefs_``, ``module_``).
+rows to judge on chooses the weight by cross-validation instead (``small_data``). Weighted
+rows fit as repeated rows would (``check_sample_weight_equivalence``). The network stays as
+it was (``coefs_``, ``module_``).
 """
 
 from __future__ import annotations
