@@ -45,21 +45,17 @@ def _predictions(model, X, weight):
 def folds_of(name):
     """One record per fold: held-out scores, rows, and test scores of the three models."""
     from sklearn.base import is_classifier
-    from sklearn.model_selection import KFold, StratifiedKFold
 
     from skact.estimators import linear_blend
 
     X, y, task = datasets.load(name)
-    n_folds = 3 if len(X) > 5000 else 5
-    splitter = (StratifiedKFold if task == "classification" else KFold)(
-        n_folds, shuffle=True, random_state=0)
     records = []
     # every fold gets its linear model, judged on its held-out rows (the cross-validation of
     # a few dozen rows, skact.estimators.small_data, is off here: it is the other rule)
     saved = linear_blend.NOISE_ALLOWANCE, linear_blend.FEW_HELD_OUT_ROWS
     linear_blend.NOISE_ALLOWANCE, linear_blend.FEW_HELD_OUT_ROWS = np.inf, 0
     try:
-        for train, test in splitter.split(X, y):
+        for train, test in quality.folds(X, y, task):  # broad.py's folds
             model = quality.make_model("tabular", task, 0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -217,18 +217,24 @@ def split_table(cache, fresh=False):
 
 
 # ------------------------------------------------------------------ running --
+def folds(X, y, task, seed=0, folds_override=None):
+    """The (train, test) row indices every model is scored on: 5 folds (3 above 5,000 rows),
+    stratified for classification, shuffled by ``seed``."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n_folds = folds_override or (3 if len(X) > 5000 else 5)
+    splitter = (StratifiedKFold if task == "classification" else KFold)(
+        n_folds, shuffle=True, random_state=seed)
+    return splitter.split(X, y)
+
+
 def evaluate(model_name, dataset, folds_override=None, seed=0, data=None):
     """Per-fold scores (accuracy or R²) and fit seconds of one model on one data set;
     ``seed`` draws both the folds and the model's ``random_state``. ``data``, an (X, y,
     task) triple, stands in for :func:`load` (the broad benchmark's own sets)."""
-    from sklearn.model_selection import KFold, StratifiedKFold
-
     X, y, task = data if data is not None else load(dataset)
-    folds = folds_override or (3 if len(X) > 5000 else 5)
-    splitter = (StratifiedKFold if task == "classification" else KFold)(
-        folds, shuffle=True, random_state=seed)
     scores, seconds = [], []
-    for train, test in splitter.split(X, y):
+    for train, test in folds(X, y, task, seed, folds_override):
         model = make_model(model_name, task, seed)
         start = time.perf_counter()
         with warnings.catch_warnings():
