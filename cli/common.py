@@ -87,6 +87,16 @@ DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show the full traceback of an error.")
 ]
 
+# What `predict` and `evaluate` share: the saved model, and whether a pickle may load.
+SavedModelArgument = Annotated[
+    Path, typer.Argument(help="model.skact written by 'skact tune', or its run directory.")
+]
+AllowPickleOption = Annotated[
+    bool, typer.Option("--allow-pickle",
+                       help="Also load a pickle (model.joblib): it runs any code it holds, "
+                            "so only for files you trust.")
+]
+
 # Arguments and options that `tune` and `compare` share.
 DataArgument = Annotated[Path, typer.Argument(help="CSV file: a header row, one row per sample.")]
 TargetOption = Annotated[

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from skact_cli.common import DebugOption, handle_errors, quiet
+from skact_cli.common import (
+    AllowPickleOption,
+    DebugOption,
+    SavedModelArgument,
+    handle_errors,
+    quiet,
+)
 from skact_cli.runs import command_line, default_out, make_out_dir
 
 HELP = (
@@ -35,10 +41,7 @@ EPILOG = """[bold]Examples[/bold]
 @handle_errors
 def evaluate(
     ctx: typer.Context,
-    model: Annotated[
-        Path,
-        typer.Argument(help="model.skact written by 'skact tune', or its run directory."),
-    ],
+    model: SavedModelArgument,
     data: Annotated[
         Path, typer.Argument(help="CSV with the feature columns and the target column.")
     ],
@@ -47,11 +50,7 @@ def evaluate(
         typer.Option("--out", "-o", help="Output directory.", file_okay=False,
                      show_default="skact-runs/evaluate-<data name>-<timestamp>"),
     ] = None,
-    allow_pickle: Annotated[
-        bool, typer.Option("--allow-pickle",
-                           help="Also load a pickle (model.joblib): it runs any code it holds, "
-                                "so only for files you trust.")
-    ] = False,
+    allow_pickle: AllowPickleOption = False,
     debug: DebugOption = False,
 ):
     from skact_cli import evaluation, render

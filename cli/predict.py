@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from skact_cli.common import DebugOption, handle_errors, quiet
+from skact_cli.common import (
+    AllowPickleOption,
+    DebugOption,
+    SavedModelArgument,
+    handle_errors,
+    quiet,
+)
 
 HELP = (
     "Predict the target for new rows with a model saved by 'skact tune'.\n\n"
@@ -33,10 +39,7 @@ EPILOG = """[bold]Examples[/bold]
 
 @handle_errors
 def predict(
-    model: Annotated[
-        Path,
-        typer.Argument(help="model.skact written by 'skact tune', or its run directory."),
-    ],
+    model: SavedModelArgument,
     data: Annotated[Path, typer.Argument(
         help="CSV with the feature columns used in training ('-': standard input).",
         allow_dash=True)],
@@ -49,11 +52,7 @@ def predict(
     proba: Annotated[
         bool, typer.Option("--proba", help="Add one probability column per class.")
     ] = False,
-    allow_pickle: Annotated[
-        bool, typer.Option("--allow-pickle",
-                           help="Also load a pickle (model.joblib): it runs any code it holds, "
-                                "so only for files you trust.")
-    ] = False,
+    allow_pickle: AllowPickleOption = False,
     debug: DebugOption = False,
 ):
     from skact_cli import render
