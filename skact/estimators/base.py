@@ -252,11 +252,11 @@ class BaseNeuralNet(BaseEstimator):
         if not monitor.early_stopping:
             return X_t, y_t, w_t
         from skact.engine.batches import to_tensor
-        from skact.engine.training import hold_out_or_judge_on_training_rows
+        from skact.estimators.small_data import hold_out_unless_few_rows
 
         stratify = y if self._stratify_validation(y) else None
-        train, (X_val, y_val, w_val) = hold_out_or_judge_on_training_rows(
-            X_t, y_t, w_t, fraction=self.validation_fraction, stratify=stratify, rng=rng,
+        train, (X_val, y_val, w_val) = hold_out_unless_few_rows(
+            self, X_t, y_t, w_t, fraction=self.validation_fraction, stratify=stratify, rng=rng,
             by_content_seed=seed if self.validation_split == "content" else None,
             best_epoch_only=self.n_iter_no_change == np.inf)
         if sp.issparse(X_val):

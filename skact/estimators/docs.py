@@ -202,21 +202,23 @@ linear_blend : bool, default=False
         Where it scores on the held-out rows no more than 1.6 / sqrt(rows)
         below the network's best epoch (or above it), refit it on every row
         and predict with the average of the two models' logits (or
-        standardised targets): ``linear_model_``. A regression with fewer
-        than 20 held-out rows chooses the linear model's weight (0, 1/2 or
-        1) by 5-fold cross-validation over every row instead. Not for
-        sparse input or multilabel targets. The Tabular estimators' default
-        is True."""
+        standardised targets): ``linear_model_``. A regression that would
+        hold out fewer than 20 rows (about 100 rows in all) holds none out
+        when ``n_iter_no_change=np.inf``: the network trains on every row
+        (its epochs judged on them), and the ridge regression, its penalty
+        chosen by 5-fold cross-validation over every row, is always averaged
+        in. Not for sparse input or multilabel targets. The Tabular
+        estimators' default is True."""
 
 LINEAR_MODEL = """\
 linear_model_ : dict or None
         Only where ``linear_blend`` averaged a linear model in: ``center`` and
         ``inv_spread`` scale the features, ``coef`` (outputs x features) and
-        ``intercept`` give its raw outputs, ``weight`` its share (0.5, or 1
-        where cross-validation chose it alone),
+        ``intercept`` give its raw outputs, ``weight`` its share (0.5),
         ``validation_score`` its score on the held-out rows (compare
         ``best_validation_score_``) and ``held_out_rows`` their number (their
-        total weight). None otherwise."""
+        total weight); on a few dozen rows, its cross-validated R² and the
+        number of rows. None otherwise."""
 
 LABEL_SMOOTHING = """\
 label_smoothing : float, default=0.0

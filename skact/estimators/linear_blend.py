@@ -19,8 +19,9 @@ least the network's best minus :data:`NOISE_ALLOWANCE` / sqrt(held-out rows) (ab
 standard errors of an R² near 0.5, or four of an accuracy near 0.8, on that many rows:
 a difference the held-out rows cannot resolve), it is refitted on
 every row with that penalty, and the predictions average the two models' raw outputs
-(logits, or standardised targets): ``linear_model_``. A regression with too few held-out
-rows to judge on chooses the weight by cross-validation instead (``small_data``). Weighted
+(logits, or standardised targets): ``linear_model_``. A regression with too few rows to
+hold out trains on all of them and always averages the ridge regression in, its penalty
+chosen by cross-validation instead (``small_data``). Weighted
 rows fit as repeated rows would (``check_sample_weight_equivalence``). The network stays as
 it was (``coefs_``, ``module_``).
 """
@@ -33,7 +34,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from skact.estimators.small_data import FEW_HELD_OUT_ROWS, cross_validated_weight
+from skact.estimators.small_data import FEW_HELD_OUT_ROWS, cross_validated_penalty
 
 __all__ = ["NOISE_ALLOWANCE", "after_fit", "blend_in_a_linear_model", "blended_outputs"]
 
@@ -156,14 +157,6 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
         classes = np.unique((y_t > 0.5) if kind == "binary" else y_t)
         if len(classes) < (estimator.n_outputs_ if kind == "cross_entropy" else 2):
             return  # a class missing from the training rows: no logit for it
-    # the penalty is chosen on the held-out rows, as the network's best epoch was
-    scaling = _scaler(X_t, w_t)
-    score, penalty = -np.inf, None
-    for candidate in _PENALTIES["squared_error" if kind == "squared_error" else "logistic"]:
-        linear = _fit(kind, X_t, y_t, w_t, scaling, candidate)
-        candidate_score = scorer(_as_module(linear, estimator.module_))
-        if candidate_score > score:
-            score, penalty = candidate_score, candidate
     X_v, y_v, w_v = _as_numpy(X_v), _as_numpy(y_v), _as_numpy(w_v)
     held_out_rows = len(y_v) if w_v is None else w_v.sum()  # a weight of 2: two rows
     if judged_on_training_rows:
@@ -171,19 +164,40 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
     else:
         X_all, y_all = np.concatenate([X_t, X_v]), np.concatenate([y_t, y_v])
         w_all = None if w_t is None else np.concatenate([w_t, w_v])
-    weight = None
-    if (kind == "squared_error" and held_out_rows < FEW_HELD_OUT_ROWS
-            and not judged_on_training_rows):  # skact.estimators.small_data says why
-        weight = cross_validated_weight(
-            estimator, X_all, y_all, w_all, linear_outputs=linear_outputs,
-            fit_linear=lambda X, y, w: _fit(kind, X, y, w, _scaler(X, w), penalty))
-    if weight is None:
-        if score < best - NOISE_ALLOWANCE / np.sqrt(held_out_rows):
-            return
-        weight = 0.5
-    if weight == 0:
+    chosen = None
+    if kind == "squared_error" and (judged_on_training_rows
+                                    or held_out_rows < FEW_HELD_OUT_ROWS):
+        # a few dozen rows: skact.estimators.small_data says why
+        chosen = cross_validated_penalty(
+            X_all, y_all, w_all, penalties=_PENALTIES["squared_error"],
+            linear_outputs=linear_outputs,
+            fit_linear=lambda X, y, w, penalty: _fit(kind, X, y, w, _scaler(X, w), penalty))
+        if chosen is not None:
+            chosen = (0.5, *chosen)
+            held_out_rows = len(y_all) if w_all is None else w_all.sum()
+    if chosen is None:
+        weight, penalty, score = _held_out_choice(estimator, scorer, kind, X_t, y_t, w_t,
+                                                  best, held_out_rows)
+    else:
+        weight, penalty, score = chosen
+    if not weight:
         return
     linear = _fit(kind, X_all, y_all, w_all, _scaler(X_all, w_all), penalty)
     estimator.linear_model_ = {**linear, "weight": np.float64(weight),
                                "validation_score": np.float64(score),
                                "held_out_rows": np.float64(held_out_rows)}
+
+
+def _held_out_choice(estimator, scorer, kind, X_t, y_t, w_t, best, held_out_rows):
+    """``(weight, penalty, score)`` chosen on the held-out rows: the penalty the scorer
+    likes best there, and weight 0.5 when that score is within the noise allowance of the
+    network's best (else 0)."""
+    scaling = _scaler(X_t, w_t)
+    score, penalty = -np.inf, None
+    for candidate in _PENALTIES["squared_error" if kind == "squared_error" else "logistic"]:
+        linear = _fit(kind, X_t, y_t, w_t, scaling, candidate)
+        candidate_score = scorer(_as_module(linear, estimator.module_))
+        if candidate_score > score:
+            score, penalty = candidate_score, candidate
+    weight = 0.0 if score < best - NOISE_ALLOWANCE / np.sqrt(held_out_rows) else 0.5
+    return weight, penalty, score

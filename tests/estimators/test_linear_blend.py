@@ -61,19 +61,52 @@ def test_a_linear_regression_averages_the_network_and_ridge(tmp_path):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
 
 
-def test_a_few_dozen_rows_choose_the_weight_by_cross_validation(monkeypatch):
-    """40 rows hold out 8: too few to judge on. Five-fold cross-validation over every row
-    chooses the weight instead; on a linear target with little noise, the linear model
-    alone. With the held-out rows' rule in its place, the same fit averages the two."""
+def test_a_few_dozen_rows_train_on_every_row_and_average_in_a_cross_validated_ridge():
+    """40 rows would hold out 8: too few to judge anything on. The network trains on every
+    row (its epochs are judged on them), and ridge regression, its penalty chosen by 5-fold
+    cross-validation over every row, is averaged in with weight one half."""
     X, y = _linear_data(n=40)
     est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
-    assert est.linear_model_["held_out_rows"] == 8 and est.linear_model_["weight"] == 1.0
-    np.testing.assert_allclose(est.predict(X), _alone(est, 1.0).predict(X), rtol=1e-12)
-    from skact.estimators import linear_blend
+    linear = est.linear_model_
+    assert linear["weight"] == 0.5 and linear["held_out_rows"] == 40
+    assert 0.9 < linear["validation_score"] < 1  # ridge's cross-validated R² on this target
+    network = _alone(est, 0.0)
+    np.testing.assert_allclose(est.predict(X), (network.predict(X) + _alone(est, 1.0).predict(X))
+                               / 2, rtol=1e-12)
+    # the epochs were judged on all 40 rows, the ones it trained on
+    assert network.score(X, y) == pytest.approx(est.best_validation_score_, abs=1e-5)
+    # without the blend the network holds its 8 rows out, as at any size
+    plain = _fit(TabularMLPRegressor(max_iter=16, random_state=0, linear_blend=False), X, y)
+    assert plain.linear_model_ is None
+    assert plain.score(X, y) != pytest.approx(plain.best_validation_score_, abs=1e-3)
 
-    monkeypatch.setattr(linear_blend, "FEW_HELD_OUT_ROWS", 0)
-    assert _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y).linear_model_[
-        "weight"] == 0.5
+
+def test_a_few_dozen_weighted_rows_fit_as_repeated_rows():
+    """Cross-validation deals rows to folds by their content: a row of weight 2 and two
+    copies of it fall in the same fold, and a row of weight 0 is no row at all."""
+    X, y = _linear_data(n=30, seed=3)
+    weights = np.tile([2.0, 1.0, 0.0], 10)
+    weighted = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y,
+                    sample_weight=weights)
+    repeated = np.repeat(np.arange(30), weights.astype(int))
+    copies = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X[repeated], y[repeated])
+    for key in ("coef", "intercept", "validation_score", "held_out_rows"):
+        np.testing.assert_allclose(weighted.linear_model_[key], copies.linear_model_[key],
+                                   rtol=1e-7)
+
+
+def test_cross_validation_leaves_no_fold_empty():
+    """Rows are dealt out in turn, so five distinct rows make five folds (hashing each row
+    to a fold left one empty on a dozen rows about one time in seven)."""
+    from skact.estimators.small_data import _fold_of_each_row
+
+    for seed in range(20):
+        X = np.random.RandomState(seed).normal(size=(12, 3))
+        folds = _fold_of_each_row(X, np.ones(12), 5)
+        assert sorted(np.bincount(folds, minlength=5)) == [2, 2, 2, 3, 3]
+    X = np.random.RandomState(0).normal(size=(6, 3))
+    twice = _fold_of_each_row(np.vstack([X, X[:1]]), np.ones(7), 5)
+    assert twice[0] == twice[-1]  # a copy shares its row's fold
 
 
 def test_float32_input_gets_float32_predictions():
