@@ -17,6 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import column_or_1d
 
+from skact.estimators.refit import refit_on_every_row
 from skact.estimators.validation import _invalid, _stochastic_solver
 
 __all__ = ["ClassifierTask"]
@@ -185,7 +186,8 @@ class ClassifierTask:
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
+        self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
+        return refit_on_every_row(self, X, y, sample_weight)  # refit_on_all_rows
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

@@ -208,7 +208,17 @@ linear_blend : bool, default=False
         (its epochs judged on them), and the ridge regression, its penalty
         chosen by 5-fold cross-validation over every row, is always averaged
         in. Not for sparse input or multilabel targets. The Tabular
-        estimators' default is True."""
+        estimators' default is True.
+
+    refit_on_all_rows : bool, default=False
+        With early stopping: where the held-out rows leave the network
+        alone (no linear model averaged in, no constant kept: it is clearly
+        the better model), train it again from the same seed on every row,
+        the held-out ones too, for as many epochs as the first fit ran, and
+        keep that network; ``validation_scores_`` and
+        ``best_validation_score_`` stay those of the first fit. About twice
+        the fit time where it acts. Not with ``warm_start``. The
+        TabularMLPClassifier's default is True."""
 
 LINEAR_MODEL = """\
 linear_model_ : dict or None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
+from skact.estimators.refit import refit_on_every_row
 from skact.estimators.validation import _invalid, _stochastic_solver
 
 __all__ = ["RegressorTask"]
@@ -148,7 +149,8 @@ class RegressorTask:
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
+        self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
+        return refit_on_every_row(self, X, y, sample_weight)  # refit_on_all_rows
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
