@@ -143,3 +143,26 @@ def test_blend_choice_replays_every_allowance_on_a_small_set():
     assert "| network | linear | k=0 |" in header and "| k=1.6 | k=inf |" in header
     scores = [float(c) for c in row.strip("|").split("|")[2:]]
     assert len(scores) == 8 and all(np.isfinite(scores))
+
+
+def test_same_run_time_ratios_add_up_by_half_and_size_band():
+    """benchmarks/same_run.py's table (its runs need pytabkit, CI does not install it): the
+    ratio of summed fit seconds, over every set and within each half and size band."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import datasets
+        from same_run import report
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    split = datasets.halves()
+    small, large = split["development"][0], split["validation"][-1]
+    assert datasets.REGISTRY[small].rows < 200 <= 2000 <= datasets.REGISTRY[large].rows
+    results = {small: {"tabular": {"seconds": 1.0}, "realmlp": {"seconds": 4.0}},
+               large: {"tabular": {"seconds": 30.0}, "realmlp": {"seconds": 100.0}}}
+    table = report(results)
+    assert "| **all** | 2 | 31 | 104 | 0.298 |" in table
+    assert "| development | 1 | 1 | 4 | 0.250 |" in table
+    assert "| validation | 1 | 30 | 100 | 0.300 |" in table
+    assert "| under 200 rows | 1 | 1 | 4 | 0.250 |" in table
+    assert "| 2,000 and more | 1 | 30 | 100 | 0.300 |" in table
+    assert "200-1,999" not in table
