@@ -74,7 +74,7 @@ class TabularMLPClassifier(MLPClassifier):
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPClassifier", activation="selu", lr=0.004, epochs=96,
         schedule="flat_cosine", dropout=0.2,
-        extra=" ``label_smoothing=0.1``, ``refit_on_all_rows=True``,",
+        extra=" ``label_smoothing=0.1``,\n    ``refit_on_all_rows=True``,",
         stopping=_BEST_EPOCH))
 
     def __init__(
