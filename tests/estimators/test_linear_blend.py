@@ -97,7 +97,7 @@ def test_a_few_dozen_weighted_rows_fit_as_repeated_rows():
 
 def test_cross_validation_leaves_no_fold_empty():
     """Rows are dealt out in turn, so five distinct rows make five folds (hashing each row
-    to a fold left one empty on a dozen rows about one time in seven)."""
+    to a fold left one empty about one time in three on 12 rows, one in seven on 16)."""
     from skact.estimators.small_data import _fold_of_each_row
 
     for seed in range(20):
