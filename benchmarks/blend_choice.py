@@ -52,10 +52,8 @@ def folds_of(name):
     records = []
     # every fold gets its linear model, judged on its held-out rows (the regime of a few
     # dozen rows, skact.estimators.small_data, is off here: it is the other rule)
-    saved = (linear_blend.NOISE_ALLOWANCE, linear_blend.FEW_HELD_OUT_ROWS,
-             small_data.FEW_HELD_OUT_ROWS)
-    linear_blend.NOISE_ALLOWANCE, linear_blend.FEW_HELD_OUT_ROWS = np.inf, 0
-    small_data.FEW_HELD_OUT_ROWS = 0
+    saved = linear_blend.NOISE_ALLOWANCE, small_data.FEW_HELD_OUT_ROWS
+    linear_blend.NOISE_ALLOWANCE, small_data.FEW_HELD_OUT_ROWS = np.inf, 0
     try:
         for train, test in quality.folds(X, y, task):  # broad.py's folds
             model = quality.make_model("tabular", task, 0)
@@ -80,8 +78,7 @@ def folds_of(name):
                 "linear": scorer(_predictions(model, X.iloc[test], 1.0)),
                 "average": scorer(_predictions(model, X.iloc[test], 0.5))})
     finally:
-        (linear_blend.NOISE_ALLOWANCE, linear_blend.FEW_HELD_OUT_ROWS,
-         small_data.FEW_HELD_OUT_ROWS) = saved
+        linear_blend.NOISE_ALLOWANCE, small_data.FEW_HELD_OUT_ROWS = saved
     return records
 
 

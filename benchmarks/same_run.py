@@ -35,7 +35,6 @@ import quality  # noqa: E402
 MARKER = "<!-- same_run -->"
 MODELS = ("tabular", "realmlp")
 SMOKE = ("stackloss", "iris")
-BANDS = (("under 200 rows", 0, 200), ("200-1,999", 200, 2000), ("2,000 and more", 2000, None))
 
 
 def measure(names, models=MODELS):
@@ -71,11 +70,10 @@ def report(results):
     for half, names in split.items():
         if [n for n in names if n in results]:
             rows.append(_ratio_row(half, results, [n for n in names if n in results]))
-    for label, low, high in BANDS:
-        names = [n for n in results if datasets.REGISTRY[n].rows >= low
-                 and (high is None or datasets.REGISTRY[n].rows < high)]
+    for _, band in datasets.BANDS:  # the size bands of the split rule
+        names = [n for n in results if datasets.band(datasets.REGISTRY[n].rows) == band]
         if names:
-            rows.append(_ratio_row(label, results, names))
+            rows.append(_ratio_row(f"{band} rows", results, names))
     return "\n".join(rows)
 
 

@@ -163,6 +163,6 @@ def test_same_run_time_ratios_add_up_by_half_and_size_band():
     assert "| **all** | 2 | 31 | 104 | 0.298 |" in table
     assert "| development | 1 | 1 | 4 | 0.250 |" in table
     assert "| validation | 1 | 30 | 100 | 0.300 |" in table
-    assert "| under 200 rows | 1 | 1 | 4 | 0.250 |" in table
-    assert "| 2,000 and more | 1 | 30 | 100 | 0.300 |" in table
+    assert "| <200 rows | 1 | 1 | 4 | 0.250 |" in table
+    assert "| 2,000+ rows | 1 | 30 | 100 | 0.300 |" in table
     assert "200-1,999" not in table

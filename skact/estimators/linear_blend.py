@@ -34,7 +34,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from skact.estimators.small_data import FEW_HELD_OUT_ROWS, cross_validated_penalty
+from skact.estimators.small_data import cross_validated_penalty, cross_validates
 
 __all__ = ["NOISE_ALLOWANCE", "after_fit", "blend_in_a_linear_model", "blended_outputs"]
 
@@ -165,21 +165,17 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
         X_all, y_all = np.concatenate([X_t, X_v]), np.concatenate([y_t, y_v])
         w_all = None if w_t is None else np.concatenate([w_t, w_v])
     chosen = None
-    if kind == "squared_error" and (judged_on_training_rows
-                                    or held_out_rows < FEW_HELD_OUT_ROWS):
-        # a few dozen rows: skact.estimators.small_data says why
-        chosen = cross_validated_penalty(
+    if kind == "squared_error" and cross_validates(judged_on_training_rows, held_out_rows):
+        chosen = cross_validated_penalty(  # a few dozen rows: small_data says why
             X_all, y_all, w_all, penalties=_PENALTIES["squared_error"],
             linear_outputs=linear_outputs,
             fit_linear=lambda X, y, w, penalty: _fit(kind, X, y, w, _scaler(X, w), penalty))
-        if chosen is not None:
-            chosen = (0.5, *chosen)
-            held_out_rows = len(y_all) if w_all is None else w_all.sum()
     if chosen is None:
         weight, penalty, score = _held_out_choice(estimator, scorer, kind, X_t, y_t, w_t,
                                                   best, held_out_rows)
-    else:
-        weight, penalty, score = chosen
+    else:  # always averaged in; every row was held out once
+        (penalty, score), weight = chosen, 0.5
+        held_out_rows = len(y_all) if w_all is None else w_all.sum()
     if not weight:
         return
     linear = _fit(kind, X_all, y_all, w_all, _scaler(X_all, w_all), penalty)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEW_HELD_OUT_ROWS", "cross_validated_penalty", "hold_out_unless_few_rows",
-           "holds_out_nothing"]
+__all__ = ["FEW_HELD_OUT_ROWS", "cross_validated_penalty", "cross_validates",
+           "hold_out_unless_few_rows", "holds_out_nothing"]
 
 #: Below this many rows to hold out, a regression holds out none and cross-validates.
 FEW_HELD_OUT_ROWS = 20
@@ -50,6 +50,13 @@ def hold_out_unless_few_rows(estimator, X, y, w, **options):
     if holds_out_nothing(estimator, X.shape[0] if w is None else float(w.sum())):
         return (X, y, w), (X, y, w)
     return hold_out_or_judge_on_training_rows(X, y, w, **options)
+
+
+def cross_validates(judged_on_training_rows, held_out_rows) -> bool:
+    """Whether a regression's linear model is chosen by cross-validation over every row:
+    nothing was held out, or fewer than :data:`FEW_HELD_OUT_ROWS` rows (their total
+    weight) were."""
+    return judged_on_training_rows or held_out_rows < FEW_HELD_OUT_ROWS
 
 
 def _fold_of_each_row(X, weights, n_folds):
