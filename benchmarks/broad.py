@@ -1,16 +1,17 @@
-"""The broad benchmark: default models on 44 packaged data sets, development and validation half.
+"""The broad benchmark: default models on 59 packaged data sets: two halves and the fresh sets.
 
 Job: cross-validate models at their defaults on the sets of ``datasets.py`` (the same folds
-for every model, one thread each; 5-fold, 3-fold above 5,000 rows), and report, per half and
-side by side, the per-set scores, the paired differences of the Tabular estimators against
-each contender (``paired.py``), the sets where they fall below the constant model or more
-than 0.02 below the best of HGB, the linear model and RealMLP-TD (sets of 200+ rows), and the
-fit time ratios.
+for every model, one thread each; 5-fold, 3-fold above 5,000 rows), and report, per group
+(development half, validation half, fresh sets) and side by side, the per-set scores, the
+paired differences of the Tabular estimators against each contender (``paired.py``), the sets
+where they fall below the constant model or more than 0.02 below the best of HGB, the linear
+model and RealMLP-TD (sets of 200+ rows), and the fit time ratios.
 
 Reason: issue 29. Choose a recipe change on the development half only; keep it only if the
-validation half agrees beyond its interval (benchmarks/README.md, "The broad benchmark").
+validation half agrees beyond its interval (benchmarks/README.md, "The broad benchmark"). The
+fresh sets are never chosen on: they say whether the choices carried over to new data.
 
-    python benchmarks/broad.py                      # both halves, writes README.md
+    python benchmarks/broad.py                      # both halves + fresh sets, writes README.md
     python benchmarks/broad.py --half development   # choosing a change: this half only
     python benchmarks/broad.py --smoke              # seconds: two tiny sets, two folds
     python benchmarks/broad.py --models tabular,hgb --datasets benefits,hdma
@@ -168,7 +169,8 @@ def set_table(results, models, names):
 
 def time_table(results, models, split):
     """Total fit seconds per model and half, and each as a ratio of HGB's and RealMLP-TD's."""
-    groups = {**split, "both": [n for names in split.values() for n in names]}
+    groups = {h: names for h, names in split.items() if names}
+    groups["all"] = [n for names in groups.values() for n in names]
     refs = [m for m in ("hgb", "realmlp") if m in models]
     lines = ["| fit seconds | " + " | ".join(groups) + " | "
              + " | ".join(f"vs {label(m)}" for m in refs) + " |",
@@ -176,7 +178,7 @@ def time_table(results, models, split):
     totals = {m: {g: sum(results[m, n]["seconds"] for n in names)
                   for g, names in groups.items()} for m in models}
     for m in models:
-        ratios = [f"{totals[m]['both'] / totals[ref]['both']:.2f}x" for ref in refs]
+        ratios = [f"{totals[m]['all'] / totals[ref]['all']:.2f}x" for ref in refs]
         lines.append(f"| {label(m)} | " + " | ".join(f"{v:,.0f}" for v in totals[m].values())
                      + " | " + " | ".join(ratios) + " |")
     return "\n".join(lines)
@@ -201,7 +203,8 @@ def report(results, models, split):
                 {m: label(m) for m in models}))
     for half, names in split.items():
         if names:
-            parts.append(f"### {half} half ({len(names)} sets)\n\n"
+            title = "fresh sets" if half == "fresh" else f"{half} half"
+            parts.append(f"### {title} ({len(names)} sets)\n\n"
                          + set_table(results, models, names))
     parts.append(time_table(results, models, split))
     return "\n\n".join(parts)
@@ -212,9 +215,10 @@ def write_readme(text, models, seeds, missing=()):
 
     libs = ", ".join(f"{k} {v}" for k, v in versions(("skact", "torch", "scikit-learn",
                                                        "pytabkit")).items())
-    split = datasets.halves()
+    split = datasets.groups()
     section = (
-        f"{MARKER}\n## The broad benchmark: both halves (`python benchmarks/broad.py`)\n\n"
+        f"{MARKER}\n## The broad benchmark: both halves and the fresh sets "
+        "(`python benchmarks/broad.py`)\n\n"
         f"- date: {dt.date.today().isoformat()}; machine: {platform.machine()}, "
         f"{os.cpu_count()} cores (shared), one thread per model; {libs}; "
         f"seeds {', '.join(map(str, seeds))}\n"
@@ -226,6 +230,8 @@ def write_readme(text, models, seeds, missing=()):
         f"{' '.join(datasets.RULE.split())}\n"
         f"- development: {', '.join(split['development'])}\n"
         f"- validation: {', '.join(split['validation'])}\n"
+        f"- fresh (found after every recipe choice so far, scored apart from both halves, "
+        f"never chosen on): {', '.join(split['fresh'])}\n"
         "- paired table: the Tabular estimators minus each contender, mean over sets with a "
         "95% t-interval over sets, wins/losses/ties and a two-sided sign test; gap = "
         "validation minus development. Flags: accuracy below the majority class's; R² "
@@ -239,8 +245,9 @@ def write_readme(text, models, seeds, missing=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(default_models()))
-    parser.add_argument("--half", choices=("development", "validation", "both"),
-                        default="both")
+    parser.add_argument("--half", default="all",
+                        choices=("development", "validation", "both", "fresh", "all"),
+                        help="both: the two halves; all: the halves and the fresh sets")
     parser.add_argument("--datasets", help="comma-separated names instead of a half")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--smoke", action="store_true")
@@ -252,13 +259,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     models = args.models.split(",")
     seeds = tuple(int(v) for v in args.seeds.split(","))
-    split = datasets.halves()
+    split = datasets.groups()
+    wanted = {"both": ("development", "validation"), "all": tuple(split)}.get(
+        args.half, (args.half,))
     if args.smoke:
         models, chosen = ["tabular", "hgb", "linear", "constant"], set(SMOKE)
     elif args.datasets:
         chosen = set(args.datasets.split(","))
     else:
-        chosen = {n for h, names in split.items() if args.half in (h, "both") for n in names}
+        chosen = {n for h in wanted for n in split[h]}
     unknown = chosen - set(datasets.REGISTRY)
     if unknown:
         parser.error(f"unknown data sets {sorted(unknown)}; see benchmarks/datasets.py")
@@ -278,7 +287,7 @@ def main(argv=None):
         snapshot(args.snapshot, sorted(done), seeds)
     text = report(results, models, split)
     print(f"\n{text}\n\n({time.perf_counter() - start:.0f} s)")
-    if not (args.smoke or args.datasets) and args.half == "both":
+    if not (args.smoke or args.datasets) and args.half == "all":
         write_readme(text, models, seeds, missing)
     return 0
 

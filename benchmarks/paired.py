@@ -81,8 +81,10 @@ def halves_table(scores, model, others, labels):
     """Markdown: ``model`` against each of ``others``, one column per half and the gap.
 
     ``scores[half][name]`` is the list of per-set scores of model ``name`` in that half (the
-    same sets in the same order for every model). The gap is validation minus development:
-    a change that only learned the development sets shows as a negative gap.
+    same sets in the same order for every model; a third group, such as the fresh sets, gets
+    a column too). The gap is validation minus development (the last half minus the first
+    where those two are not named): a change that only learned the development sets shows
+    as a negative gap.
     """
     halves = list(scores)
     head = ("| " + labels[model] + " against | "
@@ -90,9 +92,12 @@ def halves_table(scores, model, others, labels):
                          for h in halves) + " | gap |")
     lines = [head, "|" + "---|" * (len(halves) + 2)]
     for other in others:
-        results = [paired(scores[h][model], scores[h][other]) for h in halves]
-        gap = f"{results[-1].diff - results[0].diff:+.4f}" if len(results) > 1 else "n/a"
-        lines.append(f"| {labels[other]} | " + " | ".join(r.text() for r in results)
+        results = {h: paired(scores[h][model], scores[h][other]) for h in halves}
+        first, last = (("development", "validation") if {"development", "validation"} <= set(halves)
+                       else (halves[0], halves[-1]))
+        gap = (f"{results[last].diff - results[first].diff:+.4f}" if len(results) > 1
+               else "n/a")
+        lines.append(f"| {labels[other]} | " + " | ".join(r.text() for r in results.values())
                      + f" | {gap} |")
     means = " | ".join(", ".join(f"{labels[m]} {statistics.fmean(scores[h][m]):.4f}"
                                  for m in (model, *others)) for h in halves)

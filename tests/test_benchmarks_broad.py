@@ -63,13 +63,36 @@ def test_split_rule_keeps_the_tuned_sets_in_development_and_mixes_both_halves():
     split = datasets.halves()
     dev, val = split["development"], split["validation"]
     assert set(quality.DATASETS) <= set(dev)
-    assert sorted(dev + val) == sorted(datasets.REGISTRY) and not set(dev) & set(val)
-    assert len(datasets.REGISTRY) >= 30 and abs(len(dev) - len(val)) <= 2
+    assert sorted(dev + val) == sorted(e.name for e in datasets.ENTRIES)
+    assert not set(dev) & set(val)
+    assert len(datasets.ENTRIES) >= 30 and abs(len(dev) - len(val)) <= 2
     for names in (dev, val):
         entries = [datasets.REGISTRY[n] for n in names]
         kinds = {(e.task, datasets.band(e.rows)) for e in entries}
         assert len(kinds) == 6  # both tasks, every size band
     assert datasets.halves() == split  # a rule, not a draw
+
+
+def test_fresh_sets_are_scored_apart_and_leave_both_halves_as_they_were():
+    groups = datasets.groups()
+    fresh = groups.pop("fresh")
+    assert groups == datasets.halves()  # the sets found later move no set between halves
+    assert fresh == [e.name for e in datasets.LATER] and len(fresh) >= 10
+    assert not set(fresh) & {n for names in groups.values() for n in names}
+    assert set(fresh) <= set(datasets.REGISTRY)  # --datasets and the cache know them
+    assert {datasets.REGISTRY[n].task for n in fresh} == {"classification", "regression"}
+
+
+def test_halves_table_keeps_the_gap_between_the_halves_with_a_fresh_column():
+    scores = {"development": {"a": [0.9, 0.8], "b": [0.8, 0.8]},
+              "validation": {"a": [0.7], "b": [0.8]},
+              "fresh": {"a": [0.5, 0.6], "b": [0.4, 0.4]}}
+    text = paired.halves_table(scores, "a", ["b"], {"a": "A", "b": "B"})
+    row = next(line for line in text.splitlines() if line.startswith("| B |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1].startswith("+0.0500") and cells[3].startswith("+0.1500")
+    assert cells[4] == "-0.1500"  # validation minus development, not fresh minus development
+    assert "fresh (n=2)" in text
 
 
 def test_split_rule_fills_each_stratum_in_hash_order():
