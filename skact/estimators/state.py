@@ -101,7 +101,7 @@ def _fill_missing_params(estimator, state: dict) -> None:
                 .parameters.values() if p.name != "self"}
     for name, default in defaults.items():
         estimator.__dict__.setdefault(name, default)
-    if ("validation_split" not in state and defaults["batch_size"] == "balanced"
+    if ("validation_split" not in state and defaults["batch_size"] != "auto"
             and estimator.batch_size == "auto"):
         estimator.batch_size = "balanced"  # what the Tabular estimators' 'auto' was then
 

@@ -254,7 +254,7 @@ def default_space(model: str = "mlp", task: str = "classification") -> SearchSpa
     params["weight_decay"] = Choice((0.0, 1e-4, 1e-3, 1e-2) if task == "classification"
                                     else (0.0, 1e-3, 1e-2, "auto"))
     params["numeric_embedding"] = Choice(("periodic", "piecewise_linear", None))
-    params["batch_size"] = Choice(("balanced", 64, 128, 512))
+    params["batch_size"] = Choice(("balanced", "adaptive", 64, 128, 512))
     return SearchSpace(params)
 
 
