@@ -52,3 +52,19 @@ def test_the_old_module_names_are_not_left_behind(tmp_path):
 
     convert(DATA / "tabular-before-layer-folders.joblib", tmp_path / "model.skact")
     assert "skact.tabular" not in sys.modules and "skact.modules" not in sys.modules
+
+
+@pytest.mark.parametrize("cls", [skact.TabularMLPClassifier, skact.TabularMLPRegressor])
+def test_a_tabular_estimator_pickled_before_validation_split_keeps_balanced_batches(cls):
+    """Before ``validation_split`` existed, the Tabular estimators' 'auto' batches were what
+    'balanced' is now; the regressor's default is 'adaptive' today, and still such a file
+    means 'balanced' (equal batches of at most 256 rows), as it was trained."""
+    X_, y_ = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two epochs do not converge, and need not
+        est = cls(max_iter=2, batch_size="auto", random_state=0).fit(X_, y_)
+    state = est.__getstate__()
+    state.pop("validation_split")  # what a file from then lacks
+    old = cls.__new__(cls)
+    old.__setstate__(state)
+    assert old.batch_size == "balanced" and old.validation_split == cls().validation_split
