@@ -91,10 +91,10 @@ def halves_table(scores, model, others, labels):
             + " | ".join(f"{h} (n={len(scores[h][model])}): mean diff [95% CI] W/L/T sign p"
                          for h in halves) + " | gap |")
     lines = [head, "|" + "---|" * (len(halves) + 2)]
+    named = {"development", "validation"} <= set(halves)
+    first, last = ("development", "validation") if named else (halves[0], halves[-1])
     for other in others:
         results = {h: paired(scores[h][model], scores[h][other]) for h in halves}
-        first, last = (("development", "validation") if {"development", "validation"} <= set(halves)
-                       else (halves[0], halves[-1]))
         gap = (f"{results[last].diff - results[first].diff:+.4f}" if len(results) > 1
                else "n/a")
         lines.append(f"| {labels[other]} | " + " | ".join(r.text() for r in results.values())
