@@ -26,10 +26,9 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
     batch_size : int, 'auto', 'balanced' or 'adaptive', default='auto'
         Mini-batch size; 'auto' is ``min(200, n_samples)``, as in
         scikit-learn; 'balanced' is equal batches of at most 256 rows, so 300
-        rows train as two batches of 150 rather than 256 and 44
-        (TabularMLPClassifier's default); 'adaptive' is ``n_samples // 8``
-        within [16, 256], so small data sets still get about 8 steps per epoch
-        (TabularMLPRegressor's default).
+        rows train as two batches of 150 rather than 256 and 44 (the Tabular
+        estimators' default); 'adaptive' is ``n_samples // 8`` within
+        [16, 256], so small data sets still get about 8 steps per epoch.
         Ignored by lbfgs.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'

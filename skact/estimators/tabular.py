@@ -45,12 +45,12 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
 # benchmark").
 _BALANCED = """``batch_size='balanced'`` (equal
     batches of at most 256 rows: 300 rows train as two of 150)"""
-_ADAPTIVE = """``batch_size='adaptive'`` (about 8
-    steps an epoch: batches of rows / 8, at least 16 and at most 256 rows)"""
-# Why they differ (benchmarks/README.md, "Eight steps an epoch"): on the broad benchmark's
-# regressions of a few hundred rows, whose one or two 'balanced' batches gave a 64-epoch fit
-# 64 to 128 steps, 'adaptive' was better on the development, validation and fresh sets
-# alike; for the classifier the validation and fresh sets did not confirm it.
+# _BATCHES_WHY: 'adaptive' (about 8 steps an epoch) scored better for the regressor on the
+# development, validation and fresh sets of benchmarks/broad.py alike (benchmarks/README.md,
+# "Eight steps an epoch"), but several random batches of a few dozen rows break what a
+# weight of 2 promises (the same fit as the row twice: check_sample_weight_equivalence):
+# one 'balanced' batch holds every row of a small set, whatever the weights. It waits for
+# batches dealt by row content, as the held-out rows and dropout already are.
 _BEST_EPOCH = """``early_stopping=True`` with ``validation_fraction=0.2`` and
     ``n_iter_no_change=np.inf`` (every epoch runs; the weights of the epoch with the best
     validation score are kept)."""
@@ -156,7 +156,7 @@ class TabularMLPRegressor(MLPRegressor):
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPRegressor", activation="mish", lr=0.002, epochs=64,
-        schedule="cosine_cycles", dropout=0.15, batches=_ADAPTIVE,
+        schedule="cosine_cycles", dropout=0.15, batches=_BALANCED,
         extra=" ``target_scaling='standard'``,\n    ``weight_decay='auto'`` (4 per epoch),",
         stopping=_BEST_EPOCH))
 
@@ -168,7 +168,7 @@ class TabularMLPRegressor(MLPRegressor):
         *,
         solver="adam",
         alpha=0.0,
-        batch_size="adaptive",  # 8 steps an epoch on small data (see _ADAPTIVE)
+        batch_size="balanced",  # not 'adaptive': see _BATCHES_WHY
         learning_rate="constant",
         learning_rate_init=0.002,  # 0.004 fitted noise on small regression sets
         power_t=0.5,

@@ -350,8 +350,7 @@ def test_tabular_defaults_train_on_small_data_without_a_warning(cls):
         # two epochs do not train: constant_fallback would rightly say so
         est = cls(max_iter=2, random_state=0, constant_fallback=False).fit(
             X, y.astype(float) if "Regressor" in cls.__name__ else y)
-    assert est.get_params()["batch_size"] == ("adaptive" if "Regressor" in cls.__name__
-                                              else "balanced")
+    assert est.get_params()["batch_size"] == "balanced"
     est.set_params(batch_size=256)
     with pytest.warns(UserWarning, match="batch_size"):
         est.fit(X, y.astype(float) if "Regressor" in cls.__name__ else y)
@@ -381,18 +380,6 @@ def test_balanced_batches_are_even(n_rows, batches):
     TabularMLPClassifier(max_iter=2, random_state=0, early_stopping=False).fit(
         X, y, callbacks=[recorder])
     assert sorted(recorder.rows) == sorted(batches * 2)  # two epochs
-
-
-@pytest.mark.parametrize("n_rows, batches", [(240, [30] * 8), (100, [16] * 6 + [4]),
-                                             (4000, [256] * 15 + [160])])
-def test_the_tabular_regressor_takes_about_eight_steps_an_epoch(n_rows, batches):
-    """'adaptive' (the Tabular regressor's default): batches of rows / 8 within [16, 256],
-    so a few hundred rows still take 8 steps an epoch, not one or two 'balanced' ones."""
-    X, y = make_regression(n_samples=n_rows, n_features=4, random_state=0)
-    recorder = _BatchRows()
-    TabularMLPRegressor(max_iter=1, random_state=0, early_stopping=False).fit(
-        X, y, callbacks=[recorder])
-    assert sorted(recorder.rows) == sorted(batches)
 
 
 def test_drop_in_auto_batches_stay_scikit_learns():
