@@ -57,8 +57,8 @@ def test_the_old_module_names_are_not_left_behind(tmp_path):
 @pytest.mark.parametrize("cls", [skact.TabularMLPClassifier, skact.TabularMLPRegressor])
 def test_a_tabular_estimator_pickled_before_validation_split_keeps_balanced_batches(cls):
     """Before ``validation_split`` existed, the Tabular estimators' 'auto' batches were what
-    'balanced' is now; the regressor's default is 'adaptive' today, and still such a file
-    means 'balanced' (equal batches of at most 256 rows), as it was trained."""
+    'balanced' is now: such a file means 'balanced' (equal batches of at most 256 rows), as
+    it was trained, whichever estimator it holds and whatever its default is today."""
     X_, y_ = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # two epochs do not converge, and need not
