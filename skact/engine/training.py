@@ -357,7 +357,8 @@ def hold_out_or_judge_on_training_rows(X, y, w, *, best_epoch_only, **options):
 
 
 def mini_batch_size(estimator, n_samples):
-    """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows."""
+    """The rows per step for ``estimator.batch_size`` on ``n_samples`` training rows (or
+    ``'adaptive'``, which :func:`skact.engine.batches.batches_of` deals by content)."""
     if estimator.batch_size == "auto":  # scikit-learn's
         return min(200, n_samples)
     if estimator.batch_size == "balanced":
@@ -367,9 +368,7 @@ def mini_batch_size(estimator, n_samples):
         n_batches = -(-n_samples // BALANCED_BATCH_ROWS)  # ceiling divisions
         return -(-n_samples // n_batches)
     if estimator.batch_size == "adaptive":
-        # about 8 steps per epoch on small data sets (one full batch of 96 rows would
-        # give a 64-epoch fit only 64 steps), 256-row batches from 2,048 rows up
-        return int(np.clip(n_samples // 8, 16, 256))
+        return "adaptive"  # counted from the distinct rows: skact.engine.batches.ContentBatches
     if estimator.batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to "

@@ -205,7 +205,7 @@ class BaseNeuralNet(BaseEstimator):
         """The training data as device tensors in mini-batches, less any held-out rows."""
         import torch
 
-        from skact.engine.batches import Batches, to_tensor
+        from skact.engine.batches import batches_of, to_tensor
         from skact.engine.training import mini_batch_size, print_fit_start
         from skact.nn.row_noise import training_keys
 
@@ -229,9 +229,9 @@ class BaseNeuralNet(BaseEstimator):
                 f"batch_norm=True needs at least 2 samples to train on; got {X_t.shape[0]} "
                 "sample. Pass more samples or set batch_norm=False."
             )
-        batches = Batches(X_t, y_t, w_t, batch_size, self.shuffle, generator, dtype=dtype,
-                          device=device, no_single_row=self.batch_norm,
-                          keys=training_keys(self.net_._batch_rows, X_t, device))
+        batches = batches_of(X_t, y_t, w_t, batch_size, self.shuffle, generator, dtype=dtype,
+                             device=device, no_single_row=self.batch_norm,
+                             keys=training_keys(self.net_._batch_rows, X_t, device))
         return batches, epochs
 
     def _plan_learning_rate(self, batches, incremental):

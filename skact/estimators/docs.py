@@ -27,9 +27,12 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         Mini-batch size; 'auto' is ``min(200, n_samples)``, as in
         scikit-learn; 'balanced' is equal batches of at most 256 rows, so 300
         rows train as two batches of 150 rather than 256 and 44 (the Tabular
-        estimators' default); 'adaptive' is ``n_samples // 8`` within
-        [16, 256], so small data sets still get about 8 steps per epoch.
-        Ignored by lbfgs.
+        estimators' default); 'adaptive' is about 8 even batches of 16 to
+        256 rows, so small data sets still get several steps per epoch. Its
+        batches are dealt by row content: copies of a row always share a
+        batch and the cuts fall at equal shares of the sample weight, so an
+        integer weight still trains as that many copies of the row (the
+        number of batches counts distinct rows). Ignored by lbfgs.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning-rate schedule for ``solver='sgd'``:

@@ -12,7 +12,10 @@ keyed on an exact hash of the row's values instead:
   their hash and taken until their weights reach ``validation_fraction``, so copies of a
   row fall on the same side (never one copy in each: no leak between the two sets);
 - batch-norm statistics (:class:`WeightedBatchNorm1d` / ``2d``): means and variances are
-  weighted by ``sample_weight``, as repeated rows would weigh them.
+  weighted by ``sample_weight``, as repeated rows would weigh them;
+- ``batch_size='adaptive'``'s mini-batches (:class:`skact.engine.batches.ContentBatches`):
+  each epoch orders the rows by :func:`salted` hashes, so copies of a row always share a
+  batch, and cuts them at equal shares of the total weight.
 
 Different rows still get independent draws: the hashes are 64-bit mixes (with the
 splitmix64 finaliser's constants), so the masks are as random as a generator's, and about
@@ -28,7 +31,7 @@ import torch
 from torch import nn
 
 __all__ = ["BatchRows", "WeightedBatchNorm1d", "WeightedBatchNorm2d", "hold_out_by_content",
-           "keyed_keep_mask", "row_keys", "training_keys"]
+           "keyed_keep_mask", "row_keys", "salted", "training_keys"]
 
 _M1 = 0xBF58476D1CE4E5B9 - 2**64  # splitmix64's multipliers, as signed 64-bit integers
 _M2 = 0x94D049BB133111EB - 2**64
@@ -79,6 +82,12 @@ def row_keys(X, salt=0):
         bits = flat.to(torch.float32).contiguous().view(torch.int32).to(torch.int64)
     cells = _mix(bits ^ _column_keys(bits.shape[1], salt, bits.device)) * (bits != 0)
     return _mix(cells.sum(dim=1) + _wrap(salt))  # integer sums wrap: exact in any order
+
+
+def salted(keys, salt):
+    """``keys`` mixed again with ``salt``: a fresh uniform order of the rows for each salt,
+    in which equal keys (copies of a row) stay equal."""
+    return _mix(keys ^ _wrap(salt))
 
 
 class BatchRows:
