@@ -342,15 +342,17 @@ def test_tabular_defaults_switch_the_recipe_on(cls):
 
 @pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
 def test_tabular_defaults_train_on_small_data_without_a_warning(cls):
-    """Batches of 256 rows, or all rows when there are fewer: a data set under 256 rows
-    is no reason to warn about a batch size the user never chose."""
+    """'balanced' batches (all rows when there are fewer than 257) and 'adaptive' ones
+    (16 rows at least): a small data set is no reason to warn about a batch size the user
+    never chose."""
     X, y = make_classification(n_samples=100, n_features=4, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # two epochs do not train: constant_fallback would rightly say so
         est = cls(max_iter=2, random_state=0, constant_fallback=False).fit(
             X, y.astype(float) if "Regressor" in cls.__name__ else y)
-    assert est.get_params()["batch_size"] == "balanced"
+    assert est.get_params()["batch_size"] == ("adaptive" if cls is TabularMLPRegressor
+                                              else "balanced")
     est.set_params(batch_size=256)
     with pytest.warns(UserWarning, match="batch_size"):
         est.fit(X, y.astype(float) if "Regressor" in cls.__name__ else y)
