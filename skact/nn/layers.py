@@ -84,11 +84,18 @@ def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
 
     With integer weights this is exactly ``np.quantile`` of the data with each row repeated
     ``weight`` times (linear interpolation), so a weight and a repetition mean the same.
+    Weights below 1 are first scaled so that the lightest weighted row counts as one row:
+    weights that sum to 1 would otherwise put every quantile at the column's minimum.
+    Weights as counts and the same weights normalised then give the same quantiles.
     """
     X = np.asarray(X, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
     if sample_weight is None:
         return np.quantile(X, q, axis=0)
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    lightest = sample_weight[sample_weight > 0].min(initial=1.0)
+    if lightest < 1.0:  # integer weights (1 and up) keep their exact meaning as copies
+        sample_weight = sample_weight / lightest
     out = np.empty((len(q), X.shape[1]))
     for j in range(X.shape[1]):
         order = np.argsort(X[:, j], kind="stable")
