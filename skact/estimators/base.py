@@ -24,7 +24,7 @@ from skact.engine.plan import FitPlan
 from skact.engine.seeding import _RNG_LOCK, _seeded
 from skact.engine.threads import fit_threads, module_macs
 from skact.estimators.classifier import ClassifierTask
-from skact.estimators.linear_blend import after_fit, blended_outputs
+from skact.estimators.linear_blend import after_fit, final_outputs
 from skact.estimators.regressor import RegressorTask
 from skact.estimators.state import DATA_STATE, data_state, pickle_state, restore
 from skact.estimators.validation import (
@@ -99,7 +99,7 @@ class BaseNeuralNet(BaseEstimator):
         dtype = self._compute_dtype(X, first_pass)
         plan = plan.with_sample_weight(sample_weight)  # for statistics input layers take
         if hasattr(self, "linear_blend"):  # the MLPs: each fit decides afresh
-            self.linear_model_ = None
+            self.linear_model_ = self.repeated_rows_ = None
         # torch's thread count for this fit's size (see skact.engine.threads); the caller's after
         with _seeded(seed, plan.device), fit_threads() as threads:
             self._prepare_net(plan, X, y_train, dtype, seed, first_pass, incremental)
@@ -377,8 +377,7 @@ class BaseNeuralNet(BaseEstimator):
                 chunk = to_tensor(X[start:start + _PREDICT_CHUNK], param.dtype, param.device)
                 outputs.append(module(chunk))
         out = (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu().numpy()
-        linear = self.__dict__.get("linear_model_")  # linear_blend averaged one in
-        return out if linear is None else blended_outputs(linear, out, X)
+        return final_outputs(self, out, X)  # linear_blend, repeated_rows
 
     def _validate_for_predict(self, X):
         """scikit-learn's input validation, with a short path for small float arrays.

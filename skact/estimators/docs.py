@@ -221,7 +221,21 @@ linear_blend : bool, default=False
         keep that network; ``validation_scores_`` and
         ``best_validation_score_`` stay those of the first fit. About twice
         the fit time where it acts. Not with ``warm_start``. The
-        TabularMLPClassifier's default is True."""
+        TabularMLPClassifier's default is True.
+
+    repeated_rows : bool, default=False
+        With early stopping: where rows to predict have exact copies among
+        the fitted rows (panel data, coded tables), predict
+        ``(sum of the copies' targets + k * model's prediction) / (c + k)``
+        for ``c`` copies (their total weight): the model's prediction is a
+        prior worth ``k`` rows, on standardised targets or on class
+        probabilities. ``k`` is chosen on the held-out rows (held-out copies
+        predicting each other, the network having trained on none) among
+        0.5, 2, 8 and 32, and kept only where it lowers their squared error
+        or their errors (classification) by two standard errors (``repeated_rows_``, which then
+        holds a hash and the summed targets of every distinct fitted row,
+        not its features). Rows without copies are predicted as before.
+        Not for the poisson loss. The Tabular estimators' default is True."""
 
 LINEAR_MODEL = """\
 linear_model_ : dict or None
@@ -231,7 +245,14 @@ linear_model_ : dict or None
         ``validation_score`` its score on the held-out rows (compare
         ``best_validation_score_``) and ``held_out_rows`` their number (their
         total weight); on a few dozen rows, its cross-validated R² and the
-        number of rows. None otherwise."""
+        number of rows. None otherwise.
+
+repeated_rows_ : dict or None
+        Only where ``repeated_rows`` kept the fitted rows' targets: ``keys``
+        (one 64-bit hash per distinct fitted row, sorted), ``sums`` (their
+        targets summed, as the outputs see them: standardised values or
+        one-hot classes), ``weights`` (their number, or total weight) and
+        ``strength`` (``k``). None otherwise."""
 
 LABEL_SMOOTHING = """\
 label_smoothing : float, default=0.0

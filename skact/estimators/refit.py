@@ -26,8 +26,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 __all__ = ["refit_on_every_row"]
 
-# what the first fit's held-out rows measured: kept through the refit, which has none
-_JUDGED = ("validation_scores_", "best_validation_score_")
+# what the first fit's held-out rows measured or chose: kept through the refit, which has none
+_JUDGED = ("validation_scores_", "best_validation_score_", "repeated_rows_")
 _PARAMS = ("early_stopping", "refit_on_all_rows", "max_iter")  # what the refit changes
 
 

@@ -115,6 +115,7 @@ def restore(estimator, state: dict) -> None:
     """
     _fill_missing_params(estimator, state)  # pickled before a parameter existed
     _check_linear_model(estimator)
+    _check_repeated_rows(estimator)
     data = state.get(DATA_STATE)
     if data is not None:
         _rebuild(estimator, data)
@@ -139,6 +140,28 @@ def _check_linear_model(estimator) -> None:
     if not fits or not 0 <= float(linear["weight"]) <= 1:
         raise ValueError(f"its linear model (linear_model_) does not fit its {n_in} inputs "
                          f"and {n_out} outputs: save the model again")
+
+
+def _check_repeated_rows(estimator) -> None:
+    """``repeated_rows_`` must hold sorted distinct keys, one row of finite target sums per
+    key (one per output) and positive weights: one edited otherwise is refused on loading."""
+    memory = estimator.__dict__.get("repeated_rows_")
+    if memory is None:
+        return
+    n_out = getattr(estimator, "n_outputs_", None)
+    try:
+        keys, sums, weights = (np.asarray(memory[k]) for k in ("keys", "sums", "weights"))
+        strength = float(memory["strength"])
+        fits = (keys.dtype == np.int64 and keys.ndim == 1 and np.all(np.diff(keys) > 0)
+                and sums.dtype.kind == "f" and sums.shape == (len(keys), n_out)
+                and np.isfinite(sums).all() and weights.dtype.kind == "f"
+                and weights.shape == keys.shape and np.all(weights > 0)
+                and np.isfinite(weights).all() and np.isfinite(strength) and strength > 0)
+    except (KeyError, TypeError, ValueError):
+        fits = False
+    if not fits:
+        raise ValueError(f"its fitted rows' targets (repeated_rows_) do not fit its {n_out} "
+                         "outputs: save the model again")
 
 
 def _check_weights_fit(estimator, plan, weights) -> None:

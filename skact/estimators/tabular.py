@@ -8,10 +8,12 @@ flat-then-cosine schedule and dropout 0.2 (classifier) or a four-cycle cosine sc
 dropout 0.15 (regressor), label smoothing (classifier), best-epoch selection on an internal
 20% validation split, on those held-out rows a check against the constant model
 (``constant_fallback``), a linear model averaged in where the held-out rows cannot tell it
-from the network (``linear_blend``), and for the classifier, where they leave the network
-alone, a second fit on every row (``refit_on_all_rows``). The ideas follow RealMLP-TD
-(Holzmüller et al., "Better by Default", NeurIPS 2024); the defaults were chosen on skact's
-benchmark suites (``benchmarks/quality.py``, then the development half of
+from the network (``linear_blend``), the targets of a row's fitted copies blended in where
+the held-out copies clearly predict each other (``repeated_rows``), and for the classifier,
+where they leave the network alone, a second fit on every row (``refit_on_all_rows``).
+Mini-batches are 'balanced' (classifier) or 'adaptive' (regressor). The ideas follow
+RealMLP-TD (Holzmüller et al., "Better by Default", NeurIPS 2024); the defaults were
+chosen on skact's benchmark suites (``benchmarks/quality.py``, then the development half of
 ``benchmarks/broad.py``, checked on its validation half).
 """
 
@@ -30,7 +32,7 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
     ``numeric_embedding='periodic'``, ``learning_rate_init={lr}``, ``beta_2=0.95``,
     ``lr_schedule='{schedule}'``, ``max_iter={epochs}``, {batches},
     ``validation_split='content'``, ``constant_fallback=True``,
-    ``linear_blend=True``, ``alpha=0.0``,
+    ``linear_blend=True``, ``repeated_rows=True``, ``alpha=0.0``,
     ``dropout={dropout}``,{extra} {stopping} Features need no scaling beforehand: the network
     scales them itself, robustly. Every parameter can still be set or searched.
     ``partial_fit`` is available with ``early_stopping=False`` only. Nothing else sets
@@ -123,6 +125,7 @@ class TabularMLPClassifier(MLPClassifier):
         constant_fallback=True,
         linear_blend=True,
         refit_on_all_rows=True,
+        repeated_rows=True,
         lr_schedule="flat_cosine",  # one anneal (see above)
         warmup_fraction=0.0,
         weight_decay=0.0,
@@ -199,6 +202,7 @@ class TabularMLPRegressor(MLPRegressor):
         constant_fallback=True,
         linear_blend=True,
         refit_on_all_rows=False,
+        repeated_rows=True,
         lr_schedule="cosine_cycles",
         warmup_fraction=0.0,
         weight_decay="auto",  # strong on small noisy data, light on large (see _build)

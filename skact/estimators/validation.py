@@ -190,6 +190,7 @@ def _check_hyperparameters(estimator):
     if hasattr(estimator, "linear_blend"):  # the MLPs' (CNNs have no linear model)
         _check_bool(estimator, "linear_blend")
         _check_bool(estimator, "refit_on_all_rows")
+        _check_bool(estimator, "repeated_rows")
     _check_number(estimator, "beta_1", 0.0, 1.0, high_open=True)
     _check_number(estimator, "beta_2", 0.0, 1.0, high_open=True)
     _check_number(estimator, "epsilon", 0.0, low_open=True)

@@ -79,6 +79,14 @@ def input_layers(X, scaling, embedding, sample_weight=None) -> list[nn.Module]:
     return layers
 
 
+def weights_as_counts(sample_weight) -> np.ndarray:
+    """Sample weights as numbers of copies: unchanged from 1 up (integer weights keep their
+    exact meaning), else scaled so that the lightest weighted row counts as one row."""
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    lightest = sample_weight[sample_weight > 0].min(initial=1.0)
+    return sample_weight / lightest if lightest < 1.0 else sample_weight
+
+
 def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
     """Per-column quantiles ``q`` (shape (len(q), columns)), rows weighted.
 
@@ -92,10 +100,7 @@ def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
     q = np.asarray(q, dtype=np.float64)
     if sample_weight is None:
         return np.quantile(X, q, axis=0)
-    sample_weight = np.asarray(sample_weight, dtype=np.float64)
-    lightest = sample_weight[sample_weight > 0].min(initial=1.0)
-    if lightest < 1.0:  # integer weights (1 and up) keep their exact meaning as copies
-        sample_weight = sample_weight / lightest
+    sample_weight = weights_as_counts(sample_weight)
     out = np.empty((len(q), X.shape[1]))
     for j in range(X.shape[1]):
         order = np.argsort(X[:, j], kind="stable")
