@@ -126,7 +126,7 @@ class ContentBatches(Batches):
     shares of the total weight without ever splitting a group of copies. The number of
     batches counts distinct rows of positive weight, which a weighted table and its
     repeated form share and which no scaling of the weights changes: about
-    ``ADAPTIVE_STEPS`` a epoch, within ``ADAPTIVE_ROWS`` rows each. Rows of weight 0 are
+    ``ADAPTIVE_STEPS`` an epoch, within ``ADAPTIVE_ROWS`` rows each. Rows of weight 0 are
     left out; they would change nothing but the batches' row counts.
     """
 

@@ -232,10 +232,11 @@ linear_blend : bool, default=False
         probabilities. ``k`` is chosen on the held-out rows (held-out copies
         predicting each other, the network having trained on none) among
         0.5, 2, 8 and 32, and kept only where it lowers their squared error
-        or their errors (classification) by two standard errors (``repeated_rows_``, which then
-        holds a hash and the summed targets of every distinct fitted row,
-        not its features). Rows without copies are predicted as before.
-        Not for the poisson loss. The Tabular estimators' default is True."""
+        (or their errors, for a classifier) by two standard errors:
+        ``repeated_rows_``, which then holds a hash and the summed targets of
+        every distinct fitted row, not its features. Rows without copies are
+        predicted as before. Not for the poisson loss. The Tabular
+        estimators' default is True."""
 
 LINEAR_MODEL = """\
 linear_model_ : dict or None

@@ -3,7 +3,7 @@
 scikit-learn's contract for ``sample_weight`` (its ``check_sample_weight_equivalence``): an
 integer weight must fit exactly as that many copies of the row, and a weight of 0 as no row
 at all. Whatever a fit draws per row must then depend on the row itself, not on where it
-sits or how many rows there are. Three parts of training draw per row, and here each is
+sits or how many rows there are. Four parts of training draw per row, and here each is
 keyed on an exact hash of the row's values instead:
 
 - dropout masks (:func:`keyed_keep_mask`): a row's mask is a hash of (row, step, layer,
