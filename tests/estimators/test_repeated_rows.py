@@ -133,9 +133,14 @@ def test_a_data_frame_and_one_row_at_a_time():
 def test_the_classifiers_refit_on_every_row_keeps_the_choice():
     X, y = _panel()
     labels = (y > np.median(y)).astype(int)
-    est = _quiet_fit(TabularMLPClassifier(**FAST, linear_blend=False), X, labels)
-    assert est.repeated_rows_ is not None
-    assert est.repeated_rows_["weights"].sum() == len(labels)  # every row, held out or not
+    params = {**FAST, "linear_blend": False}
+    refit = _quiet_fit(TabularMLPClassifier(**params), X, labels)
+    first = _quiet_fit(TabularMLPClassifier(**params, refit_on_all_rows=False), X, labels)
+    unseen = X[:5] + 1e-3
+    assert not np.allclose(refit.predict_proba(unseen), first.predict_proba(unseen))  # refit
+    for key in ("keys", "sums", "weights", "strength"):
+        np.testing.assert_array_equal(refit.repeated_rows_[key], first.repeated_rows_[key])
+    assert refit.repeated_rows_["weights"].sum() == len(labels)  # every row, held out or not
 
 
 def test_sparse_rows_meet_their_dense_copies():
