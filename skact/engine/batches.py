@@ -16,11 +16,33 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-__all__ = ["Batches", "ContentBatches", "batches_of", "to_tensor"]
+__all__ = ["Batches", "ContentBatches", "batches_of", "outputs_in_chunks", "to_tensor"]
 
 #: ``batch_size='adaptive'``: about this many steps an epoch on small data (one full batch
 #: of 96 rows would give a 64-epoch fit only 64 steps), within these rows per batch
 ADAPTIVE_STEPS, ADAPTIVE_ROWS = 8, (16, 256)
+
+
+# Rows per forward pass at prediction time: bounds memory on big inputs while
+# one-row calls take a single pass.
+PREDICT_CHUNK = 16384
+
+
+def outputs_in_chunks(module, X, macs_per_row):
+    """``module``'s outputs for the rows of ``X`` (numpy or sparse), in evaluation mode and
+    without gradients, ``PREDICT_CHUNK`` rows per pass, as numpy."""
+    from skact.engine.threads import fit_threads
+
+    param = next(module.parameters())
+    if module.training:  # eval() walks every submodule: skip it when already set
+        module.eval()
+    outputs = []
+    rows = min(X.shape[0], PREDICT_CHUNK)
+    with torch.inference_mode(), fit_threads(rows * macs_per_row):
+        for start in range(0, X.shape[0], PREDICT_CHUNK):
+            chunk = to_tensor(X[start:start + PREDICT_CHUNK], param.dtype, param.device)
+            outputs.append(module(chunk))
+    return (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu().numpy()
 
 
 def to_tensor(array, dtype, device):
@@ -133,11 +155,12 @@ class ContentBatches(Batches):
     def __init__(self, X, y, w, shuffle, generator=None, **options):
         from skact.nn.row_noise import row_keys
 
-        content = row_keys(X).cpu()
+        dropout_keys = options.get("keys")  # row_keys(X) already, where dropout reads them
+        content = (row_keys(X) if dropout_keys is None else dropout_keys).cpu()
         if w is not None and bool((w > 0).any()) and not bool((w > 0).all()):
             kept = torch.nonzero(w.cpu() > 0).flatten().numpy()
             X, y, w, content = (_rows_of(a, kept) for a in (X, y, w, content))
-            options["keys"] = _rows_of(options.get("keys"), kept)
+            options["keys"] = _rows_of(dropout_keys, kept)
         distinct = int(torch.unique(content).numel())
         low, high = ADAPTIVE_ROWS
         self.n_batches = -(-distinct // int(np.clip(distinct // ADAPTIVE_STEPS, low, high)))

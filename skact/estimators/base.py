@@ -36,9 +36,6 @@ from skact.estimators.validation import (
 
 __all__ = ["BaseNeuralNet", "ClassifierNet", "RegressorNet", "TrainingDivergedWarning"]
 
-# Rows per forward pass at prediction time: bounds memory on big inputs while
-# one-row calls take a single pass.
-_PREDICT_CHUNK = 16384
 # Up to this many rows, plain float ndarrays skip validate_data (see _validate_for_predict).
 _SHORT_PATH_ROWS = 64
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -358,25 +355,17 @@ class BaseNeuralNet(BaseEstimator):
     # -------------------------------------------------------------- predict --
     def _raw_predict(self, X):
         """Validated X -> the module's raw outputs (logits or values), as numpy."""
-        import torch
-
-        from skact.engine.batches import to_tensor
-
         check_is_fitted(self, "net_")
-        X = self._validate_for_predict(X)
-        X = self._prepare_input(X)
+        X = self._prepare_input(self._validate_for_predict(X))
         self._check_sample_shape(X)
-        module = self.net_.module_
-        param = next(module.parameters())
-        if module.training:  # eval() walks every submodule: skip it when already set
-            module.eval()
-        outputs = []
-        rows = min(X.shape[0], _PREDICT_CHUNK)
-        with torch.inference_mode(), fit_threads(rows * self._macs_per_row()):
-            for start in range(0, X.shape[0], _PREDICT_CHUNK):
-                chunk = to_tensor(X[start:start + _PREDICT_CHUNK], param.dtype, param.device)
-                outputs.append(module(chunk))
-        out = (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu().numpy()
+        return self._predict_prepared(X)
+
+    def _predict_prepared(self, X):
+        """Prepared rows -> raw outputs: the network's, with the linear model and the
+        rows' fitted copies blended in where the fit kept them."""
+        from skact.engine.batches import outputs_in_chunks  # torch: not at import time
+
+        out = outputs_in_chunks(self.net_.module_, X, self._macs_per_row())
         return final_outputs(self, out, X)  # linear_blend, repeated_rows
 
     def _validate_for_predict(self, X):

@@ -34,6 +34,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from skact.estimators.repeated_rows import remember_repeated_rows, with_repeated_rows
 from skact.estimators.small_data import cross_validated_penalty, cross_validates
 
 __all__ = ["NOISE_ALLOWANCE", "after_fit", "blend_in_a_linear_model", "blended_outputs"]
@@ -128,38 +129,19 @@ def after_fit(estimator, scorer, held_out, y_train, sample_weight):
     worse than the network, then a linear model averaged in where ``linear_blend`` asks,
     then the fitted rows' targets blended in where ``repeated_rows`` asks."""
     from skact.estimators.constant_guard import keep_the_constant_if_better
-    from skact.estimators.repeated_rows import remember_repeated_rows
 
     if estimator.constant_fallback:
         keep_the_constant_if_better(estimator, scorer, y_train, sample_weight)
     if getattr(estimator, "linear_blend", False):
         blend_in_a_linear_model(estimator, scorer, held_out)
     if getattr(estimator, "repeated_rows", False):
-        remember_repeated_rows(estimator, scorer, held_out,
-                               lambda X: _model_outputs(estimator, X))
-
-
-def _model_outputs(estimator, X):
-    """The network's raw outputs for prepared rows ``X`` (numpy), the linear model's
-    averaged in where there is one: the model ``repeated_rows`` blends its copies with."""
-    import torch
-
-    module = estimator.module_
-    param = next(module.parameters())
-    was_training = module.training
-    module.eval()
-    with torch.inference_mode():
-        out = module(torch.as_tensor(X, dtype=param.dtype, device=param.device)).cpu().numpy()
-    module.train(was_training)
-    return final_outputs(estimator, out, X)
+        remember_repeated_rows(estimator, scorer, held_out, estimator._predict_prepared)
 
 
 def final_outputs(estimator, network_outputs, X):
     """What the estimator predicts from its network's raw outputs for ``X``: with the
     linear model (``linear_blend``) averaged in, and the fitted copies of ``X``'s rows
     (``repeated_rows``) blended in, where the fit kept either."""
-    from skact.estimators.repeated_rows import with_repeated_rows
-
     linear = estimator.__dict__.get("linear_model_")
     out = network_outputs if linear is None else blended_outputs(linear, network_outputs, X)
     return with_repeated_rows(estimator, out, X)

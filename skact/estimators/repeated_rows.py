@@ -119,14 +119,20 @@ def _blend(sums, counts, prior, strength):
     return (sums + strength * prior) / (counts + strength)[:, None]
 
 
+def _sums_per_row(keys, targets, counts):
+    """``(distinct keys, each row's group, targets summed per group, weight per group)``:
+    every row's copies gathered, weighted as copies."""
+    distinct, group = np.unique(keys, return_inverse=True)
+    group = group.reshape(-1)
+    sums = np.stack([np.bincount(group, counts * t) for t in targets.T], axis=1)
+    return distinct, group, sums, np.bincount(group, counts)
+
+
 def _held_out_companions(keys, targets, counts):
     """For each held-out row, the targets' sum and total weight of its copies among the
     held-out rows, its own copy left out: one unit for an integer weight (the other units
     are copies), the whole row for a fractional one."""
-    _, group = np.unique(keys, return_inverse=True)
-    group = group.reshape(-1)
-    sums = np.stack([np.bincount(group, counts * t) for t in targets.T], axis=1)
-    totals = np.bincount(group, counts)
+    _, group, sums, totals = _sums_per_row(keys, targets, counts)
     own = np.where(counts == np.round(counts), np.minimum(counts, 1.0), counts)
     return sums[group] - own[:, None] * targets, totals[group] - own
 
@@ -170,17 +176,12 @@ def _keep(estimator, strength, held_out, kind, width) -> None:
     weights = None if w_t is None else np.concatenate(
         [w_t.detach().cpu().numpy(), w_v.detach().cpu().numpy()])
     counts = _as_counts(weights, len(keys))
-    distinct, group = np.unique(keys[counts > 0], return_inverse=True)
+    fitted = counts > 0
+    distinct, _, sums, totals = _sums_per_row(keys[fitted], targets[fitted], counts[fitted])
     if len(distinct) * (width + 2) > MAX_VALUES:
         return
-    group = group.reshape(-1)
-    targets, counts = targets[counts > 0], counts[counts > 0]
-    estimator.repeated_rows_ = {
-        "keys": distinct.astype(np.int64),
-        "sums": np.stack([np.bincount(group, counts * t) for t in targets.T], axis=1),
-        "weights": np.bincount(group, counts),
-        "strength": np.float64(strength),
-    }
+    estimator.repeated_rows_ = {"keys": distinct.astype(np.int64), "sums": sums,
+                                "weights": totals, "strength": np.float64(strength)}
 
 
 def _losses(raw, targets, kind):
