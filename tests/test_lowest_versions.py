@@ -4,7 +4,8 @@
 every direct dependency that pyproject.toml allows; the main suite runs it on the newest. It
 covers what broke at too-low floors before: every estimator fits, a fitted one survives
 pickle, ``clone`` and a model file, ``check_estimator`` passes on one, a plot is written
-(matplotlib), and the CLI (``--help``, a 2-trial ``tune``, ``predict``) works in a real
+(matplotlib), optuna-integration's ``OptunaSearchCV`` and ``SkorchPruningCallback`` work
+with an estimator, and the CLI (``--help``, a 2-trial ``tune``, ``predict``) works in a real
 subprocess.
 """
 
@@ -89,6 +90,30 @@ def test_a_fitted_estimator_survives_pickle_clone_and_a_model_file(cls, tmp_path
 
 def test_check_estimator_passes_on_one_estimator():
     check_estimator(MLPClassifier(max_iter=100))
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # optuna.terminator, used inside
+def test_optuna_integration_searches_and_prunes_an_estimator():
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+    from optuna_integration import OptunaSearchCV, SkorchPruningCallback
+
+    X, y = tiny_data(MLPClassifier)
+    search = OptunaSearchCV(tiny(MLPClassifier),
+                            {"activation": CategoricalDistribution(["relu", "tanh"])},
+                            n_trials=2, cv=2, random_state=0, error_score="raise").fit(X, y)
+    assert search.best_params_["activation"] in ("relu", "tanh")
+
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(
+        lower=2.0))  # no accuracy reaches 2: pruned at its first report
+    def objective(trial):
+        clf = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, max_iter=20,
+                            random_state=0)
+        clf.fit(X, y, callbacks=[SkorchPruningCallback(trial, "valid_score")])
+        return clf.best_validation_score_
+    study.optimize(objective, n_trials=1)
+    assert study.trials[0].state == optuna.trial.TrialState.PRUNED
 
 
 # matplotlib 3.7 calls a pyparsing name that newer pyparsing deprecates
