@@ -4,6 +4,8 @@
 
 - is created safely by workers started at the same instant on a fresh database (a file lock
   for SQLite, retries for servers: :func:`join_race`);
+- lets one worker only take each queued trial on SQLite too, which cannot lock a row (the
+  same file lock);
 - gives up connecting after :data:`CONNECT_TIMEOUT` seconds unless the URL sets its own
   ``connect_timeout``, so a server that accepts connections but never answers is one line,
   not a hang;
@@ -70,7 +72,9 @@ def rdb_storage(url: str, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GR
     db_file = _sqlite_file(url) if sqlite else None
     if db_file is not None:
         with get_lock(FlockLock(db_file)):
-            return create()
+            storage = create()
+        storage.queue_lock_file = db_file
+        return storage
     return join_race(create, attempts=8, lost_race=lambda exc: _CREATION_RACE.search(str(exc)),
                      pause=lambda attempt: random.uniform(0.1, 0.5) * (attempt + 1))
 
@@ -86,6 +90,20 @@ def _storage_class():
     class SteadyHeartbeatStorage(RDBStorage):
         #: Heartbeats the database missed (an outage), for the tests.
         missed_heartbeats = 0
+        #: SQLite: the database file, whose file lock makes taking a queued trial atomic.
+        queue_lock_file = None
+
+        def set_trial_state_values(self, trial_id, state, values=None) -> bool:
+            # Taking a queued trial (WAITING -> RUNNING) is Optuna's read-check-write of its
+            # row under SELECT ... FOR UPDATE, which SQLite ignores: two workers started
+            # together could both take one queued trial, and the second's result then
+            # failed its run ("Cannot tell a COMPLETE trial"). A file lock makes it atomic.
+            from optuna.trial import TrialState
+
+            if self.queue_lock_file is None or state != TrialState.RUNNING:
+                return super().set_trial_state_values(trial_id, state, values)
+            with get_lock(FlockLock(self.queue_lock_file)):  # one per call: threads too
+                return super().set_trial_state_values(trial_id, state, values)
 
         def record_heartbeat(self, trial_id: int) -> None:
             try:

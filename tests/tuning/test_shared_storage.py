@@ -160,3 +160,50 @@ def test_database_trials_of_a_dead_worker_on_another_host_fail_by_heartbeat(tmp_
     states = [t.state for t in study.trials]
     assert states[0] == optuna.trial.TrialState.FAIL and states[1].is_finished()
     assert os.path.exists(tmp_path / "hb.db")
+
+
+TAKE_QUEUED_TRIAL = """
+import sys, time
+from pathlib import Path
+from optuna.trial import TrialState
+from skact.tuning import make_storage
+storage = make_storage(sys.argv[1])
+barrier = Path(sys.argv[3])
+(barrier / f"ready-{sys.argv[4]}").touch()
+while not (barrier / "go").exists():
+    time.sleep(0.001)
+print(storage.set_trial_state_values(int(sys.argv[2]), TrialState.RUNNING))
+"""
+
+
+def test_a_queued_trial_is_taken_by_one_worker_only(fresh_storage, tmp_path):
+    """Workers started together each take a queued trial to run. SQLite cannot lock the
+    trial's row, and two workers once ran the same queued trial: the second one's result
+    then failed its run ("Cannot tell a COMPLETE trial")."""
+    import optuna
+
+    from skact.tuning import make_storage
+
+    storage = make_storage(fresh_storage)
+    study = optuna.create_study(study_name="queue", storage=storage)
+    study.enqueue_trial({"x": 1.0})
+    trial_id = study.get_trials(deepcopy=False)[0]._trial_id
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    workers = [subprocess.Popen(
+        [sys.executable, "-c", TAKE_QUEUED_TRIAL, fresh_storage, str(trial_id), str(barrier),
+         str(i)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=skact_env())
+        for i in range(6)]
+    deadline = time.monotonic() + 120
+    while len(list(barrier.glob("ready-*"))) < len(workers):
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers), \
+            [w.communicate() for w in workers if w.poll() is not None]
+        time.sleep(0.05)
+    (barrier / "go").touch()
+    answers = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        answers.append(out.strip())
+    assert sorted(answers) == ["False"] * 5 + ["True"]
+    assert study.get_trials(deepcopy=False)[0].state == optuna.trial.TrialState.RUNNING
