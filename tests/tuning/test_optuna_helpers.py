@@ -1,6 +1,6 @@
 """skact's estimators with Optuna's own scikit-learn and skorch helpers (optuna-integration).
 
-README ("Searching with Optuna") promises that ``OptunaSearchCV`` searches the activation
+README (Quick start, "With Optuna") promises that ``OptunaSearchCV`` searches the activation
 like any other hyperparameter, inside a pipeline, and that optuna-integration's
 ``SkorchPruningCallback`` prunes a skact fit when passed through ``fit(callbacks=...)``.
 """
