@@ -118,9 +118,12 @@ class Batches:
             yield self.X, (self.y, self.w)  # every row, in order: no views to make
             return
         for start, stop in zip(starts, [*starts[1:], n]):
-            rows = slice(start, stop) if order is None else order[start:stop]
-            self.batch_keys = self._take(self.keys, rows)
-            yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
+            yield self._batch(slice(start, stop) if order is None else order[start:stop])
+
+    def _batch(self, rows):
+        """The batch ``(X, (y, w))`` of ``rows``, their keys left in ``batch_keys``."""
+        self.batch_keys = self._take(self.keys, rows)
+        return self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
 
 
 def batches_of(X, y, w, batch_size, shuffle, generator=None, **options):
@@ -214,6 +217,4 @@ class ContentBatches(Batches):
         if not sp.issparse(self.X):
             order = order.to(self.X.device)
         for start, stop in ranges:
-            rows = order[start:stop]
-            self.batch_keys = self._take(self.keys, rows)
-            yield self._take(self.X, rows), (self._take(self.y, rows), self._take(self.w, rows))
+            yield self._batch(order[start:stop])

@@ -165,14 +165,15 @@ def remember_repeated_rows(estimator, scorer, held_out, outputs_of) -> None:
         if gain > best:
             best, chosen = gain, strength
     if chosen is not None:
-        _keep(estimator, chosen, held_out, kind, width)
+        _keep(estimator, chosen, held_out, kind, width, (keys, targets))
 
 
-def _keep(estimator, strength, held_out, kind, width) -> None:
-    """Sum every fitted row's targets per distinct row (training and held-out rows)."""
-    (X_t, y_t, w_t), (X_v, y_v, w_v) = held_out
-    keys = np.concatenate([row_hashes(X_t), row_hashes(X_v)])
-    targets = np.concatenate([_targets(y_t, kind, width), _targets(y_v, kind, width)])
+def _keep(estimator, strength, held_out, kind, width, held_out_rows) -> None:
+    """Sum every fitted row's targets per distinct row (training and held-out rows).
+    ``held_out_rows``: the held-out rows' hashes and targets, computed already."""
+    (X_t, y_t, w_t), (_, _, w_v) = held_out
+    keys = np.concatenate([row_hashes(X_t), held_out_rows[0]])
+    targets = np.concatenate([_targets(y_t, kind, width), held_out_rows[1]])
     weights = None if w_t is None else np.concatenate(
         [w_t.detach().cpu().numpy(), w_v.detach().cpu().numpy()])
     counts = _as_counts(weights, len(keys))
