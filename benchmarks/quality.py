@@ -252,11 +252,17 @@ def _cache(path=CACHE):
 
 def _store(key, result, path=CACHE):
     """Add one result to the cache, merged with what other runs wrote meanwhile. The
-    file is replaced whole (write a temporary, then rename), so a run reading it while
-    another writes never sees half a file: results cost up to 15 minutes each."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**_cache(path), key: result}, indent=1))
-    os.replace(tmp, path)
+    read-merge-write holds a lock on a file beside the cache, so two runs storing at once
+    cannot drop each other's results (two seeds run side by side once put two stale results
+    back); the file is replaced whole (write a temporary, then rename), so a run reading it
+    while another writes never sees half a file: results cost up to 15 minutes each."""
+    import fcntl
+
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({**_cache(path), key: result}, indent=1))
+        os.replace(tmp, path)
 
 
 def _cache_key(model, dataset, seed):
