@@ -51,6 +51,13 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
 # "Eight steps an epoch"); small regressions gain most (cpus 0.71 -> 0.86 R²). Dealt by
 # content, a weight of 2 still trains as the row twice (check_sample_weight_equivalence).
 # The classifier keeps 'balanced': the validation half and the fresh sets did not confirm it.
+# Why the regressor does not refit by default, though refit_on_all_rows='small' gains there
+# (the regressions of under 500 rows of benchmarks/broad.py: +0.009 R² on average, 9 of 11
+# sets up): those fits take twice as long, and the suite's fit time went from 0.24x to
+# 0.255x RealMLP-TD's in two same-run measurements, above issue 29's 0.25. Opt in where a few
+# seconds more on a few hundred rows are worth it (benchmarks/README.md, "Trained again on
+# every row, the regressor too"). The classifier's refit where a linear model is averaged in
+# lost 0.001 (noise) for twice its time.
 _BALANCED = """``batch_size='balanced'`` (equal
     batches of at most 256 rows: 300 rows train as two of 150)"""
 _ADAPTIVE = """``batch_size='adaptive'`` (about 8 even
@@ -201,7 +208,7 @@ class TabularMLPRegressor(MLPRegressor):
         validation_split="content",
         constant_fallback=True,
         linear_blend=True,
-        refit_on_all_rows=False,
+        refit_on_all_rows=False,  # 'small' is opt-in: see the comment above _BALANCED
         repeated_rows=True,
         lr_schedule="cosine_cycles",
         warmup_fraction=0.0,

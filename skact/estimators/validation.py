@@ -67,6 +67,13 @@ def _check_bool(estimator, name):
     return bool(value)
 
 
+def _check_refit_on_all_rows(estimator):
+    value = estimator.refit_on_all_rows
+    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "small")):
+        raise _invalid(estimator, "refit_on_all_rows", "True, False or 'small'", value)
+    return value
+
+
 def _check_positive_ints(estimator, name, value, allow_empty=True):
     """A positive int or a sequence of them, as a list."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -189,7 +196,7 @@ def _check_hyperparameters(estimator):
     _check_bool(estimator, "constant_fallback")
     if hasattr(estimator, "linear_blend"):  # the MLPs' (CNNs have no linear model)
         _check_bool(estimator, "linear_blend")
-        _check_bool(estimator, "refit_on_all_rows")
+        _check_refit_on_all_rows(estimator)
         _check_bool(estimator, "repeated_rows")
     _check_number(estimator, "beta_1", 0.0, 1.0, high_open=True)
     _check_number(estimator, "beta_2", 0.0, 1.0, high_open=True)

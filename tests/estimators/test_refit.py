@@ -1,5 +1,7 @@
-"""refit_on_all_rows: where the held-out rows leave the network alone (it is clearly better
-than the constant and a linear model), the classifier trains again on every row."""
+"""refit_on_all_rows: True trains the network again on every row where the held-out rows
+leave it alone (it is clearly better than the constant and a linear model); 'small'
+wherever they keep it, on fewer than 500 rows, stopping at the end of the learning-rate
+cycle that held the best epoch."""
 
 import pickle
 import warnings
@@ -101,7 +103,82 @@ def test_the_refitted_model_saves_and_loads(tmp_path):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
 
 
-def test_refit_on_all_rows_must_be_a_bool():
+@pytest.mark.parametrize("value", ["yes", "Small", 1, None])
+def test_refit_on_all_rows_must_be_a_bool_or_small(value):
     X, y = _checkerboard(50, seed=5)
-    with pytest.raises(ValueError, match="refit_on_all_rows"):
-        TabularMLPRegressor(refit_on_all_rows="yes").fit(X, y)
+    with pytest.raises(ValueError, match="refit_on_all_rows.*True, False or 'small'"):
+        TabularMLPRegressor(refit_on_all_rows=value).fit(X, y)
+
+
+def _noisy_regression(n, seed):
+    """A target that is mostly linear plus noise: the held-out rows average the ridge in."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 5))
+    return X, X @ [1.0, -0.5, 0.25, 0.0, 0.0] + np.sin(2 * X[:, 0]) + rng.normal(size=n)
+
+
+def _stopped_after(epochs):
+    from skorch.callbacks import Callback
+
+    class Stop(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) >= epochs:
+                net.stop_training_ = True
+
+    return Stop()
+
+
+def test_small_refits_a_regression_averaged_with_its_ridge_up_to_its_best_cycle():
+    X, y = _noisy_regression(300, seed=0)
+    first = _fit(TabularMLPRegressor(max_iter=30, random_state=0, refit_on_all_rows=False),
+                 X, y)
+    assert first.linear_model_ is not None  # True would leave this fit alone
+    est = TabularMLPRegressor(max_iter=30, random_state=0, refit_on_all_rows="small")
+    params = est.get_params()
+    _fit(est, X, y)
+    assert est.get_params() == params
+    # the cosine cycles of 30 epochs restart after epochs 2, 6, 14 and 30: the refit stops
+    # at the restart after the first fit's best epoch (ties to the later one, as it kept)
+    scores = np.asarray(first.validation_scores_)
+    best = len(scores) - int(np.argmax(scores[::-1]))
+    stop = next(end for end in (2, 6, 14, 30) if end >= best)
+    assert est.n_iter_ == stop == len(est.loss_curve_)
+    # on every row: what early_stopping=False trains on the same schedule, stopped there
+    every_row = TabularMLPRegressor(max_iter=30, random_state=0, early_stopping=False,
+                                    refit_on_all_rows=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stopped before max_iter: a convergence warning
+        every_row.fit(X, y, callbacks=[_stopped_after(stop)])
+    for mine, theirs in zip(est.coefs_, every_row.coefs_):
+        np.testing.assert_array_equal(mine, theirs)
+    # the held-out rows' verdicts stand: the same ridge, averaged in at the same weight
+    assert est.validation_scores_ == first.validation_scores_
+    for key, value in first.linear_model_.items():
+        np.testing.assert_array_equal(est.linear_model_[key], value)
+    assert not np.allclose(est.predict(X), first.predict(X))
+
+
+def test_small_leaves_fits_of_500_rows_and_a_few_dozen_rows_alone():
+    for n, weight in ((250, 2.0), (60, 1.0)):  # 250 rows of weight 2 count as 500
+        X, y = _noisy_regression(n, seed=1)
+        w = np.full(n, weight)
+        fits = []
+        for refit in ("small", False):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                fits.append(TabularMLPRegressor(max_iter=6, random_state=0,
+                                                refit_on_all_rows=refit).fit(X, y, w))
+        assert fits[0].n_iter_ == 6
+        np.testing.assert_array_equal(fits[0].predict(X), fits[1].predict(X))
+
+
+def test_small_refits_a_classifier_where_true_would_not():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    y = (X @ [1.0, -1.0, 0.5, 0.0] + rng.normal(scale=1.0, size=200) > 0).astype(int)
+    fits = {refit: _fit(TabularMLPClassifier(max_iter=10, random_state=0,
+                                             refit_on_all_rows=refit), X, y)
+            for refit in (True, "small")}
+    assert fits[True].linear_model_ is not None  # averaged in: True leaves the network
+    assert not np.array_equal(fits["small"].coefs_[0], fits[True].coefs_[0])
+    assert fits["small"].n_iter_ == 10  # flat_cosine has no restarts: the whole schedule
