@@ -261,6 +261,8 @@ class BaseNeuralNet(BaseEstimator):
             X_val = to_tensor(X_val, param.dtype, param.device)
         monitor.validation_scorer = self._validation_scorer(X_val, y_val, w_val)
         monitor.held_out_rows = (train, (X_val, y_val, w_val))  # for linear_blend
+        # for refit_on_all_rows, which leaves a fit that held out nothing as it is
+        self._trained_on_every_row = X_val is train[0]
         return train
 
     def _detach_fit_state(self):

@@ -89,7 +89,14 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         split (stratified for classifiers), as in scikit-learn. 'content':
         rows ordered by a hash of their values, so copies of a row fall on
         the same side and an integer ``sample_weight`` holds out as repeated
-        rows would (the Tabular and CNN estimators' default).
+        rows would (the Tabular and CNN estimators' default). With
+        ``n_iter_no_change=np.inf``, a table of few distinct rows repeated
+        many times (fewer than 20 distinct rows to hold out, at least 4 rows
+        per distinct row: a few coded columns) holds out nothing: held-out
+        rows would be a few kinds of row the network never saw, while the
+        rows it predicts have copies among the training rows. The training
+        rows then judge the epochs, the constant and linear models and
+        ``repeated_rows``.
 
     constant_fallback : bool, default=False
         With early stopping: when the best epoch's validation score is no
@@ -222,9 +229,11 @@ linear_blend : bool, default=False
         the network alone (no linear model averaged in, no constant kept: it
         is clearly the better model). 'small': wherever they kept the
         network, alone or averaged with the linear model, on fewer than 500
-        rows (their total weight; not where a regression on a few dozen rows
-        held none out). ``validation_scores_``, ``best_validation_score_``
-        and ``linear_model_`` stay those of the first fit; ``n_iter_`` and
+        rows (their total weight). Never where the fit held out nothing (a
+        regression on a few dozen rows, a table of few distinct rows: see
+        ``validation_split``): it trained on every row already.
+        ``validation_scores_``, ``best_validation_score_`` and
+        ``linear_model_`` stay those of the first fit; ``n_iter_`` and
         ``loss_curve_`` are the second's. Up to twice the fit time where it
         acts. Not with ``warm_start``. TabularMLPClassifier's default is
         True; for TabularMLPRegressor 'small' is worth trying on a few hundred
@@ -237,7 +246,9 @@ linear_blend : bool, default=False
         for ``c`` copies (their total weight): the model's prediction is a
         prior worth ``k`` rows, on standardised targets or on class
         probabilities. ``k`` is chosen on the held-out rows (held-out copies
-        predicting each other, the network having trained on none) among
+        predicting each other, the network having trained on none; where a
+        table of few distinct rows held none out, the training rows, each
+        predicted by its other copies) among
         0.5, 2, 8 and 32, and kept only where it lowers their squared error
         (or their errors, for a classifier) by two standard errors:
         ``repeated_rows_``, which then holds a hash and the summed targets of
@@ -253,7 +264,8 @@ linear_model_ : dict or None
         ``validation_score`` its score on the held-out rows (compare
         ``best_validation_score_``) and ``held_out_rows`` their number (their
         total weight); on a few dozen rows, its cross-validated R² and the
-        number of rows. None otherwise.
+        number of rows; where a table of few distinct rows held none out, its
+        score on the training rows and their number. None otherwise.
 
 repeated_rows_ : dict or None
         Only where ``repeated_rows`` kept the fitted rows' targets: ``keys``

@@ -178,7 +178,8 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
         X_all, y_all = np.concatenate([X_t, X_v]), np.concatenate([y_t, y_v])
         w_all = None if w_t is None else np.concatenate([w_t, w_v])
     chosen = None
-    if kind == "squared_error" and cross_validates(judged_on_training_rows, held_out_rows):
+    if kind == "squared_error" and cross_validates(estimator, judged_on_training_rows,
+                                                    held_out_rows):
         chosen = cross_validated_penalty(  # a few dozen rows: small_data says why
             X_all, y_all, w_all, penalties=_PENALTIES["squared_error"],
             linear_outputs=linear_outputs,

@@ -27,8 +27,9 @@ held-out rows found the network at its best. ``validation_scores_`` and
 
 Where it acts, a fit costs up to twice as much (benchmarks/README.md, "Trained again on
 every row"). Not with ``warm_start`` (a refit from scratch would discard the start) or
-the lbfgs solver (no early stopping), nor where a regression on a few dozen rows held
-none out (``small_data``: it trained on every row already).
+the lbfgs solver (no early stopping), nor where the fit held out nothing (a regression on
+a few dozen rows, or a table of few distinct rows repeated many times: ``small_data``): it
+trained on every row already.
 """
 
 from __future__ import annotations
@@ -91,19 +92,18 @@ def _stop_after(epochs):
 
 def _acts(estimator, X, sample_weight) -> bool:
     """Whether ``refit_on_all_rows`` refits this fit (see the module docstring)."""
-    from skact.estimators.small_data import holds_out_nothing
-
     mode = getattr(estimator, "refit_on_all_rows", False)
     scores = estimator.__dict__.get("validation_scores_")
+    trained_on_every_row = estimator.__dict__.pop("_trained_on_every_row", False)
     if (not mode or not estimator.early_stopping or estimator.warm_start
             or estimator.solver == "lbfgs" or not scores or not np.isfinite(scores).any()
-            or _kept_the_constant(estimator)):
+            or trained_on_every_row or _kept_the_constant(estimator)):
         return False
     if mode != "small":
         return estimator.__dict__.get("linear_model_") is None
     rows = (_num_samples(X) if sample_weight is None
             else float(np.sum(np.asarray(sample_weight, dtype=np.float64))))
-    return rows < SMALL_FIT_ROWS and not holds_out_nothing(estimator, rows)
+    return rows < SMALL_FIT_ROWS
 
 
 def refit_on_every_row(estimator, X, y, sample_weight):

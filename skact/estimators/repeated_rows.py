@@ -27,6 +27,13 @@ network's calibration even where they carry nothing about the label.) Then every
 row's targets are summed per distinct row, in ``repeated_rows_``, unless that would take
 more than :data:`MAX_VALUES` numbers.
 
+Where a table of a few distinct rows repeated many times held nothing out
+(:func:`skact.estimators.small_data.few_distinct_rows`), ``k`` is chosen the same way on
+the training rows, each row's companions being its other copies. The network trained on
+those copies, which can only make them look less useful than they are; on tables of this
+kind it still underfits some distinct rows (``amis``: 84 kinds of road site and period, R²
+0.17 from the network alone, 0.35 with its copies, as gradient boosting).
+
 Weights count as copies: an integer weight of 2 is the row twice, one of which is its own
 companion; a fractional weight has no companion in itself.
 """
@@ -141,12 +148,17 @@ def remember_repeated_rows(estimator, scorer, held_out, outputs_of) -> None:
     """After a fit with early stopping: choose ``k`` on the held-out rows and, where it
     helps, keep every fitted row's targets per distinct row as ``repeated_rows_``.
     ``outputs_of(X)``: the model's raw outputs for ``X`` (numpy)."""
+    from skact.estimators.small_data import few_distinct_rows
+
     kind = getattr(estimator, "_loss_kind", None)
     if scorer is None or held_out is None or kind not in _KINDS:
         return
     (X_t, y_t, w_t), (X_v, y_v, w_v) = held_out
-    if X_v is X_t or not hasattr(X_v, "detach") or X_v.ndim != 2:
-        return  # judged on the training rows (too few to hold out), or not a table
+    if not hasattr(X_v, "detach") or X_v.ndim != 2:
+        return  # not a table
+    judged_on_training_rows = X_v is X_t
+    if judged_on_training_rows and not few_distinct_rows(estimator, X_t, w_t):
+        return  # too few rows to hold out: few copies to learn from either
     raw = outputs_of(X_v.detach().cpu().numpy())
     width = raw.shape[1]
     keys, targets = row_hashes(X_v), _targets(y_v, kind, width)
@@ -164,18 +176,20 @@ def remember_repeated_rows(estimator, scorer, held_out, outputs_of) -> None:
         gain = _clear_gain(counts[has] * (alone - _losses(blended, targets[has], kind)), group)
         if gain > best:
             best, chosen = gain, strength
-    if chosen is not None:
-        _keep(estimator, chosen, held_out, kind, width, (keys, targets))
+    if chosen is None:
+        return
+    fitted = (keys, targets, None if w_v is None else w_v.detach().cpu().numpy())
+    if not judged_on_training_rows:  # the held-out rows and the training rows
+        fitted = (np.concatenate([row_hashes(X_t), keys]),
+                  np.concatenate([_targets(y_t, kind, width), targets]),
+                  None if w_t is None else np.concatenate([w_t.detach().cpu().numpy(),
+                                                           fitted[2]]))
+    _keep(estimator, chosen, width, *fitted)
 
 
-def _keep(estimator, strength, held_out, kind, width, held_out_rows) -> None:
-    """Sum every fitted row's targets per distinct row (training and held-out rows).
-    ``held_out_rows``: the held-out rows' hashes and targets, computed already."""
-    (X_t, y_t, w_t), (_, _, w_v) = held_out
-    keys = np.concatenate([row_hashes(X_t), held_out_rows[0]])
-    targets = np.concatenate([_targets(y_t, kind, width), held_out_rows[1]])
-    weights = None if w_t is None else np.concatenate(
-        [w_t.detach().cpu().numpy(), w_v.detach().cpu().numpy()])
+def _keep(estimator, strength, width, keys, targets, weights) -> None:
+    """Sum every fitted row's ``targets`` per distinct row (their ``keys``; ``weights``
+    for copies, or None)."""
     counts = _as_counts(weights, len(keys))
     fitted = counts > 0
     distinct, _, sums, totals = _sums_per_row(keys[fitted], targets[fitted], counts[fitted])
