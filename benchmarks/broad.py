@@ -1,4 +1,4 @@
-"""The broad benchmark: default models on 59 packaged data sets: two halves and the fresh sets.
+"""The broad benchmark: default models on 66 packaged data sets: two halves and the fresh sets.
 
 Job: cross-validate models at their defaults on the sets of ``datasets.py`` (the same folds
 for every model, one thread each; 5-fold, 3-fold above 5,000 rows), and report, per group
