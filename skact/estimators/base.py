@@ -256,13 +256,14 @@ class BaseNeuralNet(BaseEstimator):
             self, X_t, y_t, w_t, fraction=self.validation_fraction, stratify=stratify, rng=rng,
             by_content_seed=seed if self.validation_split == "content" else None,
             best_epoch_only=self.n_iter_no_change == np.inf)
+        trained_on_every_row = X_val is train[0]  # nothing held out (small_data)
         if sp.issparse(X_val):
             param = next(self.net_.module_.parameters())
             X_val = to_tensor(X_val, param.dtype, param.device)
         monitor.validation_scorer = self._validation_scorer(X_val, y_val, w_val)
-        monitor.held_out_rows = (train, (X_val, y_val, w_val))  # for linear_blend
-        # for refit_on_all_rows, which leaves a fit that held out nothing as it is
-        self._trained_on_every_row = X_val is train[0]
+        # for linear_blend and repeated_rows, which tell such a fit by its two sets being one
+        monitor.held_out_rows = (train, train if trained_on_every_row else (X_val, y_val, w_val))
+        self._trained_on_every_row = trained_on_every_row  # for refit_on_all_rows: fit pops it
         return train
 
     def _detach_fit_state(self):

@@ -91,8 +91,9 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         the same side and an integer ``sample_weight`` holds out as repeated
         rows would (the Tabular and CNN estimators' default). With
         ``n_iter_no_change=np.inf``, a table of few distinct rows repeated
-        many times (fewer than 20 distinct rows to hold out, at least 4 rows
-        per distinct row: a few coded columns) holds out nothing: held-out
+        many times (fewer than 20 distinct rows to hold out, most rows copies
+        of a row repeated 4 times or more: a few coded columns; dense input
+        only) holds out nothing: held-out
         rows would be a few kinds of row the network never saw, while the
         rows it predicts have copies among the training rows. The training
         rows then judge the epochs, the constant and linear models and

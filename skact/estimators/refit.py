@@ -94,7 +94,7 @@ def _acts(estimator, X, sample_weight) -> bool:
     """Whether ``refit_on_all_rows`` refits this fit (see the module docstring)."""
     mode = getattr(estimator, "refit_on_all_rows", False)
     scores = estimator.__dict__.get("validation_scores_")
-    trained_on_every_row = estimator.__dict__.pop("_trained_on_every_row", False)
+    trained_on_every_row = estimator.__dict__.get("_trained_on_every_row", False)
     if (not mode or not estimator.early_stopping or estimator.warm_start
             or estimator.solver == "lbfgs" or not scores or not np.isfinite(scores).any()
             or trained_on_every_row or _kept_the_constant(estimator)):

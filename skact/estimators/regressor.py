@@ -149,8 +149,11 @@ class RegressorTask:
         self : object
             The fitted estimator.
         """
-        self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
-        return refit_on_every_row(self, X, y, sample_weight)  # refit_on_all_rows
+        try:
+            self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
+            return refit_on_every_row(self, X, y, sample_weight)  # refit_on_all_rows
+        finally:  # what the fit told the refit; never kept, even by a fit that failed
+            self.__dict__.pop("_trained_on_every_row", None)
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):

@@ -8,6 +8,7 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
+from scipy import sparse
 
 from skact import MLPClassifier, TabularMLPClassifier, TabularMLPRegressor
 from skact.estimators.base import BaseNeuralNet
@@ -90,16 +91,24 @@ def _few(X, w=None, **params):
 def test_which_tables_count_as_few_distinct_rows():
     X, _ = _table(copies=60)
     assert _few(X)
-    # too few copies of each (2): a fit on its training rows would memorise single labels
-    assert not _few(np.repeat(KINDS, 2, axis=0))
+    # too few copies of each (3): a fit on its training rows would memorise single labels
+    assert not _few(np.repeat(KINDS, 3, axis=0))
+    assert _few(np.repeat(KINDS, 4, axis=0))
     # 100 distinct rows hold out 20 at validation_fraction=0.2: enough to judge on
     many = np.random.RandomState(0).rand(100, 3)
     assert not _few(np.repeat(many, 10, axis=0))
     assert _few(np.repeat(many[:99], 10, axis=0))
     assert _few(np.repeat(many, 10, axis=0), validation_fraction=0.1)  # 10 held out
+    # most rows must be copies of a much-repeated row, not 4 per distinct row on average:
+    # 90 rows seen 3 times and one seen 120 times average 4.3, but only 120 of the 390 rows
+    # are copies of a row repeated 4 times or more
+    mixed = np.vstack([np.repeat(many[:90], 3, axis=0), np.repeat(many[90:91], 120, axis=0)])
+    assert not _few(mixed)
+    assert _few(np.vstack([mixed, np.repeat(many[91:92], 200, axis=0)]))  # 320 of 590
     # weights are copies, and a row of weight 0 is no row at all
     assert _few(KINDS, w=np.full(8, 60.0))
     assert not _few(KINDS, w=np.full(8, 1.0))
+    assert not _few(KINDS, w=np.full(8, 1.0 / 8))  # weights that sum to 1: under one copy
     assert _few(np.vstack([KINDS, many]), w=np.r_[np.full(8, 60.0), np.zeros(100)])
     # a random split holds out copies of training rows; without best-epoch mode the
     # held-out rows stop training, as they always have
@@ -107,7 +116,46 @@ def test_which_tables_count_as_few_distinct_rows():
     assert not _few(X, n_iter_no_change=10)
 
 
-def test_the_drop_ins_hold_out_as_scikit_learn_does():
+def test_sparse_input_holds_out_as_before_and_a_sparse_few_row_fit_is_not_refitted():
+    """Scoring every row each epoch would densify all of a sparse matrix, not a fifth; and a
+    regression of a few dozen sparse rows, which held none out, is not trained again."""
     X, y = _table()
+    assert not few_distinct_rows(TabularMLPClassifier(), sparse.csr_matrix(X), None)
+    rng = np.random.RandomState(0)
+    X_small = sparse.csr_matrix(rng.rand(60, 4))
+    est = TabularMLPRegressor(max_iter=8, random_state=0, refit_on_all_rows="small")
+    with mock.patch.object(BaseNeuralNet, "_fit", autospec=True,
+                           side_effect=BaseNeuralNet._fit) as trained:
+        _fit(est, X_small, rng.rand(60))
+    assert trained.call_count == 1
+
+
+def test_a_few_dozen_rows_of_few_kinds_are_treated_as_a_few_dozen_rows():
+    """Both regimes at once: the ridge regression is always averaged in (a few dozen rows),
+    and the copies' targets are judged on the training rows (few distinct rows)."""
+    X = np.repeat(KINDS, 10, axis=0)
+    y = np.repeat(np.where(PARITY == 1, 2.0, -2.0), 10) + np.random.RandomState(0).normal(
+        size=80)
+    est = _fit(TabularMLPRegressor(**FAST), X, y)
+    assert est.linear_model_["weight"] == 0.5 and est.linear_model_["held_out_rows"] == 80
+    assert est.repeated_rows_ is not None and est.repeated_rows_["keys"].shape == (8,)
+
+
+def test_a_fit_that_fails_leaves_nothing_of_itself_behind():
+    from skorch.callbacks import Callback
+
+    class Fails(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise RuntimeError("stopped by the test")
+
+    X, y = _table()
+    est = TabularMLPClassifier(**FAST)
+    with pytest.raises(RuntimeError, match="stopped by the test"):
+        est.fit(X, y, callbacks=[Fails()])
+    assert "_trained_on_every_row" not in est.__dict__
+
+
+def test_the_drop_ins_hold_out_as_scikit_learn_does():
+    X, _ = _table()
     est = MLPClassifier(early_stopping=True, n_iter_no_change=np.inf)
     assert not few_distinct_rows(est, torch.as_tensor(X), None)  # validation_split='random'
