@@ -263,7 +263,7 @@ class BaseNeuralNet(BaseEstimator):
         monitor.validation_scorer = self._validation_scorer(X_val, y_val, w_val)
         # for linear_blend and repeated_rows, which tell such a fit by its two sets being one
         monitor.held_out_rows = (train, train if trained_on_every_row else (X_val, y_val, w_val))
-        self._trained_on_every_row = trained_on_every_row  # for refit_on_all_rows: fit pops it
+        self._trained_on_every_row = trained_on_every_row  # read, then dropped: refit.py
         return train
 
     def _detach_fit_state(self):

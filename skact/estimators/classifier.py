@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import column_or_1d
 
-from skact.estimators.refit import refit_on_every_row
+from skact.estimators.refit import fit_then_refit
 from skact.estimators.validation import _invalid, _stochastic_solver
 
 __all__ = ["ClassifierTask"]
@@ -186,11 +186,7 @@ class ClassifierTask:
         self : object
             The fitted estimator.
         """
-        try:
-            self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
-            return refit_on_every_row(self, X, y, sample_weight)  # refit_on_all_rows
-        finally:  # what the fit told the refit; never kept, even by a fit that failed
-            self.__dict__.pop("_trained_on_every_row", None)
+        return fit_then_refit(self, X, y, sample_weight, callbacks)  # refit_on_all_rows
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

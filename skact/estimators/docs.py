@@ -93,11 +93,10 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         ``n_iter_no_change=np.inf``, a table of few distinct rows repeated
         many times (fewer than 20 distinct rows to hold out, most rows copies
         of a row repeated 4 times or more: a few coded columns; dense input
-        only) holds out nothing: held-out
-        rows would be a few kinds of row the network never saw, while the
-        rows it predicts have copies among the training rows. The training
-        rows then judge the epochs, the constant and linear models and
-        ``repeated_rows``.
+        only) holds out nothing: held-out rows would be a few kinds of row
+        the network never saw, while the rows it predicts have copies among
+        the training rows. The training rows then judge the epochs, the
+        constant and linear models and ``repeated_rows``.
 
     constant_fallback : bool, default=False
         With early stopping: when the best epoch's validation score is no

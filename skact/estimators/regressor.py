@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
-from skact.estimators.refit import refit_on_every_row
+from skact.estimators.refit import fit_then_refit
 from skact.estimators.validation import _invalid, _stochastic_solver
 
 __all__ = ["RegressorTask"]
@@ -149,11 +149,7 @@ class RegressorTask:
         self : object
             The fitted estimator.
         """
-        try:
-            self._fit(X, y, sample_weight, incremental=False, callbacks=callbacks)
-            return refit_on_every_row(self, X, y, sample_weight)  # refit_on_all_rows
-        finally:  # what the fit told the refit; never kept, even by a fit that failed
-            self.__dict__.pop("_trained_on_every_row", None)
+        return fit_then_refit(self, X, y, sample_weight, callbacks)  # refit_on_all_rows
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
