@@ -134,15 +134,16 @@ def test_gpu_check_says_whether_the_speed_target_is_met_and_why_not():
 
 def test_blend_choice_replays_every_allowance_on_a_small_set():
     """benchmarks/blend_choice.py, how linear_blend's allowance was chosen, keeps running:
-    on one bundled set, a row with the network, the linear model and every allowance."""
+    on one bundled set, a row with the network, the linear model, every allowance and the
+    rule as shipped."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "blend_choice.py"), "--datasets",
          "linnerud"], capture_output=True, text=True, timeout=300, check=True)
     header, row = (line for line in result.stdout.splitlines()
                    if line.startswith(("| set |", "| linnerud |")))
-    assert "| network | linear | k=0 |" in header and "| k=1.6 | k=inf |" in header
+    assert "| network | linear | k=0 |" in header and "| k=1.6 | k=inf | shipped |" in header
     scores = [float(c) for c in row.strip("|").split("|")[2:]]
-    assert len(scores) == 8 and all(np.isfinite(scores))
+    assert len(scores) == 9 and all(np.isfinite(scores))
 
 
 def test_same_run_time_ratios_add_up_by_half_and_size_band():

@@ -209,10 +209,14 @@ linear_blend : bool, default=False
         (ridge regression for ``loss='squared_error'``, logistic regression
         for single-label classes; its penalty chosen on the held-out rows),
         on the features scaled as ``input_scaling='robust'`` scales them.
-        Where it scores on the held-out rows no more than 1.6 / sqrt(rows)
-        below the network's best epoch (or above it), refit it on every row
-        and predict with the average of the two models' logits (or
-        standardised targets): ``linear_model_``. A regression that would
+        Where the held-out rows cannot tell it from the network's best epoch,
+        refit it on every row and predict with the average of the two
+        models' logits (or standardised targets): ``linear_model_``. A
+        classifier's logistic regression may score up to 1.6 / sqrt(rows)
+        below the network in accuracy; a ridge regression may leave up to
+        1 + 3.2 / sqrt(rows) times the network's error (1 - R²), so where
+        the network explains nearly everything, a ridge regression far
+        behind it is left out. A regression that would
         hold out fewer than 20 rows (about 100 rows in all) holds none out
         when ``n_iter_no_change=np.inf``: the network trains on every row
         (its epochs judged on them), and the ridge regression, its penalty

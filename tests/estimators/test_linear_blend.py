@@ -9,9 +9,11 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.linear_model import Ridge
 
 import skact
 from skact import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor
+from skact.estimators.linear_blend import within_the_noise
 
 
 def _linear_data(n=40, seed=0, classes=False):
@@ -142,6 +144,33 @@ def test_a_network_clearly_better_than_a_linear_model_predicts_alone():
     y = (np.sign(X[:, 0]) * np.sign(X[:, 1]) > 0).astype(int)
     est = _fit(TabularMLPClassifier(max_iter=30, random_state=0), X, y)
     assert est.linear_model_ is None and est.score(X, y) > 0.9
+
+
+def test_a_regression_the_network_fits_far_better_predicts_alone():
+    """A curve the network fits to R² 0.99 and a ridge regression to 0.93: on 60 held-out
+    rows the ridge is within 1.6 / sqrt(60) = 0.21 of the network in R², but leaves about
+    ten times its error, so it is not averaged in."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, size=(300, 4))
+    y = X[:, 0] + 0.3 * X[:, 0] ** 2 + 0.5 * X[:, 1] + rng.normal(scale=0.1, size=300)
+    est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
+    assert est.best_validation_score_ > 0.98 and est.linear_model_ is None
+    ridge = Ridge().fit(X[:240], y[:240]).score(X[240:], y[240:])
+    assert 0.99 - 1.6 / np.sqrt(60) < ridge < 0.95  # the band in R² would have let it in
+
+
+@pytest.mark.parametrize("kind, score, best, rows, expected", [
+    ("squared_error", 0.93, 0.99, 60, False),  # 7% error against 1%: far outside its noise
+    ("squared_error", 0.987, 0.99, 60, True),  # 1.3% against 1%: within 1 + 3.2 / sqrt(60)
+    ("squared_error", 0.31, 0.5, 64, True),  # at R² 0.5 the band is 1.6 / sqrt(rows) wide
+    ("squared_error", 0.29, 0.5, 64, False),
+    ("squared_error", 0.6, 0.5, 64, True),  # above the network
+    ("cross_entropy", 0.62, 0.8, 64, True),  # accuracies: 1.6 / sqrt(rows) below, or above
+    ("binary", 0.59, 0.8, 64, False),
+])
+def test_within_the_noise_scales_a_regressions_band_with_its_error(kind, score, best, rows,
+                                                                    expected):
+    assert within_the_noise(kind, score, best, rows) is expected
 
 
 def test_weighted_rows_choose_and_fit_as_repeated_rows_do():
