@@ -170,8 +170,11 @@ class ContentBatches(Batches):
         super().__init__(X, y, w, -(-X.shape[0] // self.n_batches), shuffle, generator,
                          **options)
         self._content = content
+        from skact.nn.layers import weights_as_counts
+
+        # as copies: weights scaled by a constant cut the batches at the same rows
         self._weights = (np.ones(X.shape[0]) if w is None
-                         else w.detach().cpu().numpy().astype(np.float64))
+                         else weights_as_counts(w.detach().cpu().numpy().astype(np.float64)))
 
     def __len__(self):
         return self.n_batches

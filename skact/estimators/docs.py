@@ -233,7 +233,8 @@ linear_blend : bool, default=False
         the network alone (no linear model averaged in, no constant kept: it
         is clearly the better model). 'small': wherever they kept the
         network, alone or averaged with the linear model, on fewer than 500
-        rows (their total weight). Never where the fit held out nothing (a
+        rows (weights as copies, scaled so that the lightest weighted row is
+        one row where any weighs under 1). Never where the fit held out nothing (a
         regression on a few dozen rows, a table of few distinct rows: see
         ``validation_split``): it trained on every row already.
         ``validation_scores_``, ``best_validation_score_`` and
@@ -266,10 +267,11 @@ linear_model_ : dict or None
         ``inv_spread`` scale the features, ``coef`` (outputs x features) and
         ``intercept`` give its raw outputs, ``weight`` its share (0.5),
         ``validation_score`` its score on the held-out rows (compare
-        ``best_validation_score_``) and ``held_out_rows`` their number (their
-        total weight); on a few dozen rows, its cross-validated R² and the
-        number of rows; where a table of few distinct rows held none out, its
-        score on the training rows and their number. None otherwise.
+        ``best_validation_score_``) and ``held_out_rows`` their number (weights
+        counted as copies, as ``refit_on_all_rows`` counts them); on a few
+        dozen rows, its cross-validated R² and the number of rows; where a
+        table of few distinct rows held none out, its score on the training
+        rows and their number. None otherwise.
 
 repeated_rows_ : dict or None
         Only where ``repeated_rows`` kept the fitted rows' targets: ``keys``

@@ -43,7 +43,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skact.estimators.repeated_rows import remember_repeated_rows, with_repeated_rows
-from skact.estimators.small_data import cross_validated_penalty, cross_validates
+from skact.estimators.small_data import (
+    as_copies,
+    count_rows,
+    cross_validated_penalty,
+    cross_validates,
+)
 
 __all__ = ["NOISE_ALLOWANCE", "RELATIVE_NOISE_ALLOWANCE", "after_fit", "blend_in_a_linear_model",
            "blended_outputs", "within_the_noise"]
@@ -185,7 +190,8 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
         if len(classes) < (estimator.n_outputs_ if kind == "cross_entropy" else 2):
             return  # a class missing from the training rows: no logit for it
     X_v, y_v, w_v = _as_numpy(X_v), _as_numpy(y_v), _as_numpy(w_v)
-    held_out_rows = len(y_v) if w_v is None else w_v.sum()  # a weight of 2: two rows
+    w_t, w_v = as_copies(w_t, w_v)  # penalties in rows: weights scaled alike fit alike
+    held_out_rows = count_rows(w_v, len(y_v))  # a weight of 2: two rows
     if judged_on_training_rows:
         X_all, y_all, w_all = X_t, y_t, w_t
     else:
@@ -203,7 +209,7 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
                                                   best, held_out_rows)
     else:  # always averaged in; every row was held out once
         (penalty, score), weight = chosen, 0.5
-        held_out_rows = len(y_all) if w_all is None else w_all.sum()
+        held_out_rows = count_rows(w_all, len(y_all))
     if not weight:
         return
     linear = _fit(kind, X_all, y_all, w_all, _scaler(X_all, w_all), penalty)

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEW_HELD_OUT_ROWS", "MANY_COPIES", "cross_validated_penalty", "cross_validates",
-           "few_distinct_rows", "hold_out_unless_few_rows", "holds_out_nothing"]
+__all__ = ["FEW_HELD_OUT_ROWS", "MANY_COPIES", "as_copies", "count_rows",
+           "cross_validated_penalty", "cross_validates", "few_distinct_rows",
+           "hold_out_unless_few_rows", "holds_out_nothing"]
 
 #: Below this many rows to hold out, a regression holds out none and cross-validates; below
 #: this many distinct rows to hold out, a table repeating its rows :data:`MANY_COPIES` times
@@ -58,9 +59,34 @@ MANY_COPIES = 4.0
 _FOLDS = 5
 
 
+def _numpy(w):
+    if hasattr(w, "detach"):
+        w = w.detach().cpu().numpy()
+    return np.asarray(w, dtype=np.float64).reshape(-1)
+
+
+def as_copies(*weights):
+    """One fit's sample weights (its parts: say the rows trained on and those held out;
+    arrays, tensors or None) as numbers of copies, numpy arrays (None stays None), by
+    :func:`skact.nn.layers.weights_as_counts`' convention over all of them: unchanged where
+    every positive weight is at least 1 (a weight of 2 is two copies), else all scaled so
+    that the lightest weighted row is one row. So weights scaled by a constant count the
+    same copies, and fit the same linear model: its penalties are in rows."""
+    arrays = [None if w is None else _numpy(w) for w in weights]
+    lightest = min((a[a > 0].min(initial=1.0) for a in arrays if a is not None), default=1.0)
+    return [None if a is None else (a / lightest if lightest < 1.0 else a) for a in arrays]
+
+
+def count_rows(w, n_rows) -> float:
+    """How many rows ``n_rows`` rows of sample weights ``w`` (None: unweighted) stand for:
+    their weights as copies (:func:`as_copies`). Weights that sum to 1 are not one row in
+    all, and a row of weight 0 is none."""
+    return float(n_rows) if w is None else float(as_copies(w)[0].sum())
+
+
 def holds_out_nothing(estimator, n_rows) -> bool:
-    """Whether a fit of ``estimator`` on ``n_rows`` rows (the sum of the sample weights,
-    where there are any: a row of weight 2 counts twice) trains on every row instead of
+    """Whether a fit of ``estimator`` on ``n_rows`` rows (:func:`count_rows`: a row of
+    weight 2 counts twice) trains on every row instead of
     holding out ``validation_fraction`` of them: a squared-error regression with
     ``linear_blend`` whose held-out rows would only pick the best epoch
     (``early_stopping=True``, ``n_iter_no_change=np.inf``) and would be fewer than
@@ -77,8 +103,8 @@ def few_distinct_rows(estimator, X, w) -> bool:
     copies (``validation_split='content'``) only to pick the best epoch: fewer than
     :data:`FEW_HELD_OUT_ROWS` distinct rows would be held out, and most rows (more than
     half their total weight) are copies of a distinct row that has :data:`MANY_COPIES` or
-    more. Weights are copies: a row of weight 4 is four, and weights that sum to 1 make
-    every row less than one copy, so such a fit holds out as before. Not for sparse input
+    more. Weights are copies (:func:`as_copies`): a row of weight 4 is four, and weights
+    scaled by a constant count the same copies. Not for sparse input
     (scoring every row each epoch would densify all of them, not a fifth)."""
     if not (estimator.early_stopping and estimator.n_iter_no_change == np.inf
             and getattr(estimator, "validation_split", None) == "content"):
@@ -87,8 +113,7 @@ def few_distinct_rows(estimator, X, w) -> bool:
         return False
     from skact.nn.row_noise import row_keys
 
-    weights = (np.ones(X.shape[0]) if w is None
-               else w.detach().cpu().numpy().astype(np.float64))
+    weights = np.ones(X.shape[0]) if w is None else as_copies(w)[0]
     fitted = weights > 0
     distinct, group = np.unique(row_keys(X).cpu().numpy()[fitted], return_inverse=True)
     copies = np.bincount(group.reshape(-1), weights[fitted])  # per distinct row
@@ -102,8 +127,8 @@ def hold_out_unless_few_rows(estimator, X, y, w, **options):
     :func:`skact.engine.training.hold_out_or_judge_on_training_rows` splits off."""
     from skact.engine.training import hold_out_or_judge_on_training_rows
 
-    rows = X.shape[0] if w is None else float(w.sum())
-    if holds_out_nothing(estimator, rows) or few_distinct_rows(estimator, X, w):
+    if (holds_out_nothing(estimator, count_rows(w, X.shape[0]))
+            or few_distinct_rows(estimator, X, w)):
         return (X, y, w), (X, y, w)
     return hold_out_or_judge_on_training_rows(X, y, w, **options)
 

@@ -108,7 +108,8 @@ def test_which_tables_count_as_few_distinct_rows():
     # weights are copies, and a row of weight 0 is no row at all
     assert _few(KINDS, w=np.full(8, 60.0))
     assert not _few(KINDS, w=np.full(8, 1.0))
-    assert not _few(KINDS, w=np.full(8, 1.0 / 8))  # weights that sum to 1: under one copy
+    assert not _few(KINDS, w=np.full(8, 1.0 / 8))  # one copy each, however scaled
+    assert _few(X, w=np.full(len(X), 1.0 / len(X)))  # weights that sum to 1: still 60 copies
     assert _few(np.vstack([KINDS, many]), w=np.r_[np.full(8, 60.0), np.zeros(100)])
     # a random split holds out copies of training rows; without best-epoch mode the
     # held-out rows stop training, as they always have

@@ -97,6 +97,21 @@ def test_a_few_dozen_weighted_rows_fit_as_repeated_rows():
                                    rtol=1e-7)
 
 
+@pytest.mark.parametrize("n, held_out", [(150, 30), (40, None)])
+def test_weights_scaled_by_a_constant_count_the_same_rows(n, held_out):
+    """Weights that sum to 1 are not one row: 150 rows hold out 30 and are judged on them,
+    40 rows hold none out (the few-rows regime), as without weights, and the fit is the
+    unweighted one (the batches, the ridge penalty: everything counts copies)."""
+    X, y = _linear_data(n=n)
+    plain = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y)
+    scaled = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y,
+                  sample_weight=np.full(n, 1.0 / n))
+    assert scaled.linear_model_["held_out_rows"] == plain.linear_model_["held_out_rows"]
+    if held_out is not None:
+        assert plain.linear_model_["held_out_rows"] == held_out
+    np.testing.assert_allclose(scaled.predict(X), plain.predict(X), rtol=1e-10)
+
+
 def test_cross_validation_leaves_no_fold_empty():
     """Rows are dealt out in turn, so five distinct rows make five folds (hashing each row
     to a fold left one empty about one time in three on 12 rows, one in seven on 16)."""
