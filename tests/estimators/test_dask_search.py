@@ -27,7 +27,7 @@ def test_grid_search_on_a_dask_cluster_equals_the_serial_search():
             "mlpclassifier__learning_rate_init": [0.001, 0.01]}
     serial = GridSearchCV(pipe, grid, cv=2).fit(X, y)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client, \
             distributed.get_task_stream(client) as tasks, \
             joblib.parallel_config(backend="dask"):
