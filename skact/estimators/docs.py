@@ -214,9 +214,9 @@ linear_blend : bool, default=False
         models' logits (or standardised targets): ``linear_model_``. A
         classifier's logistic regression may score up to 1.6 / sqrt(rows)
         below the network in accuracy; a ridge regression may leave up to
-        1 + 3.2 / sqrt(rows) times the network's error (1 - R²), so where
-        the network explains nearly everything, a ridge regression far
-        behind it is left out. A regression that would
+        1 + 3.2 / sqrt(rows) times the network's error (1 - R²): the same
+        band at R² 0.5, narrower where the network explains more (a ridge
+        regression far behind it is left out), wider where it explains less. A regression that would
         hold out fewer than 20 rows (about 100 rows in all) holds none out
         when ``n_iter_no_change=np.inf``: the network trains on every row
         (its epochs judged on them), and the ridge regression, its penalty
@@ -233,8 +233,8 @@ linear_blend : bool, default=False
         the network alone (no linear model averaged in, no constant kept: it
         is clearly the better model). 'small': wherever they kept the
         network, alone or averaged with the linear model, on fewer than 500
-        rows (weights as copies, scaled so that the lightest weighted row is
-        one row where any weighs under 1). Never where the fit held out nothing (a
+        rows (weights as copies; weights all below 1 scaled so that the
+        median weighted row is one row). Never where the fit held out nothing (a
         regression on a few dozen rows, a table of few distinct rows: see
         ``validation_split``): it trained on every row already.
         ``validation_scores_``, ``best_validation_score_`` and
@@ -267,8 +267,9 @@ linear_model_ : dict or None
         ``inv_spread`` scale the features, ``coef`` (outputs x features) and
         ``intercept`` give its raw outputs, ``weight`` its share (0.5),
         ``validation_score`` its score on the held-out rows (compare
-        ``best_validation_score_``) and ``held_out_rows`` their number (weights
-        counted as copies, as ``refit_on_all_rows`` counts them); on a few
+        ``best_validation_score_``) and ``held_out_rows`` their number (weights,
+        class weights included, as copies; weights all below 1 scaled so that
+        the median weighted row is one row); on a few
         dozen rows, its cross-validated R² and the number of rows; where a
         table of few distinct rows held none out, its score on the training
         rows and their number. None otherwise.

@@ -89,11 +89,12 @@ def row_hashes(X) -> np.ndarray:
 
 
 def _as_counts(w, n):
-    """Weights as copies: ones without weights; weights below 1 scaled so the lightest
-    weighted row counts as one (as :func:`skact.nn.layers.weighted_quantiles` does)."""
-    from skact.nn.layers import weights_as_counts
+    """Weights as copies: ones without weights; weights all below 1 scaled so that the
+    median weighted row is one row (:func:`skact.nn.layers.weights_as_copies`: one light
+    row does not make every other row many copies)."""
+    from skact.nn.layers import weights_as_copies
 
-    return np.ones(n) if w is None else weights_as_counts(w)
+    return np.ones(n) if w is None else weights_as_copies(w)[0]
 
 
 def _targets(y, kind, width):

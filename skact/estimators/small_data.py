@@ -68,20 +68,25 @@ def _numpy(w):
 def as_copies(*weights):
     """One fit's sample weights (its parts: say the rows trained on and those held out;
     arrays, tensors or None) as numbers of copies, numpy arrays (None stays None), by
-    :func:`skact.nn.layers.weights_as_counts`' convention over all of them: unchanged where
-    every positive weight is at least 1 (a weight of 2 is two copies), else all scaled so
-    that the lightest weighted row is one row. So weights scaled by a constant count the
-    same copies, and fit the same linear model: its penalties are in rows."""
-    arrays = [None if w is None else _numpy(w) for w in weights]
-    lightest = min((a[a > 0].min(initial=1.0) for a in arrays if a is not None), default=1.0)
-    return [None if a is None else (a / lightest if lightest < 1.0 else a) for a in arrays]
+    :func:`skact.nn.layers.weights_as_copies` over all of them: unchanged where any
+    positive weight is 1 or more (a weight of 2 is two copies), else scaled so that the
+    median weighted row is one row. The linear models' penalties are in rows, so they fit
+    these."""
+    from skact.nn.layers import weights_as_copies
+
+    return weights_as_copies(*(None if w is None else _numpy(w) for w in weights))
 
 
 def count_rows(w, n_rows) -> float:
-    """How many rows ``n_rows`` rows of sample weights ``w`` (None: unweighted) stand for:
-    their weights as copies (:func:`as_copies`). Weights that sum to 1 are not one row in
-    all, and a row of weight 0 is none."""
-    return float(n_rows) if w is None else float(as_copies(w)[0].sum())
+    """How many rows ``n_rows`` rows of sample weights ``w`` (None: unweighted; a scalar is
+    every row's) stand for: their weights as copies (:func:`as_copies`). Weights that sum to
+    1 are not one row in all, and a row of weight 0 is none."""
+    if w is None:
+        return float(n_rows)
+    w = _numpy(w)
+    if w.size == 1 and n_rows != 1:
+        w = np.full(n_rows, w[0])
+    return float(as_copies(w)[0].sum())
 
 
 def holds_out_nothing(estimator, n_rows) -> bool:
@@ -104,7 +109,7 @@ def few_distinct_rows(estimator, X, w) -> bool:
     :data:`FEW_HELD_OUT_ROWS` distinct rows would be held out, and most rows (more than
     half their total weight) are copies of a distinct row that has :data:`MANY_COPIES` or
     more. Weights are copies (:func:`as_copies`): a row of weight 4 is four, and weights
-    scaled by a constant count the same copies. Not for sparse input
+    that sum to 1 count as their shares of the rows. Not for sparse input
     (scoring every row each epoch would densify all of them, not a fifth)."""
     if not (estimator.early_stopping and estimator.n_iter_no_change == np.inf
             and getattr(estimator, "validation_split", None) == "content"):

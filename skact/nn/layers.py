@@ -87,6 +87,24 @@ def weights_as_counts(sample_weight) -> np.ndarray:
     return sample_weight / lightest if lightest < 1.0 else sample_weight
 
 
+def weights_as_copies(*parts) -> list:
+    """One fit's sample weights (all of them, or its parts: the rows trained on and those
+    held out; arrays or None) as numbers of copies, numpy arrays (None stays None), for
+    wherever skact counts rows: unchanged where any positive weight is 1 or more (a weight
+    of 2 is two copies); where every one is below 1 (weights normalised, say to sum to 1),
+    all scaled so that the median weighted row is one row. Normalised weights then never
+    count as a table of one row, uniform ones fit exactly as no weights, and one light row
+    among the others moves no count (:func:`weights_as_counts`, which makes the lightest
+    row one row, suits quantiles, not counts)."""
+    arrays = [None if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
+              for w in parts]
+    positive = np.concatenate([a[a > 0] for a in arrays if a is not None] + [np.zeros(0)])
+    if positive.size == 0 or positive.max() >= 1.0:
+        return arrays
+    median = float(np.median(positive))
+    return [None if a is None else a / median for a in arrays]
+
+
 def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:
     """Per-column quantiles ``q`` (shape (len(q), columns)), rows weighted.
 

@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
-from sklearn.linear_model import Ridge
 
 import skact
 from skact import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor
@@ -98,10 +97,10 @@ def test_a_few_dozen_weighted_rows_fit_as_repeated_rows():
 
 
 @pytest.mark.parametrize("n, held_out", [(150, 30), (40, None)])
-def test_weights_scaled_by_a_constant_count_the_same_rows(n, held_out):
-    """Weights that sum to 1 are not one row: 150 rows hold out 30 and are judged on them,
-    40 rows hold none out (the few-rows regime), as without weights, and the fit is the
-    unweighted one (the batches, the ridge penalty: everything counts copies)."""
+def test_weights_that_sum_to_one_count_as_their_rows(n, held_out):
+    """Normalised weights are not one row: 150 rows hold out 30 and are judged on them, 40
+    rows hold none out (the few-rows regime), and the fit is the unweighted one (the
+    batches, the ridge penalty: everything counts copies)."""
     X, y = _linear_data(n=n)
     plain = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y)
     scaled = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y,
@@ -110,6 +109,31 @@ def test_weights_scaled_by_a_constant_count_the_same_rows(n, held_out):
     if held_out is not None:
         assert plain.linear_model_["held_out_rows"] == held_out
     np.testing.assert_allclose(scaled.predict(X), plain.predict(X), rtol=1e-10)
+
+
+def test_one_light_row_does_not_multiply_the_rows():
+    """Weights of 1 but one of 0.01: about as many rows as without weights, not a hundred
+    times as many (the row count, the held-out rows, the regime)."""
+    X, y = _linear_data(n=150)
+    w = np.ones(150)
+    w[0] = 0.01
+    est = _fit(TabularMLPRegressor(max_iter=8, random_state=0), X, y, sample_weight=w)
+    assert 29 <= est.linear_model_["held_out_rows"] <= 31
+    few = _fit(TabularMLPRegressor(max_iter=8, random_state=0), *_linear_data(n=40),
+               sample_weight=np.r_[0.01, np.ones(39)])
+    assert few.linear_model_["held_out_rows"] == pytest.approx(39.01)  # still a few rows
+
+
+def test_balanced_class_weights_count_as_given():
+    """class_weight='balanced' gives 160 rows weight 0.625 and 40 rows 2.5: some weigh 1 or
+    more, so they are copies as they stand, and a fifth of their total (200) is held out."""
+    X, y = _linear_data(n=200, classes=True)
+    y = np.where(np.arange(200) < 160, "no", "yes")
+    X[160:] += 1.0  # a learnable minority
+    est = _fit(TabularMLPClassifier(max_iter=8, random_state=0, class_weight="balanced"),
+               X, y)
+    assert est.linear_model_ is not None
+    assert 38 <= est.linear_model_["held_out_rows"] <= 42
 
 
 def test_cross_validation_leaves_no_fold_empty():
@@ -161,17 +185,30 @@ def test_a_network_clearly_better_than_a_linear_model_predicts_alone():
     assert est.linear_model_ is None and est.score(X, y) > 0.9
 
 
-def test_a_regression_the_network_fits_far_better_predicts_alone():
-    """A curve the network fits to R² 0.99 and a ridge regression to 0.93: on 60 held-out
-    rows the ridge is within 1.6 / sqrt(60) = 0.21 of the network in R², but leaves about
-    ten times its error, so it is not averaged in."""
+def test_a_regression_the_network_fits_far_better_predicts_alone(monkeypatch):
+    """A curve the network fits to R² 0.99 and a ridge regression to about 0.93: on 60
+    held-out rows the ridge is within 1.6 / sqrt(60) = 0.21 of the network in R² (the band
+    every regression had before), but leaves several times its error, so it is not averaged
+    in."""
+    from skact.estimators import linear_blend
+
+    seen = []
+    choose = linear_blend._held_out_choice
+
+    def recording(estimator, scorer, kind, X_t, y_t, w_t, best, rows):
+        chosen = choose(estimator, scorer, kind, X_t, y_t, w_t, best, rows)
+        seen.append((chosen[2], best, rows))
+        return chosen
+
+    monkeypatch.setattr(linear_blend, "_held_out_choice", recording)
     rng = np.random.RandomState(0)
     X = rng.uniform(-2, 2, size=(300, 4))
     y = X[:, 0] + 0.3 * X[:, 0] ** 2 + 0.5 * X[:, 1] + rng.normal(scale=0.1, size=300)
     est = _fit(TabularMLPRegressor(max_iter=16, random_state=0), X, y)
     assert est.best_validation_score_ > 0.98 and est.linear_model_ is None
-    ridge = Ridge().fit(X[:240], y[:240]).score(X[240:], y[240:])
-    assert 0.99 - 1.6 / np.sqrt(60) < ridge < 0.95  # the band in R² would have let it in
+    [(ridge, best, rows)] = seen
+    assert rows == 60 and ridge >= best - 1.6 / np.sqrt(rows)  # the old band let it in
+    assert (1 - ridge) > 3 * (1 - best)
 
 
 @pytest.mark.parametrize("kind, score, best, rows, expected", [
