@@ -216,12 +216,12 @@ linear_blend : bool, default=False
         below the network in accuracy; a ridge regression may leave up to
         1 + 3.2 / sqrt(rows) times the network's error (1 - R²): the same
         band at R² 0.5, narrower where the network explains more (a ridge
-        regression far behind it is left out), wider where it explains less. A regression that would
-        hold out fewer than 20 rows (about 100 rows in all) holds none out
-        when ``n_iter_no_change=np.inf``: the network trains on every row
-        (its epochs judged on them), and the ridge regression, its penalty
-        chosen by 5-fold cross-validation over every row, is always averaged
-        in. Not for sparse input or multilabel targets. The Tabular
+        regression far behind it is left out), wider where it explains
+        less. A regression that would hold out fewer than 20 rows (about 100
+        rows in all) holds none out when ``n_iter_no_change=np.inf``: the
+        network trains on every row (its epochs judged on them), and the
+        ridge regression, its penalty chosen by 5-fold cross-validation over
+        every row, is always averaged in. Not for sparse input or multilabel targets. The Tabular
         estimators' default is True.
 
     refit_on_all_rows : bool or 'small', default=False
@@ -234,8 +234,8 @@ linear_blend : bool, default=False
         is clearly the better model). 'small': wherever they kept the
         network, alone or averaged with the linear model, on fewer than 500
         rows (weights as copies; weights all below 1 scaled so that the
-        median weighted row is one row). Never where the fit held out nothing (a
-        regression on a few dozen rows, a table of few distinct rows: see
+        lightest weighted row is one row). Never where the fit held out
+        nothing (a regression on a few dozen rows, a table of few distinct rows: see
         ``validation_split``): it trained on every row already.
         ``validation_scores_``, ``best_validation_score_`` and
         ``linear_model_`` stay those of the first fit; ``n_iter_`` and
@@ -269,10 +269,10 @@ linear_model_ : dict or None
         ``validation_score`` its score on the held-out rows (compare
         ``best_validation_score_``) and ``held_out_rows`` their number (weights,
         class weights included, as copies; weights all below 1 scaled so that
-        the median weighted row is one row); on a few
-        dozen rows, its cross-validated R² and the number of rows; where a
-        table of few distinct rows held none out, its score on the training
-        rows and their number. None otherwise.
+        the lightest weighted row is one row); on a few dozen rows, its
+        cross-validated R² and the number of rows; where a table of few
+        distinct rows held none out, its score on the training rows and
+        their number. None otherwise.
 
 repeated_rows_ : dict or None
         Only where ``repeated_rows`` kept the fitted rows' targets: ``keys``

@@ -191,7 +191,7 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
         if len(classes) < (estimator.n_outputs_ if kind == "cross_entropy" else 2):
             return  # a class missing from the training rows: no logit for it
     X_v, y_v, w_v = _as_numpy(X_v), _as_numpy(y_v), _as_numpy(w_v)
-    w_t, w_v = as_copies(w_t, w_v)  # penalties in rows: weights scaled alike fit alike
+    w_t, w_v = as_copies(w_t, w_v)  # the penalties are in rows: normalised weights as copies
     held_out_rows = count_rows(w_v, len(y_v))  # a weight of 2: two rows
     if judged_on_training_rows:
         X_all, y_all, w_all = X_t, y_t, w_t
@@ -234,11 +234,12 @@ def _held_out_choice(estimator, scorer, kind, X_t, y_t, w_t, best, held_out_rows
 
 
 def within_the_noise(kind, score, best, held_out_rows) -> bool:
-    """Whether a linear model scoring ``score`` on ``held_out_rows`` held-out rows (their
-    total weight) is within their noise of the network's ``best`` there, or above it: for a
-    regression (``kind='squared_error'``, R² scores) its error 1 - R² at most the network's
-    times 1 + :data:`RELATIVE_NOISE_ALLOWANCE` / sqrt(rows), for a classifier (accuracies)
-    at least ``best`` - :data:`NOISE_ALLOWANCE` / sqrt(rows)."""
+    """Whether a linear model scoring ``score`` on ``held_out_rows`` held-out rows (counted
+    as copies: :func:`skact.estimators.small_data.count_rows`) is within their noise of the
+    network's ``best`` there, or above it: for a regression (``kind='squared_error'``, R²
+    scores) its error 1 - R² at most the network's times 1 +
+    :data:`RELATIVE_NOISE_ALLOWANCE` / sqrt(rows), for a classifier (accuracies) at least
+    ``best`` - :data:`NOISE_ALLOWANCE` / sqrt(rows)."""
     if held_out_rows <= 0:
         return True  # no rows, no evidence against it
     if kind == "squared_error":

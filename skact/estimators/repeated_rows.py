@@ -90,8 +90,8 @@ def row_hashes(X) -> np.ndarray:
 
 def _as_counts(w, n):
     """Weights as copies: ones without weights; weights all below 1 scaled so that the
-    median weighted row is one row (:func:`skact.nn.layers.weights_as_copies`: one light
-    row does not make every other row many copies)."""
+    lightest weighted row is one row (:func:`skact.nn.layers.weights_as_copies`: one light
+    row among weights of 1 or more does not make every other row many copies)."""
     from skact.nn.layers import weights_as_copies
 
     return np.ones(n) if w is None else weights_as_copies(w)[0]

@@ -70,7 +70,7 @@ def as_copies(*weights):
     arrays, tensors or None) as numbers of copies, numpy arrays (None stays None), by
     :func:`skact.nn.layers.weights_as_copies` over all of them: unchanged where any
     positive weight is 1 or more (a weight of 2 is two copies), else scaled so that the
-    median weighted row is one row. The linear models' penalties are in rows, so they fit
+    lightest weighted row is one row. The linear models' penalties are in rows, so they fit
     these."""
     from skact.nn.layers import weights_as_copies
 
@@ -91,8 +91,8 @@ def count_rows(w, n_rows) -> float:
 
 def holds_out_nothing(estimator, n_rows) -> bool:
     """Whether a fit of ``estimator`` on ``n_rows`` rows (:func:`count_rows`: a row of
-    weight 2 counts twice) trains on every row instead of
-    holding out ``validation_fraction`` of them: a squared-error regression with
+    weight 2 counts twice) trains on every row instead of holding out
+    ``validation_fraction`` of them: a squared-error regression with
     ``linear_blend`` whose held-out rows would only pick the best epoch
     (``early_stopping=True``, ``n_iter_no_change=np.inf``) and would be fewer than
     :data:`FEW_HELD_OUT_ROWS`."""
@@ -109,8 +109,8 @@ def few_distinct_rows(estimator, X, w) -> bool:
     :data:`FEW_HELD_OUT_ROWS` distinct rows would be held out, and most rows (more than
     half their total weight) are copies of a distinct row that has :data:`MANY_COPIES` or
     more. Weights are copies (:func:`as_copies`): a row of weight 4 is four, and weights
-    that sum to 1 count as their shares of the rows. Not for sparse input
-    (scoring every row each epoch would densify all of them, not a fifth)."""
+    that sum to 1 count as their shares of the rows. Not for sparse input (scoring every
+    row each epoch would densify all of them, not a fifth)."""
     if not (estimator.early_stopping and estimator.n_iter_no_change == np.inf
             and getattr(estimator, "validation_split", None) == "content"):
         return False  # a random split holds out copies of the rows that train

@@ -92,17 +92,18 @@ def weights_as_copies(*parts) -> list:
     held out; arrays or None) as numbers of copies, numpy arrays (None stays None), for
     wherever skact counts rows: unchanged where any positive weight is 1 or more (a weight
     of 2 is two copies); where every one is below 1 (weights normalised, say to sum to 1),
-    all scaled so that the median weighted row is one row. Normalised weights then never
-    count as a table of one row, uniform ones fit exactly as no weights, and one light row
-    among the others moves no count (:func:`weights_as_counts`, which makes the lightest
-    row one row, suits quantiles, not counts)."""
+    all scaled so that the lightest weighted row is one row, as :func:`weights_as_counts`
+    does (normalised counts are then the counts again). Normalised weights never count as
+    a table of one row, uniform ones fit exactly as no weights, and one light row among
+    weights of 1 or more changes nothing (where :func:`weights_as_counts`, made for
+    quantiles, would make every other row many copies)."""
     arrays = [None if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
               for w in parts]
     positive = np.concatenate([a[a > 0] for a in arrays if a is not None] + [np.zeros(0)])
     if positive.size == 0 or positive.max() >= 1.0:
         return arrays
-    median = float(np.median(positive))
-    return [None if a is None else a / median for a in arrays]
+    lightest = float(positive.min())
+    return [None if a is None else a / lightest for a in arrays]
 
 
 def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:

@@ -160,7 +160,7 @@ def test_small_refits_a_regression_averaged_with_its_ridge_up_to_its_best_cycle(
 
 def test_small_leaves_fits_of_500_rows_and_a_few_dozen_rows_alone():
     # 250 rows of weight 2 count as 500; so do 500 rows of weight 0.5 (weights all below 1
-    # count the median weighted row as one row), and a scalar weight is every row's
+    # count the lightest weighted row as one row), and a scalar weight is every row's
     for n, weight in ((250, 2.0), (500, 0.5), (500, None), (60, 1.0)):
         X, y = _noisy_regression(n, seed=1)
         w = 0.5 if weight is None else np.full(n, weight)
