@@ -170,11 +170,10 @@ class ContentBatches(Batches):
         super().__init__(X, y, w, -(-X.shape[0] // self.n_batches), shuffle, generator,
                          **options)
         self._content = content
-        from skact.nn.layers import weights_as_copies
+        from skact.nn.layers import row_copies
 
         # as copies: uniform normalised weights cut the batches as no weights do
-        self._weights = (np.ones(X.shape[0]) if w is None
-                         else weights_as_copies(w.detach().cpu().numpy())[0])
+        self._weights = row_copies(w, X.shape[0])
 
     def __len__(self):
         return self.n_batches

@@ -44,12 +44,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skact.estimators.repeated_rows import remember_repeated_rows, with_repeated_rows
-from skact.estimators.small_data import (
-    as_copies,
-    count_rows,
-    cross_validated_penalty,
-    cross_validates,
-)
+from skact.estimators.small_data import count_rows, cross_validated_penalty, cross_validates
 
 __all__ = ["NOISE_ALLOWANCE", "RELATIVE_NOISE_ALLOWANCE", "after_fit", "blend_in_a_linear_model",
            "blended_outputs", "within_the_noise"]
@@ -191,7 +186,9 @@ def blend_in_a_linear_model(estimator, scorer, held_out) -> None:
         if len(classes) < (estimator.n_outputs_ if kind == "cross_entropy" else 2):
             return  # a class missing from the training rows: no logit for it
     X_v, y_v, w_v = _as_numpy(X_v), _as_numpy(y_v), _as_numpy(w_v)
-    w_t, w_v = as_copies(w_t, w_v)  # the penalties are in rows: normalised weights as copies
+    from skact.nn.layers import weights_as_copies
+
+    w_t, w_v = weights_as_copies(w_t, w_v)  # the penalties are in rows: weights as copies
     held_out_rows = count_rows(w_v, len(y_v))  # a weight of 2: two rows
     if judged_on_training_rows:
         X_all, y_all, w_all = X_t, y_t, w_t

@@ -39,7 +39,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _check_sample_weight, _num_samples
 
 from skact.estimators.small_data import count_rows
 
@@ -104,6 +104,8 @@ def _acts(estimator, X, sample_weight) -> bool:
         return False
     if mode != "small":
         return estimator.__dict__.get("linear_model_") is None
+    if sample_weight is not None:  # the caller's: a scalar or a list, as fit takes them
+        sample_weight = _check_sample_weight(sample_weight, X)
     return count_rows(sample_weight, _num_samples(X)) < SMALL_FIT_ROWS
 
 

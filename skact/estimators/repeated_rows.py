@@ -88,15 +88,6 @@ def row_hashes(X) -> np.ndarray:
         return _mix(cells.sum(axis=1, dtype=np.uint64)).view(np.int64)
 
 
-def _as_counts(w, n):
-    """Weights as copies: ones without weights; weights all below 1 scaled so that the
-    lightest weighted row is one row (:func:`skact.nn.layers.weights_as_copies`: one light
-    row among weights of 1 or more does not make every other row many copies)."""
-    from skact.nn.layers import weights_as_copies
-
-    return np.ones(n) if w is None else weights_as_copies(w)[0]
-
-
 def _targets(y, kind, width):
     """The targets on the scale the outputs stand for: values, or one-hot class indicators."""
     y = np.asarray(y.detach().cpu().numpy() if hasattr(y, "detach") else y)
@@ -150,6 +141,7 @@ def remember_repeated_rows(estimator, scorer, held_out, outputs_of) -> None:
     helps, keep every fitted row's targets per distinct row as ``repeated_rows_``.
     ``outputs_of(X)``: the model's raw outputs for ``X`` (numpy)."""
     from skact.estimators.small_data import few_distinct_rows
+    from skact.nn.layers import row_copies
 
     kind = getattr(estimator, "_loss_kind", None)
     if scorer is None or held_out is None or kind not in _KINDS:
@@ -163,7 +155,7 @@ def remember_repeated_rows(estimator, scorer, held_out, outputs_of) -> None:
     raw = outputs_of(X_v.detach().cpu().numpy())
     width = raw.shape[1]
     keys, targets = row_hashes(X_v), _targets(y_v, kind, width)
-    counts = _as_counts(None if w_v is None else w_v.detach().cpu().numpy(), len(keys))
+    counts = row_copies(w_v, len(keys))
     sums, companions = _held_out_companions(keys, targets, counts)
     has = companions > 1e-9
     if counts[has].sum() < MIN_ROWS_WITH_COPIES:  # rows as copies: a weight of 2 is two
@@ -191,7 +183,9 @@ def remember_repeated_rows(estimator, scorer, held_out, outputs_of) -> None:
 def _keep(estimator, strength, width, keys, targets, weights) -> None:
     """Sum every fitted row's ``targets`` per distinct row (their ``keys``; ``weights``
     for copies, or None)."""
-    counts = _as_counts(weights, len(keys))
+    from skact.nn.layers import row_copies
+
+    counts = row_copies(weights, len(keys))
     fitted = counts > 0
     distinct, _, sums, totals = _sums_per_row(keys[fitted], targets[fitted], counts[fitted])
     if len(distinct) * (width + 2) > MAX_VALUES:

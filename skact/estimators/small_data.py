@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEW_HELD_OUT_ROWS", "MANY_COPIES", "as_copies", "count_rows",
+__all__ = ["FEW_HELD_OUT_ROWS", "MANY_COPIES", "count_rows",
            "cross_validated_penalty", "cross_validates", "few_distinct_rows",
            "hold_out_unless_few_rows", "holds_out_nothing"]
 
@@ -59,34 +59,13 @@ MANY_COPIES = 4.0
 _FOLDS = 5
 
 
-def _numpy(w):
-    if hasattr(w, "detach"):
-        w = w.detach().cpu().numpy()
-    return np.asarray(w, dtype=np.float64).reshape(-1)
-
-
-def as_copies(*weights):
-    """One fit's sample weights (its parts: say the rows trained on and those held out;
-    arrays, tensors or None) as numbers of copies, numpy arrays (None stays None), by
-    :func:`skact.nn.layers.weights_as_copies` over all of them: unchanged where any
-    positive weight is 1 or more (a weight of 2 is two copies), else scaled so that the
-    lightest weighted row is one row. The linear models' penalties are in rows, so they fit
-    these."""
-    from skact.nn.layers import weights_as_copies
-
-    return weights_as_copies(*(None if w is None else _numpy(w) for w in weights))
-
-
 def count_rows(w, n_rows) -> float:
-    """How many rows ``n_rows`` rows of sample weights ``w`` (None: unweighted; a scalar is
-    every row's) stand for: their weights as copies (:func:`as_copies`). Weights that sum to
-    1 are not one row in all, and a row of weight 0 is none."""
-    if w is None:
-        return float(n_rows)
-    w = _numpy(w)
-    if w.size == 1 and n_rows != 1:
-        w = np.full(n_rows, w[0])
-    return float(as_copies(w)[0].sum())
+    """How many rows ``n_rows`` rows of sample weights ``w`` (None: unweighted) stand for:
+    their weights as copies (:func:`skact.nn.layers.weights_as_copies`). Weights that sum
+    to 1 are not one row in all, and a row of weight 0 is none."""
+    from skact.nn.layers import row_copies
+
+    return float(row_copies(w, n_rows).sum())
 
 
 def holds_out_nothing(estimator, n_rows) -> bool:
@@ -108,7 +87,7 @@ def few_distinct_rows(estimator, X, w) -> bool:
     copies (``validation_split='content'``) only to pick the best epoch: fewer than
     :data:`FEW_HELD_OUT_ROWS` distinct rows would be held out, and most rows (more than
     half their total weight) are copies of a distinct row that has :data:`MANY_COPIES` or
-    more. Weights are copies (:func:`as_copies`): a row of weight 4 is four, and weights
+    more. Weights are copies (:func:`count_rows`): a row of weight 4 is four, and weights
     that sum to 1 count as their shares of the rows. Not for sparse input (scoring every
     row each epoch would densify all of them, not a fifth)."""
     if not (estimator.early_stopping and estimator.n_iter_no_change == np.inf
@@ -116,9 +95,10 @@ def few_distinct_rows(estimator, X, w) -> bool:
         return False  # a random split holds out copies of the rows that train
     if not hasattr(X, "detach"):
         return False
+    from skact.nn.layers import row_copies
     from skact.nn.row_noise import row_keys
 
-    weights = np.ones(X.shape[0]) if w is None else as_copies(w)[0]
+    weights = row_copies(w, X.shape[0])
     fitted = weights > 0
     distinct, group = np.unique(row_keys(X).cpu().numpy()[fitted], return_inverse=True)
     copies = np.bincount(group.reshape(-1), weights[fitted])  # per distinct row

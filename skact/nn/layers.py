@@ -89,21 +89,32 @@ def weights_as_counts(sample_weight) -> np.ndarray:
 
 def weights_as_copies(*parts) -> list:
     """One fit's sample weights (all of them, or its parts: the rows trained on and those
-    held out; arrays or None) as numbers of copies, numpy arrays (None stays None), for
-    wherever skact counts rows: unchanged where any positive weight is 1 or more (a weight
-    of 2 is two copies); where every one is below 1 (weights normalised, say to sum to 1),
-    all scaled so that the lightest weighted row is one row, as :func:`weights_as_counts`
-    does (normalised counts are then the counts again). Normalised weights never count as
-    a table of one row, uniform ones fit exactly as no weights, and one light row among
-    weights of 1 or more changes nothing (where :func:`weights_as_counts`, made for
-    quantiles, would make every other row many copies)."""
-    arrays = [None if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
+    held out; arrays, tensors or None) as numbers of copies, numpy arrays (None stays None),
+    for wherever skact counts rows: unchanged where any positive weight is 1 or more (a
+    weight of 2 is two copies); where every one is below 1 (weights normalised, say to sum
+    to 1), all scaled so that the lightest weighted row is one row, as
+    :func:`weights_as_counts` does (normalised counts are then the counts again).
+    Normalised weights never count as a table of one row, uniform ones fit exactly as no
+    weights, and one light row among weights of 1 or more changes nothing (where
+    :func:`weights_as_counts`, made for quantiles, would make every other row many
+    copies)."""
+    arrays = [None if w is None else
+              np.asarray(w.detach().cpu().numpy() if hasattr(w, "detach") else w,
+                         dtype=np.float64).reshape(-1)
               for w in parts]
     positive = np.concatenate([a[a > 0] for a in arrays if a is not None] + [np.zeros(0)])
     if positive.size == 0 or positive.max() >= 1.0:
         return arrays
     lightest = float(positive.min())
     return [None if a is None else a / lightest for a in arrays]
+
+
+def row_copies(sample_weight, n_rows) -> np.ndarray:
+    """How many copies each of ``n_rows`` rows stands for: ones without weights, else
+    :func:`weights_as_copies` of ``sample_weight`` (an array or tensor)."""
+    if sample_weight is None:
+        return np.ones(n_rows)
+    return weights_as_copies(sample_weight)[0]
 
 
 def weighted_quantiles(X, q, sample_weight=None) -> np.ndarray:

@@ -218,11 +218,10 @@ def hold_out_by_content(X, w, *, fraction, stratify, seed):
     different row: so a row of weight 2 and two copies of it are held out alike, and every
     class keeps a row to train on. Zero-weight rows count for nothing either side.
     """
-    from skact.nn.layers import weights_as_copies
+    from skact.nn.layers import row_copies
 
     keys = row_keys(X, int(seed)).cpu().numpy()
-    weights = (np.ones(len(keys)) if w is None  # normalised weights split as unnormalised
-               else weights_as_copies(w.detach().cpu().numpy())[0])
+    weights = row_copies(w, len(keys))  # normalised weights split as unnormalised
     strata = np.zeros(len(keys), dtype=int) if stratify is None else _strata(stratify)
     held = np.zeros(len(keys), dtype=bool)
     # two different rows at least (one per class when stratified): a score on copies of one
