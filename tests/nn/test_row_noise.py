@@ -13,7 +13,14 @@ import scipy.sparse as sp
 import torch
 
 from skact import TabularMLPRegressor
-from skact.nn.row_noise import BatchRows, hold_out_by_content, keyed_keep_mask, row_keys
+from skact.nn.row_noise import (
+    _M1,
+    BatchRows,
+    _column_keys,
+    hold_out_by_content,
+    keyed_keep_mask,
+    row_keys,
+)
 
 
 def test_row_keys_are_equal_for_equal_rows_only_and_sparse_rows_hash_as_dense():
@@ -49,6 +56,21 @@ def test_keyed_masks_drop_at_the_rate_asked_independently_per_row_and_step(p):
     # another layer, or the same layer a step later, draws another mask
     other_layer = keyed_keep_mask(X, p, rows, layer_salt=8) > 0
     assert 0.4 < (other_layer == (mask > 0)).double().mean().item() < 1 - 0.4 * p * (1 - p)
+
+
+@pytest.mark.parametrize("p", [0.15, 0.2, 0.5, 1e-3, 1e-6, 1 - 1e-6])  # and the clamped ends
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_keyed_masks_are_the_top_16_bits_of_each_cell_key_against_the_rate(p, dtype):
+    """The mask as its docstring defines it (a model fitted before, and its digest, rely on
+    these exact masks): keep a cell where the signed top 16 bits of (row key ^ unit key)
+    times splitmix64's first multiplier fall below (1 - p) * 65536 - 32768."""
+    rows = row_keys(torch.as_tensor(np.random.RandomState(1).rand(300, 4)), salt=3)
+    X = torch.zeros(300, 8, 5, dtype=dtype)  # units counted over every trailing axis
+    units = _column_keys(40, 9, X.device)
+    threshold = max(1, min(65535, round((1 - p) * 65536)))
+    lanes = ((rows[:, None] ^ units) * _M1) >> 48  # arithmetic shift: signed top bits
+    expected = (lanes < threshold - 32768).to(dtype) * (65536 / threshold)
+    assert torch.equal(keyed_keep_mask(X, p, rows, layer_salt=9), expected.view(X.shape))
 
 
 def test_copies_of_a_row_get_one_mask_and_a_new_one_each_step():
