@@ -26,6 +26,7 @@ from skact.engine.threads import fit_threads, module_macs
 from skact.estimators.classifier import ClassifierTask
 from skact.estimators.linear_blend import after_fit, final_outputs
 from skact.estimators.regressor import RegressorTask
+from skact.estimators.small_data import count_rows
 from skact.estimators.state import DATA_STATE, data_state, pickle_state, restore
 from skact.estimators.validation import (
     _check_bool,
@@ -88,6 +89,8 @@ class BaseNeuralNet(BaseEstimator):
         plan = self._check_params(callbacks, incremental)
         first_pass = not hasattr(self, "net_") or (not self.warm_start and not incremental)
         X, y, sample_weight = self._check_training_data(X, y, sample_weight, first_pass)
+        # dropout='auto' by the caller's rows, counted as copies (class weights do not count)
+        plan = plan.for_rows(count_rows(sample_weight, X.shape[0]))
         y_train, sample_weight = self._encode_targets(
             y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )
@@ -169,6 +172,8 @@ class BaseNeuralNet(BaseEstimator):
                                      output_bias=bias)
             self._monitor = make_monitor(self)
             self._sample_shape = tuple(X.shape[1:])
+            # 'auto' as resolved (a warm start keeps its network's): a saved model's layers
+            self._dropout_rates = plan.dropout
             self._row_macs = module_macs(self.net_.module_, self._sample_shape)
             self.n_layers_ = self._count_layers(plan)
             self.out_activation_ = self._out_activation

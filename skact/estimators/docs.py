@@ -120,9 +120,14 @@ solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
     max_fun : int, default=15000
         Maximum number of loss evaluations (lbfgs only).
 
-    dropout : float or list of float, default=0.0
+    dropout : float, list of float or 'auto', default=0.0
         Dropout probability after each hidden (dense) layer: one value for
-        all, or exactly one per hidden layer.
+        all, or exactly one per hidden layer. 'auto' (TabularMLPRegressor's
+        default) is 0.15 for a fit on fewer than 5,000 rows (sample weights
+        counted as copies, class weights not) and 0 from 5,000 rows: a large
+        table needs less of it, and its fit runs a fifth faster without. The
+        first fit decides: a warm start or a later ``partial_fit`` keeps its
+        network's rate (a ``partial_fit`` the rows of its first batch).
 
     batch_norm : bool, default=False
         Batch normalisation after each hidden linear/convolution layer.
@@ -241,8 +246,8 @@ linear_blend : bool, default=False
         ``linear_model_`` stay those of the first fit; ``n_iter_`` and
         ``loss_curve_`` are the second's. Up to twice the fit time where it
         acts. Not with ``warm_start``. TabularMLPClassifier's default is
-        True; for TabularMLPRegressor 'small' is worth trying on a few hundred
-        rows (+0.009 R² on the broad benchmark's regressions of that size).
+        True, TabularMLPRegressor's 'small' (+0.011 R² on the broad
+        benchmark's regressions of that size, 9 of 11 sets up).
 
     repeated_rows : bool, default=False
         With early stopping: where rows to predict have exact copies among

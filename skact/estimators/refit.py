@@ -21,9 +21,9 @@ held-out rows found the network at its best. ``validation_scores_`` and
   on fewer than :data:`SMALL_FIT_ROWS` rows: a fifth more rows counts most there and a
   second fit costs least. On ``benchmarks/broad.py`` the regressions it reaches gained in
   every group (development +0.006 R², validation +0.007, fresh sets +0.020; 9 of 11 sets
-  up); fits of 500 to 20,000 rows gained 0.001 to 0.002, for twice their time. It is not
-  the Tabular regressor's default: twice the time on those fits put the benchmark suite's
-  fit time above issue 29's target (0.255x RealMLP-TD's, against 0.25).
+  up; measured again in the nineteenth session: +0.007, +0.008 and +0.027, cpus +0.043);
+  fits of 500 to 20,000 rows gained 0.001 to 0.002, for twice their time. It is the
+  Tabular regressor's default.
 
 Where it acts, a fit costs up to twice as much (benchmarks/README.md, "Trained again on
 every row"). Not with ``warm_start`` (a refit from scratch would discard the start) or

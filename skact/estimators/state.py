@@ -203,6 +203,7 @@ def _rebuild(estimator, data):
         plan = estimator._check_params(None, False)
     finally:
         estimator.device = saved_device
+    plan = plan.with_fitted_dropout(estimator.__dict__.get("_dropout_rates"))
     _check_weights_fit(estimator, plan, weights)
     X = _stand_in_rows(weights, estimator._sample_shape)
     # building draws initial weights: leave the caller's random streams as they were

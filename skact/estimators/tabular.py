@@ -5,12 +5,13 @@ defaults that switch the recipe on (every piece an ordinary parameter, documente
 robust scaling with smooth clipping and periodic embeddings inside the network, three
 layers of 256 units with learnable activations, Adam with ``beta_2=0.95`` over a
 flat-then-cosine schedule and dropout 0.2 (classifier) or a four-cycle cosine schedule and
-dropout 0.15 (regressor), label smoothing (classifier), best-epoch selection on an internal
-20% validation split, on those held-out rows a check against the constant model
-(``constant_fallback``), a linear model averaged in where the held-out rows cannot tell it
-from the network (``linear_blend``), the targets of a row's fitted copies blended in where
-the held-out copies clearly predict each other (``repeated_rows``), and for the classifier,
-where they leave the network alone, a second fit on every row (``refit_on_all_rows``).
+dropout 0.15 below 5,000 rows (regressor), label smoothing (classifier), best-epoch
+selection on an internal 20% validation split, on those held-out rows a check against the
+constant model (``constant_fallback``), a linear model averaged in where the held-out rows
+cannot tell it from the network (``linear_blend``), the targets of a row's fitted copies
+blended in where the held-out copies clearly predict each other (``repeated_rows``), and a
+second fit on every row (``refit_on_all_rows``) where they leave the network alone
+(classifier) or on fewer than 500 rows (regressor).
 Mini-batches are 'balanced' (classifier) or 'adaptive' (regressor). The ideas follow
 RealMLP-TD (Holzmüller et al., "Better by Default", NeurIPS 2024); the defaults were
 chosen on skact's benchmark suites (``benchmarks/quality.py``, then the development half of
@@ -33,10 +34,10 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
     ``lr_schedule='{schedule}'``, ``max_iter={epochs}``, {batches},
     ``validation_split='content'``, ``constant_fallback=True``,
     ``linear_blend=True``, ``repeated_rows=True``, ``alpha=0.0``,
-    ``dropout={dropout}``,{extra} {stopping} Features need no scaling beforehand: the network
-    scales them itself, robustly. Every parameter can still be set or searched.
-    ``partial_fit`` is available with ``early_stopping=False`` only. Nothing else sets
-    them apart: ``{base}(**est.get_params())`` trains the same network, bit for bit."""
+    ``dropout={dropout}``{dropout_note},{extra} {stopping} Features need no scaling
+    beforehand: the network scales them itself, robustly. Every parameter can still be set
+    or searched. ``partial_fit`` is available with ``early_stopping=False`` only. Nothing
+    else sets them apart: ``{base}(**est.get_params())`` trains the same network, bit for bit."""
 
 # Why the two differ (epochs, schedule, dropout): the classifier's one long stay at the full
 # rate, one anneal and label smoothing end near its best epoch; the regressor's restarts give
@@ -51,13 +52,14 @@ The defaults differ from :class:`{base}` in: ``hidden_layer_sizes=(256, 256, 256
 # "Eight steps an epoch"); small regressions gain most (cpus 0.71 -> 0.86 R²). Dealt by
 # content, a weight of 2 still trains as the row twice (check_sample_weight_equivalence).
 # The classifier keeps 'balanced': the validation half and the fresh sets did not confirm it.
-# Why the regressor does not refit by default, though refit_on_all_rows='small' gains there
-# (the regressions of under 500 rows of benchmarks/broad.py: +0.009 R² on average, 9 of 11
-# sets up): those fits take twice as long, and the suite's fit time went from 0.24x to
-# 0.255x RealMLP-TD's in two same-run measurements, above issue 29's 0.25. Opt in where a few
-# seconds more on a few hundred rows are worth it (benchmarks/README.md, "Trained again on
-# every row, the regressor too"). The classifier's refit where a linear model is averaged in
-# lost 0.001 (noise) for twice its time.
+# Why the regressor refits on fewer than 500 rows (refit_on_all_rows='small'): the
+# regressions it reaches on benchmarks/broad.py gained in all three groups (nineteenth
+# session: development +0.007 R², validation +0.008, fresh +0.027; cpus +0.043); it waited
+# for the time it costs, which dropout='auto' (none from 5,000 rows: no accuracy lost there,
+# a fifth of those fits' time saved) pays back: 0.245x RealMLP-TD's fit time over the suite
+# (benchmarks/README.md, "Trained again on every row by default, paid for by dropout by
+# rows"). The classifier's refit where a linear model is averaged in lost 0.001 (noise)
+# for twice its time.
 _BALANCED = """``batch_size='balanced'`` (equal
     batches of at most 256 rows: 300 rows train as two of 150)"""
 _ADAPTIVE = """``batch_size='adaptive'`` (about 8 even
@@ -91,7 +93,7 @@ class TabularMLPClassifier(MLPClassifier):
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPClassifier", activation="selu", lr=0.004, epochs=96,
-        schedule="flat_cosine", dropout=0.2, batches=_BALANCED,
+        schedule="flat_cosine", dropout=0.2, dropout_note="", batches=_BALANCED,
         extra=" ``label_smoothing=0.1``,\n    ``refit_on_all_rows=True``,",
         stopping=_BEST_EPOCH))
 
@@ -168,8 +170,10 @@ class TabularMLPRegressor(MLPRegressor):
 
     __doc__ = __doc__.replace("{recipe_doc}", _RECIPE_DOC.format(
         base="MLPRegressor", activation="mish", lr=0.002, epochs=64,
-        schedule="cosine_cycles", dropout=0.15, batches=_ADAPTIVE,
-        extra=" ``target_scaling='standard'``,\n    ``weight_decay='auto'`` (4 per epoch),",
+        schedule="cosine_cycles", dropout="'auto'", batches=_ADAPTIVE,
+        dropout_note=" (0.15 on fewer than 5,000 rows, none from\n    there)",
+        extra=" ``target_scaling='standard'``, ``weight_decay='auto'`` (4 per\n    epoch),"
+              "\n    ``refit_on_all_rows='small'`` (on fewer than 500 rows),",
         stopping=_BEST_EPOCH))
 
     def __init__(
@@ -199,7 +203,7 @@ class TabularMLPRegressor(MLPRegressor):
         epsilon=1e-8,
         n_iter_no_change=np.inf,
         max_fun=15000,
-        dropout=0.15,
+        dropout="auto",  # 0.15 below 5,000 rows, none from there (see skact.engine.plan)
         batch_norm=False,
         activation_params=None,
         weight_init="auto",
@@ -208,7 +212,7 @@ class TabularMLPRegressor(MLPRegressor):
         validation_split="content",
         constant_fallback=True,
         linear_blend=True,
-        refit_on_all_rows=False,  # 'small' is opt-in: see the comment above _BALANCED
+        refit_on_all_rows="small",  # see the comment above _BALANCED
         repeated_rows=True,
         lr_schedule="cosine_cycles",
         warmup_fraction=0.0,

@@ -94,27 +94,31 @@ def _check_positive_ints(estimator, name, value, allow_empty=True):
 
 
 def _check_dropout(estimator, n_hidden):
+    """One rate per hidden layer, or 'auto' (the plan sets it from the fit's rows)."""
     dropout = estimator.dropout
+    allowed = "a float in [0, 1), 'auto' or a list of one float per hidden layer"
+    if isinstance(dropout, str):  # not split into characters: 'auto' is the one string
+        if dropout == "auto":
+            return "auto"
+        raise _invalid(estimator, "dropout", allowed, dropout)
     if isinstance(dropout, numbers.Real) and not isinstance(dropout, bool):
         values = [float(dropout)] * n_hidden
     else:
         try:
             values = [float(v) for v in dropout]
         except (TypeError, ValueError):
-            raise _invalid(estimator, "dropout",
-                           "a float in [0, 1) or a list of one float per hidden layer",
-                           dropout) from None
+            raise _invalid(estimator, "dropout", allowed, dropout) from None
         if len(values) != n_hidden:
             raise ValueError(
                 f"The 'dropout' parameter of {type(estimator).__name__} has "
                 f"{len(values)} values {list(dropout)!r}, but there are {n_hidden} hidden "
                 f"layers (hidden_layer_sizes={estimator.hidden_layer_sizes!r}). Pass one "
-                "float for all layers or exactly one per hidden layer."
+                "float for all layers, exactly one per hidden layer, or 'auto'."
             )
     for v in values:
         if not 0.0 <= v < 1.0:
             raise _invalid(estimator, "dropout",
-                           "a float in [0, 1) or a list of floats in [0, 1)", dropout)
+                           "a float in [0, 1), 'auto' or a list of floats in [0, 1)", dropout)
     return values
 
 

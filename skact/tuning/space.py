@@ -231,7 +231,8 @@ def default_space(model: str = "mlp", task: str = "classification") -> SearchSpa
     (:class:`~skact.TabularMLPClassifier` / :class:`~skact.TabularMLPRegressor` for
     ``"mlp"``, :class:`~skact.CNNClassifier` / :class:`~skact.CNNRegressor` for ``"cnn"``),
     so those defaults are a point of the space and the first trial
-    (:func:`starting_trials`); ``task`` picks the weight decays (regression's has 'auto').
+    (:func:`starting_trials`); ``task`` picks the weight decays and dropouts (regression's have
+    'auto').
 
     Examples
     --------
@@ -250,7 +251,9 @@ def default_space(model: str = "mlp", task: str = "classification") -> SearchSpa
         return SearchSpace(params)
     params["hidden_layer_sizes"] = Choice(("128-128", "256-256", "256-256-256", "512-512"))
     params["learning_rate_init"] = FloatRange(1e-3, 1e-2, log=True)
-    params["dropout"] = FloatRange(0.0, 0.4, step=0.05)
+    # the regressor's default, 'auto' (by the rows), is a point of its space, as every default is
+    params["dropout"] = (FloatRange(0.0, 0.4, step=0.05) if task == "classification"
+                         else Choice((*(round(0.05 * k, 2) for k in range(9)), "auto")))
     params["weight_decay"] = Choice((0.0, 1e-4, 1e-3, 1e-2) if task == "classification"
                                     else (0.0, 1e-3, 1e-2, "auto"))
     params["numeric_embedding"] = Choice(("periodic", "piecewise_linear", None))

@@ -184,3 +184,15 @@ def test_small_refits_a_classifier_where_true_would_not():
     assert fits[True].linear_model_ is not None  # averaged in: True leaves the network
     assert not np.array_equal(fits["small"].coefs_[0], fits[True].coefs_[0])
     assert fits["small"].n_iter_ == 10  # flat_cosine has no restarts: the whole schedule
+
+
+def test_the_tabular_regressor_refits_a_few_hundred_rows_by_default():
+    X, y = _noisy_regression(300, seed=0)
+    assert TabularMLPRegressor().refit_on_all_rows == "small"
+    default = _fit(TabularMLPRegressor(max_iter=30, random_state=0), X, y)
+    small = _fit(TabularMLPRegressor(max_iter=30, random_state=0, refit_on_all_rows="small"),
+                 X, y)
+    once = _fit(TabularMLPRegressor(max_iter=30, random_state=0, refit_on_all_rows=False),
+                X, y)
+    np.testing.assert_array_equal(default.predict(X), small.predict(X))
+    assert not np.allclose(default.predict(X), once.predict(X))
