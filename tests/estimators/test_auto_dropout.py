@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from torch import nn
 
-from skact import MLPClassifier, MLPRegressor, TabularMLPRegressor
+from skact import CNNRegressor, MLPClassifier, MLPRegressor, TabularMLPRegressor
 from skact.engine.plan import AUTO_DROPOUT, AUTO_DROPOUT_ROWS
 
 
@@ -33,6 +33,7 @@ def _fit(est, X, y, w=None):
     (AUTO_DROPOUT_ROWS, None, 0.0),
     (AUTO_DROPOUT_ROWS // 2, 2.0, 0.0),  # 2,500 rows of weight 2 are 5,000 rows
     (AUTO_DROPOUT_ROWS // 2, 1.0, AUTO_DROPOUT),
+    (AUTO_DROPOUT_ROWS, 1 / AUTO_DROPOUT_ROWS, 0.0),  # normalised weights: still 5,000 rows
 ])
 def test_auto_dropout_is_set_by_the_rows_counted_as_copies(rows, weight, expected):
     X, y = _data(rows)
@@ -104,3 +105,21 @@ def test_class_weights_do_not_count_as_rows():
                              class_weight={0: 100.0, 1: 100.0}, random_state=0),
                X, (y > 0).astype(int))
     assert _rates(est) == [AUTO_DROPOUT]  # 300 rows, not 30,000
+
+
+def test_auto_dropout_sets_a_cnns_dense_layers_by_its_rows_too():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 1, 16)).astype(np.float32)
+    y = X.mean(axis=(1, 2))
+    est = _fit(CNNRegressor(conv_channels=(4,), hidden_layer_sizes=(8,), dropout="auto",
+                            max_iter=1, random_state=0), X, y)
+    assert _rates(est) == [AUTO_DROPOUT]
+
+
+def test_a_warm_start_keeps_the_rate_its_network_was_built_with():
+    X, y = _data(AUTO_DROPOUT_ROWS)
+    est = _fit(MLPRegressor(hidden_layer_sizes=(8,), dropout="auto", max_iter=1,
+                            warm_start=True, random_state=0), X[:100], y[:100])
+    _fit(est, X, y)  # 5,000 rows now: the network, and its dropout layer, stay
+    assert _rates(est) == [AUTO_DROPOUT]
+    assert est.predict(X[:3]).shape == (3,)
