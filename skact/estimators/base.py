@@ -89,8 +89,8 @@ class BaseNeuralNet(BaseEstimator):
         plan = self._check_params(callbacks, incremental)
         first_pass = not hasattr(self, "net_") or (not self.warm_start and not incremental)
         X, y, sample_weight = self._check_training_data(X, y, sample_weight, first_pass)
-        # dropout='auto' by the caller's rows, counted as copies (class weights do not count)
-        plan = plan.for_rows(count_rows(sample_weight, X.shape[0]))
+        if plan.dropout == "auto":  # by the caller's rows as copies (class weights do not count)
+            plan = plan.for_rows(count_rows(sample_weight, X.shape[0]))
         y_train, sample_weight = self._encode_targets(
             y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )

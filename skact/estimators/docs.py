@@ -226,8 +226,8 @@ linear_blend : bool, default=False
         rows in all) holds none out when ``n_iter_no_change=np.inf``: the
         network trains on every row (its epochs judged on them), and the
         ridge regression, its penalty chosen by 5-fold cross-validation over
-        every row, is always averaged in. Not for sparse input or multilabel targets. The Tabular
-        estimators' default is True.
+        every row, is always averaged in. Not for sparse input or multilabel
+        targets. The Tabular estimators' default is True.
 
     refit_on_all_rows : bool or 'small', default=False
         With early stopping: once the held-out rows have judged the network,
@@ -240,8 +240,8 @@ linear_blend : bool, default=False
         network, alone or averaged with the linear model, on fewer than 500
         rows (weights as copies; weights all below 1 scaled so that the
         lightest weighted row is one row). Never where the fit held out
-        nothing (a regression on a few dozen rows, a table of few distinct rows: see
-        ``validation_split``): it trained on every row already.
+        nothing (a regression on a few dozen rows, a table of few distinct
+        rows: see ``validation_split``): it trained on every row already.
         ``validation_scores_``, ``best_validation_score_`` and
         ``linear_model_`` stay those of the first fit; ``n_iter_`` and
         ``loss_curve_`` are the second's. Up to twice the fit time where it
