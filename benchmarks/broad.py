@@ -5,7 +5,8 @@ for every model, one thread each; 5-fold, 3-fold above 5,000 rows), and report, 
 (development half, validation half, fresh sets) and side by side, the per-set scores, the
 paired differences of the Tabular estimators against each contender (``paired.py``), the sets
 where they fall below the constant model or more than 0.02 below the best of HGB, the linear
-model and RealMLP-TD (sets of 200+ rows), and the fit time ratios.
+model and RealMLP-TD (sets of 200+ rows), each with its interval over the folds, and the fit
+time ratios.
 
 Reason: issue 29. Choose a recipe change on the development half only; keep it only if the
 validation half agrees beyond its interval (benchmarks/README.md, "The broad benchmark"). The
@@ -29,6 +30,7 @@ import argparse
 import datetime as dt
 import hashlib
 import importlib.util
+import math
 import os
 import platform
 import statistics
@@ -107,9 +109,11 @@ def run(models, names, seeds=(0,), smoke=False, cached_only=False):
                     if not smoke:
                         quality._store(key, cache[key], CACHE)
                 runs.append(cache[key])
+            folds = [s for r in runs for s in r["scores"]]
             results[model, name] = {
                 "task": runs[0]["task"], "rows": runs[0]["rows"],
-                "score": statistics.fmean(s for r in runs for s in r["scores"]),
+                "score": statistics.fmean(folds), "folds": folds,
+                "folds_per_seed": len(runs[0]["scores"]),
                 "seconds": statistics.fmean(sum(r["seconds"]) for r in runs)}
             r = results[model, name]
             print(f"{name:15s} {label(model):14s} {r['score']:8.4f}  fit {r['seconds']:7.1f} s",
@@ -144,13 +148,29 @@ def flags(results, name, models):
             # lower: on 20 rows a fold's 4 test rows can put the constant at -2.8
             floor = min(floor, FLOOR_R2)
         if r["score"] < floor:
-            out.append("below constant")
+            compared = floor == results["constant", name]["score"]
+            out.append("below constant" + (fold_text(results, name, "constant") if compared
+                                           else ""))
     refs = [m for m in REFERENCES if m in models]
     if refs and r["rows"] >= MIN_ROWS:
         best = max(refs, key=lambda m: results[m, name]["score"])
         if r["score"] < results[best, name]["score"] - GAP:
-            out.append(f"-{results[best, name]['score'] - r['score']:.3f} vs {label(best)}")
+            out.append(f"-{results[best, name]['score'] - r['score']:.3f} vs {label(best)}"
+                       + fold_text(results, name, best))
     return "; ".join(out)
+
+
+def fold_text(results, name, other):
+    """`` [low, high]``: the 95% interval of the Tabular estimator's score minus ``other``'s
+    on ``name``, over the folds both were scored on (:func:`paired.fold_interval`); an
+    interval that holds 0 says the flag may be the folds' noise. Empty where the folds are
+    not known (results built by hand) or do not pair up."""
+    mine, theirs = results["tabular", name], results[other, name]
+    if "folds" not in mine or "folds" not in theirs or len(mine["folds"]) != len(theirs["folds"]):
+        return ""
+    diffs = [a - b for a, b in zip(mine["folds"], theirs["folds"])]
+    low, high = paired.fold_interval(diffs, mine["folds_per_seed"])
+    return f" [{low:+.3f}, {high:+.3f}]" if math.isfinite(low) else ""
 
 
 def set_table(results, models, names):
@@ -237,7 +257,10 @@ def write_readme(text, models, seeds, missing=()):
         "95% t-interval over sets, wins/losses/ties and a two-sided sign test; gap = "
         "validation minus development. Flags: accuracy below the majority class's; R² "
         f"below {FLOOR_R2} and below the constant's; more than {GAP} below the best of HGB, "
-        f"linear and RealMLP-TD on sets of {MIN_ROWS}+ rows.\n"
+        f"linear and RealMLP-TD on sets of {MIN_ROWS}+ rows; after a flag, the 95% interval of "
+        "the Tabular score minus that floor's model over the folds both were scored on "
+        "(Nadeau and Bengio's corrected resampled t-test, `paired.fold_interval`): one that "
+        "holds 0 cannot tell the flag from the folds' noise.\n"
         + (f"- not run yet (left out of every table): {', '.join(missing)}\n" if missing else "")
         + f"\n{text}\n{MARKER}\n")
     quality.replace_section(MARKER, section)

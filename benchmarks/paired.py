@@ -3,7 +3,8 @@
 Job: for two models scored on the same sets, the mean of the per-set differences with a 95%
 t-interval over sets, the wins, losses and ties, and a two-sided sign test; and the Markdown
 table that shows them for the development and the validation half side by side, with the gap
-between the halves.
+between the halves. Within one set, :func:`fold_interval` asks the same of two models' scores
+on the same folds (the broad benchmark's flags carry it).
 
 Reason: issue 29. Recipe changes were kept for mean gains below 0.02 that their own notes
 called RNG noise. Over sets, a difference counts when its interval excludes zero; the sign test
@@ -52,6 +53,24 @@ def t_interval(diffs, confidence=0.95):
         return math.nan, math.nan
     mean = statistics.fmean(diffs)
     half = stats.t.ppf(0.5 + confidence / 2, n - 1) * statistics.stdev(diffs) / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def fold_interval(diffs, folds_per_seed, confidence=0.95):
+    """(low, high) of the mean of per-fold differences between two models scored on the same
+    folds of ``folds_per_seed``-fold CV, repeated over seeds: Nadeau and Bengio's corrected
+    resampled t-test (Machine Learning 52, 2003). The folds share training rows, so their
+    differences are correlated and the plain variance over folds understates the mean's; it
+    is taken as (1 / folds + test rows / training rows) times the folds' variance, not
+    1 / folds times it. NaNs for fewer than two folds."""
+    from scipy import stats
+
+    n = len(diffs)
+    if n < 2 or folds_per_seed < 2:
+        return math.nan, math.nan
+    mean = statistics.fmean(diffs)
+    scale = math.sqrt((1 / n + 1 / (folds_per_seed - 1)) * statistics.variance(diffs))
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * scale
     return mean - half, mean + half
 
 

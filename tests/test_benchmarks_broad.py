@@ -138,6 +138,37 @@ def test_flags_name_the_floor_and_the_gap_to_the_best_reference():
     assert broad.flags(tiny, "s", models) == "below constant"
 
 
+def test_fold_interval_by_hand_widens_the_plain_t_interval_for_shared_training_rows():
+    # 5-fold CV twice: 10 differences, mean 0.01, variance s2; the folds share training rows,
+    # so the mean's variance is (1/10 + 1/4) s2, not s2 / 10
+    diffs = [0.03, -0.01, 0.02, 0.00, 0.01, 0.04, -0.02, 0.01, 0.02, 0.00]
+    s2 = sum((d - 0.01) ** 2 for d in diffs) / 9
+    half = 2.262157 * math.sqrt((1 / 10 + 1 / 4) * s2)  # t(0.975, 9 df)
+    low, high = paired.fold_interval(diffs, folds_per_seed=5)
+    assert low == pytest.approx(0.01 - half, abs=1e-6)
+    assert high == pytest.approx(0.01 + half, abs=1e-6)
+    plain_low, _ = paired.t_interval(diffs)
+    assert low < plain_low  # wider than treating the folds as independent sets
+    assert all(math.isnan(v) for v in paired.fold_interval([0.1], folds_per_seed=5))
+
+
+def test_flags_carry_the_interval_over_the_folds_where_the_folds_are_known():
+    models = ["tabular", "hgb", "linear", "constant"]
+    folds = {"tabular": [0.60, 0.62, 0.58, 0.61, 0.59], "hgb": [0.70, 0.66, 0.69, 0.65, 0.70],
+             "linear": [0.6] * 5, "constant": [0.64, 0.60, 0.62, 0.63, 0.61]}
+    results = _results("classification", 1421, **{m: sum(v) / 5 for m, v in folds.items()})
+    for m, v in folds.items():
+        results[m, "s"].update(folds=v, folds_per_seed=5)
+    below, gap = broad.flags(results, "s", models).split("; ")
+    assert below.startswith("below constant [") and gap.startswith("-0.080 vs HGB [")
+    low, high = (float(v) for v in gap.split("[")[1].rstrip("]").split(", "))
+    assert low < -0.080 < high < 0  # HGB wins every fold: the interval excludes 0
+    low, high = (float(v) for v in below.split("[")[1].rstrip("]").split(", "))
+    assert low < 0 < high  # 0.02 below the majority class over five folds: within their noise
+    results["tabular", "s"]["folds"] = [0.6] * 4  # folds that do not pair up: no interval
+    assert broad.flags(results, "s", models) == "below constant; -0.080 vs HGB"
+
+
 def test_report_pairs_every_set_then_the_sets_of_200_rows_and_more():
     models = ["tabular", "hgb", "constant"]
     results = {}
