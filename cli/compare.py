@@ -120,7 +120,8 @@ def compare(
     max_epochs: Annotated[
         int | None,
         typer.Option(min=1, help="Epochs per fit; every epoch runs and the best one is kept.",
-                     show_default="the model's own: 64 for mlp, 60 for cnn"),
+                     show_default="the model's own: 96 for the mlp classifier, 64 for the "
+                                  "mlp regressor, 60 for cnn"),
     ] = None,
     scoring: ScoringOption = None,
     groups: GroupsOption = None,

@@ -117,6 +117,11 @@ def command(message: str, line: str) -> None:
     _raw(line)
 
 
+def counted(n: int, noun: str) -> str:
+    """``"1 trial"``, ``"2 trials"``: a count and its noun, in the number it takes."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _value(value) -> str:
     """A score or loss: 4 decimals, or 6 significant digits from 1000 on (an MSE of
     45123.4567 needs no decimals, and a wide value would not fit an 80-column table)."""
@@ -254,7 +259,7 @@ def leaderboard_table(records, scoring: str, limit: int = 10, width: int | None 
         notes.append("layers: conv channels/dense sizes (32-64/64: conv layers of 32 and 64 "
                      "channels, then a dense layer of 64 units).")
     if len(records) > limit:
-        notes.append(f"{len(records) - limit} more trials in trials.csv.")
+        notes.append(f"{counted(len(records) - limit, 'more trial')} in trials.csv.")
 
     def build(left_out):
         return _build_table(columns, rows, left_out,

@@ -273,7 +273,8 @@ def _run_search(render, tuner, out_dir):
         render.info(f"Note: {note}")
     n_old = len(study.get_trials(deepcopy=False))
     if n_old:
-        render.info(f"Study {tuner.study_name!r} has {n_old} trials; adding {tuner.n_trials}")
+        render.info(f"Study {tuner.study_name!r} has {render.counted(n_old, 'trial')}; "
+                    f"adding {tuner.n_trials}")
     save_trials = _TrialsFile(tuner, Path(out_dir) / "trials.csv")
     with TrialProgress(tuner.n_trials, "Tuning", folds=folds, timeout=tuner.timeout,
                        describe=lambda e: f"trial {e.tag} · fold {e.fit}/{folds}") as progress:

@@ -39,7 +39,8 @@ def show(render, tuner, result) -> None:
     if result.study_name and tuner.search == "optuna":
         n_old = len(result.records) - result.n_new
         extra = f" ({n_old} from earlier runs or other workers)" if n_old else ""
-        render.info(f"Study {result.study_name!r}: {len(result.records)} trials{extra}, "
+        total = render.counted(len(result.records), "trial")
+        render.info(f"Study {result.study_name!r}: {total}{extra}, "
                     f"{result.n_new} run by this worker")
     if not result.records:
         return
@@ -149,7 +150,8 @@ def _note_if_not_final(render, tuner, result, model_file) -> None:
                     f"now the study's best; the saved model is trial {result.best['number']}. "
                     "Run again with the same --storage to refit the best.")
     elif result.n_running_elsewhere:
-        render.info(f"Note: {result.n_running_elsewhere} trials of other workers were still "
-                    f"running; the saved model is the study's best so far (trial "
-                    f"{result.best['number']}). Run again with the same --storage once they "
-                    "finish to refit the final best.")
+        n = result.n_running_elsewhere
+        render.info(f"Note: {render.counted(n, 'trial')} of other workers "
+                    f"{'was' if n == 1 else 'were'} still running; the saved model is the "
+                    f"study's best so far (trial {result.best['number']}). Run again with the "
+                    "same --storage once they finish to refit the final best.")

@@ -69,12 +69,20 @@ def did_you_mean(name: str, valid) -> str:
     """``" (did you mean 'x'?)"`` for the closest of ``valid`` to a misspelt ``name``, or
     ``""``: the suggestion every message about an unknown option, column or value makes.
 
+    A name that begins exactly one valid name is taken for its abbreviation first
+    (``'acc'`` is ``'accuracy'``, whose letters :mod:`difflib` finds closer to
+    ``'jaccard'``); otherwise the closest by :func:`difflib.get_close_matches`.
+
     >>> did_you_mean("specis", ["island", "species"])
     " (did you mean 'species'?)"
+    >>> did_you_mean("acc", ["jaccard", "accuracy", "balanced_accuracy"])
+    " (did you mean 'accuracy'?)"
     """
     import difflib
 
-    match = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
+    name, valid = str(name), [str(v) for v in valid]
+    started = [v for v in valid if name and v.lower().startswith(name.lower())]
+    match = started if len(started) == 1 else difflib.get_close_matches(name, valid, n=1)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 

@@ -111,10 +111,11 @@ def compare(
         Cross-validation folds per run (stratified for classification); each fit is scored
         on its held-out fold.
     max_epochs : int, default=None
-        ``max_iter``; ``None``: the estimator's own (64 for "mlp", 60 for "cnn"). Every
-        epoch runs (the learning-rate schedule spans them) and the weights of the epoch with
-        the best validation score, on 20% of the training fold held out (as in ``skact
-        tune``'s trials; more on small data with many classes), are kept.
+        ``max_iter``; ``None``: the estimator's own (96 for the "mlp" classifier, 64 for
+        the "mlp" regressor, 60 for "cnn"). Every epoch runs (the learning-rate schedule
+        spans them) and the weights of the epoch with the best validation score, on 20% of
+        the training fold held out (as in ``skact tune``'s trials; more on small data with
+        many classes), are kept.
     seed : int, default=0
     scoring : str, default=None
         A scikit-learn scorer name; None means balanced accuracy for classification, R² for

@@ -143,7 +143,8 @@ def tune_report(summary: dict, records: list[dict]) -> str:
                     for i, r in enumerate(ranked)],
                    numeric={"#", "trial", "lr", "score ± std"},
                    highlight=[0] if ranked[0]["state"] == "complete" else [],
-                   caption=f"{len(records)} trials in all (trials.csv)")
+                   caption=f"{len(records)} trial{'' if len(records) == 1 else 's'} in all "
+                           "(trials.csv)")
         rows = activation_summary(records)
         page.heading("By activation")
         page.table(["activation", "best", "mean", "complete", "pruned", "trials"],

@@ -34,6 +34,9 @@ MODELS = ("mlp", "cnn")
 
 
 # --------------------------------------------------------------------------- layer strings
+_SIZES = r"\s*\d+(\s*[-,x]\s*\d+)*\s*"  # '128-64', '128, 64', '128x64'
+
+
 def parse_layers(value) -> tuple[int, ...]:
     """Turn ``"128-64"`` (or ``128``, ``[128, 64]``) into ``(128, 64)``.
 
@@ -45,10 +48,15 @@ def parse_layers(value) -> tuple[int, ...]:
     (32,)
     """
     if isinstance(value, str):
-        if not re.fullmatch(r"\s*\d+(\s*[-,x]\s*\d+)*\s*", value):
+        if not re.fullmatch(_SIZES, value):
+            # skact shows a CNN as 'channels/dense' (tune's tables): a user copies it here
+            dense = value.rsplit("/", 1)[-1].strip()
+            cnn = ("; skact writes a CNN as its convolution channels / its dense layers, and "
+                   f"layer sizes are the dense layers alone, like {dense!r}"
+                   if value.count("/") == 1 and re.fullmatch(_SIZES, dense) else "")
             raise SpaceError(
                 f"layer sizes {value!r} are not whole numbers joined by '-', like '128-64'"
-            )
+                + cnn)
         sizes = tuple(int(p) for p in re.split(r"\s*[-,x]\s*", value.strip()))
     elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         sizes = (int(value),)

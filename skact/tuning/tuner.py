@@ -108,7 +108,8 @@ class Tuner:
     scoring : str, default=None
         A scikit-learn scorer name; ``None``: :func:`default_scoring`.
     max_epochs : int, default=None
-        Epochs per fit; ``None``: the estimator's default (64 for "mlp", 60 for "cnn").
+        Epochs per fit; ``None``: the estimator's default (96 for the "mlp" classifier, 64
+        for the "mlp" regressor, 60 for "cnn").
     n_jobs : int
         Parallel trials (Optuna) or parallel fits (grid), in threads; on a GPU they share
         it (a trial that runs out of its memory fails, saying so; the others go on).

@@ -130,6 +130,8 @@ def test_activations_table():
         (["--activations", "relu,gelux"], "unknown activation 'gelux'"),
         (["--activations", " , "], "at least one activation"),
         (["--scoring", "uar"], "unknown scorer 'uar'"),
+        # an abbreviation is taken for the one name it begins, not for 'jaccard'
+        (["--scoring", "acc"], "unknown scorer 'acc' (did you mean 'accuracy'?)"),
         (["--n-jobs", "0"], "positive number of jobs"),
         (["--cv", "1"], "--cv"),
         (["--task", "clustering"], "--task"),
@@ -259,3 +261,26 @@ def test_predict_reads_a_categorical_column_as_the_model_learnt_it(tmp_path):
     expected = pipe.predict(new.astype({"grade": object}))
     assert pd.read_csv(tmp_path / "p.csv")["prediction"].tolist() == list(expected)
     assert list(expected) == ["no", "yes", "no", "yes"]
+
+
+@pytest.mark.parametrize("command", ["tune", "compare"])
+def test_help_states_the_epochs_the_models_train_by_default(command):
+    """--max-epochs' help names the estimators' own max_iter (it once said 64 for the mlp
+    classifier after its default became 96)."""
+    from skact import CNNClassifier, TabularMLPClassifier, TabularMLPRegressor
+
+    result = runner.invoke(app, [command, "--help"], terminal_width=100)
+    text = " ".join(result.output.replace("│", " ").split())
+    assert f"{TabularMLPClassifier().max_iter} for the mlp classifier" in text
+    assert f"{TabularMLPRegressor().max_iter} for the" in text
+    assert f"{CNNClassifier().max_iter} for cnn" in text
+
+
+def test_a_cnn_written_as_tune_shows_it_gets_told_which_part_layers_sets(iris_csv):
+    """tune's tables write a CNN as 'channels/dense'; pasted into compare's --layers, the
+    error says that --layers is the dense part, before any data is read."""
+    result = runner.invoke(app, ["compare", str(iris_csv), "--model", "cnn",
+                                 "--layers", "8-16/32"])
+    assert result.exit_code == 2
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "layer sizes are the dense layers alone, like '32'" in text

@@ -78,6 +78,8 @@ def test_cnn_leaderboard_explains_its_layers(width):
 def test_leaderboard_says_how_many_trials_are_not_shown():
     text = shown(render.leaderboard_table(TRIALS * 3, "r2", limit=10, width=100), 100)
     assert "5 more trials in trials.csv." in text
+    one = shown(render.leaderboard_table(TRIALS * 3, "r2", limit=14, width=100), 100)
+    assert "1 more trial in trials.csv." in one  # not "1 more trials"
 
 
 def comparison_row(activation, rank, score, diverged=0, failed=0, fits=9):
