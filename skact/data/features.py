@@ -6,6 +6,9 @@ target, and text columns whose one-hot encoding would not fit in memory.
   ids took 15 GiB and two minutes. It is dropped, with a warning naming it.
 - A column that holds the target's value in every row gives the answer away (a score of
   0.99 that means nothing): it is dropped, with a warning naming it.
+- A numeric column that numbers the rows (distinct whole numbers from 0 or 1, an id) is
+  kept, since a rank or a period can be a feature, but warned about: in a file sorted by
+  class, shuffled folds let a model read the answer off the row number.
 - The width of the one-hot encoding is estimated before anything is fitted (the distinct
   values of each text column); past :data:`MAX_ONE_HOT_CELLS` cells (rows times encoded
   columns, a few hundred MB as the pipeline computes) the table is refused with one line
@@ -19,7 +22,8 @@ import pandas as pd
 
 from skact.exceptions import DataError
 
-__all__ = ["MAX_ONE_HOT_CELLS", "check_one_hot_size", "drop_identifiers", "drop_target_copies"]
+__all__ = ["MAX_ONE_HOT_CELLS", "check_one_hot_size", "drop_identifiers", "drop_target_copies",
+           "row_number_warnings"]
 
 #: At most this many one-hot cells (rows x encoded columns): about 300 MB in float64 plus
 #: its float32 copy, what the preprocessing makes of them.
@@ -55,6 +59,28 @@ def drop_identifiers(X: pd.DataFrame, categorical: list[str]) -> tuple[pd.DataFr
                 "generalise; drop it from the CSV if it is an id"
             )
     return X.drop(columns=dropped), warnings
+
+
+def row_number_warnings(X: pd.DataFrame, n_read: int) -> list[str]:
+    """A warning for each numeric column of ``X`` that numbers the ``n_read`` rows read:
+    distinct whole numbers from 0 or 1, in any order, none past the last row (rows dropped
+    for a missing target leave gaps). Named columns only reach here: a first column without
+    a header that holds row numbers was already dropped as pandas' index."""
+    if n_read < _MIN_ROWS:
+        return []
+    warnings = []
+    for name in X.columns:
+        column = X[name]
+        if not pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        low, high = column.min(), column.max()
+        if low in (0, 1) and high - low < n_read and column.is_unique:
+            warnings.append(
+                f"column {name!r} holds distinct whole numbers from {low} to {high}, one per "
+                "row, like row numbers, and is used as a feature: a model can learn the "
+                "file's row order from it; delete it from the CSV if it is an id"
+            )
+    return warnings
 
 
 def _same_values(column: pd.Series, y: pd.Series) -> bool:

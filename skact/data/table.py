@@ -21,7 +21,12 @@ import pandas as pd
 
 from skact.exceptions import DataError, Message, did_you_mean, param
 
-from .features import check_one_hot_size, drop_identifiers, drop_target_copies
+from .features import (
+    check_one_hot_size,
+    drop_identifiers,
+    drop_target_copies,
+    row_number_warnings,
+)
 from .reading import _read_table
 from .targets import default_target_warnings, few_classes
 from .text_numbers import (
@@ -340,7 +345,8 @@ def load_table(
         categorical_columns=categorical,
         n_rows_read=n_read,
         n_rows_dropped=n_dropped,
-        warnings=[*table.notes, *notes, *dropped, *identifiers, *_column_warnings(X)],
+        warnings=[*table.notes, *notes, *dropped, *identifiers, *_column_warnings(X),
+                  *row_number_warnings(X, n_read)],
         target_reason=target_reason,
     )
 

@@ -96,3 +96,30 @@ def test_a_copy_of_the_target_is_never_a_feature(tmp_path):
     numbers = frame.assign(y=frame["x"] * 2, twice=frame["x"] * 2)[["x", "twice", "y"]]
     numbers.to_csv(path, index=False)
     assert load_table(path, task="regression").feature_columns == ["x"]
+
+
+def test_a_numeric_column_that_numbers_the_rows_is_kept_but_warned_about(tmp_path):
+    """A sorted file's row numbers give the class away under shuffled folds: an 'id' column
+    of 0..n-1 (or 1..n, shuffled, with gaps where rows without a target were dropped) is
+    named in a warning; counts, years and ranks with ties are not."""
+    rng = np.random.default_rng(0)
+    n = 60
+    label = np.repeat(["a", "b"], n // 2)  # sorted by class, as files often are
+    frame = pd.DataFrame({"id": np.arange(n), "x": rng.normal(size=n),
+                          "shuffled": rng.permutation(np.arange(1, n + 1)),
+                          "year": np.arange(1950, 1950 + n),
+                          "visits": rng.integers(0, 5, n), "label": label})
+    frame.loc[[3, 40], "label"] = None
+    path = tmp_path / "sorted.csv"
+    frame.to_csv(path, index=False)
+    ds = load_table(path, target="label")
+    flagged = [w.split("'")[1] for w in ds.warnings if "like row numbers" in w]
+    assert flagged == ["id", "shuffled"]
+    assert "id" in ds.feature_columns  # kept: a rank or a period can be a feature
+    assert any("'id' holds distinct whole numbers from 0 to 59, one per row" in w
+               and "delete it from the CSV if it is an id" in w for w in ds.warnings)
+    result = CliRunner().invoke(app, ["tune", str(path), "--target", "label", "--n-trials", "1",
+                                      "--max-epochs", "2", "--cv", "2", "--out",
+                                      str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "'id' holds distinct whole numbers" in " ".join(result.output.split())
