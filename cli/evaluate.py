@@ -60,7 +60,7 @@ def evaluate(
     from skact.tuning import evaluate_model, numeric_columns
 
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    bundle = load_bundle(render, model, allow_pickle, debug)
+    bundle = load_bundle(render, model, allow_pickle, debug, command="evaluate")
     with quiet(not debug):
         numeric = numeric_columns(bundle)
         if bundle.get("task") == "regression" and bundle.get("target"):

@@ -77,13 +77,22 @@ def predict(
         render.info(f"Wrote {len(preds)} predictions to {out}")
 
 
-def load_bundle(render, model: Path, allow_pickle: bool, debug: bool) -> dict:
+def load_bundle(render, model: Path, allow_pickle: bool, debug: bool,
+                command: str = "predict") -> dict:
     """The model file (or run directory) ``model`` as :func:`skact.tuning.load_model`'s
-    bundle, warning when it was a pickle loaded because of ``--allow-pickle``."""
+    bundle, warning when it was a pickle loaded because of ``--allow-pickle``. A text file
+    in the model's place is most often the data given first: the error says the order."""
+    from skact.exceptions import ModelFileError
     from skact.tuning import MODEL_FORMAT_VERSION, load_model
 
-    with quiet(not debug):
-        bundle = load_model(model, allow_pickle=allow_pickle)
+    try:
+        with quiet(not debug):
+            bundle = load_model(model, allow_pickle=allow_pickle)
+    except ModelFileError as exc:
+        if ": it holds text" not in str(exc):
+            raise
+        raise ModelFileError(f"{exc}; the model comes first: skact {command} MODEL DATA") \
+            from None
     if bundle["format_version"] < MODEL_FORMAT_VERSION:  # loaded from a pickle
         render.warning(f"{model} is a pickle, loaded because of --allow-pickle; "
                        f"convert it once with: python -m skact.model_files {model}")

@@ -152,7 +152,7 @@ def load_model(path, allow_pickle: bool = False) -> dict:
                 "versions": header.get("versions", {}), **header["metadata"],
                 "pipeline": model}
     if not head.startswith(_PICKLE_HEADS):
-        raise ModelFileError(f"{path} is not a model file saved by skact")
+        raise ModelFileError(f"{path} is not a model file saved by skact" + _text_hint(path))
     if not allow_pickle:
         raise ModelFileError(Message(
             f"{path} is a pickle, which can run code when loaded, so skact does not load "
@@ -161,6 +161,21 @@ def load_model(path, allow_pickle: bool = False) -> dict:
     warnings.warn(f"{path} is a pickle: loading it runs any code it holds", UserWarning,
                   stacklevel=2)
     return _load_pickle(path)
+
+
+def _text_hint(path: Path) -> str:
+    """``": it holds text (...)"`` where the file is text, as a data file given in the
+    model's place is (``skact predict data.csv model.skact``), else ``""``."""
+    with open(path, "rb") as fh:
+        start = fh.read(200)
+    text = start.decode("utf-8", errors="replace")
+    # one replacement character is allowed: 200 bytes may end inside a character
+    if text.count("\ufffd") > 1 or not text.strip() or not all(
+            c.isprintable() or c in "\t\r\n" for c in text.replace("\ufffd", "")):
+        return ""
+    first = next(line for line in text.splitlines() if line.strip())[:40]
+    return (f": it holds text (it begins {first!r}), as a data file does; a model file is "
+            "what skact.save writes, or skact tune's model.skact")
 
 
 # Where skact's classes lived before its modules moved into layer folders (2026-12-06):

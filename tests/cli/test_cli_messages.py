@@ -122,6 +122,21 @@ def test_an_excel_workbook_named_csv_says_how_to_save_it(tmp_path):
                            "Save As as 'CSV UTF-8 (Comma delimited)'")
 
 
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_data_given_in_the_models_place_is_told_the_order(tmp_path, command):
+    """``skact predict data.csv model.skact``: the CSV in the model's place is named as text,
+    and the order of the arguments is said, before the other file is read."""
+    data = tmp_path / "new_rows.csv"
+    data.write_text("bill_length_mm,island\n39.1,Dream\n")
+    result = runner.invoke(app, [command, str(data), str(tmp_path / "model.skact")])
+    assert result.exit_code == 1
+    line = one_line(result.stderr)
+    assert line == (f"Error: {data} is not a model file saved by skact: it holds text (it "
+                    "begins 'bill_length_mm,island'), as a data file does; a model file is "
+                    "what skact.save writes, or skact tune's model.skact; the model comes "
+                    f"first: skact {command} MODEL DATA")
+
+
 def test_a_utf16_unicode_text_export_is_read(tmp_path, space):
     data = tmp_path / "penguins.csv"
     penguins().to_csv(data, sep="\t", index=False, encoding="utf-16")  # Excel's Unicode text
