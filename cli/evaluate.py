@@ -68,6 +68,8 @@ def evaluate(
         report = evaluate_model(bundle, read_csv(data, numeric=numeric), source=str(data))
         if report.get("n_rows_dropped"):
             render.info(f"Left out {report['n_rows_dropped']} rows without a target")
+        if report.get("seen_in_training"):
+            render.warning(report["seen_in_training"])
         evaluation.show(render, report, bundle.get("best_score"), what="Scores")
         out_dir = make_out_dir(out or default_out(data, prefix="evaluate-"))
         _save(render, bundle, report, model, data, out_dir, started, command_line(ctx))
