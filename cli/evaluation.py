@@ -59,10 +59,12 @@ def confusion_table(report: dict):
 
     labels = [str(c) for c in report["confusion"]["labels"]]
     numbered = len(labels) > 4 or max(map(len, labels)) > 8
-    table = Table(title="Confusion matrix (rows: true class, columns: predicted)",
-                  caption=("predicted classes numbered as the rows" if numbered else None),
+    # the title short and the axes in the corner header: two or three classes make a
+    # narrow table, and a long title wrapped there at a fifth of the screen
+    table = Table(title="Confusion matrix",
+                  caption=("columns numbered as the rows" if numbered else None),
                   **_TABLE_STYLE)
-    table.add_column("true", overflow="fold")
+    table.add_column("true \\ predicted", overflow="fold")
     for i, label in enumerate(labels, start=1):
         table.add_column(str(i) if numbered else label, justify="right", no_wrap=True)
     for i, (label, row) in enumerate(zip(labels, report["confusion"]["matrix"]), start=1):

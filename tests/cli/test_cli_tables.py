@@ -184,3 +184,15 @@ def test_tune_and_compare_tables_fit_80_columns_from_the_command_line(iris_csv, 
 def test_activations_registry_table_fits_80_columns():
     text = " ".join(run_at_80_columns("activations").stdout.split())
     assert "tanh(softplus(x))" in text and "leaky_relu" in text
+
+
+def test_a_two_class_confusion_matrix_keeps_its_title_on_one_line():
+    """Two classes make a table a few columns wide: the title stays short (it once wrapped
+    over three lines there) and the corner header says which axis is which."""
+    from skact_cli.evaluation import confusion_table
+
+    report = {"confusion": {"labels": ["no", "yes"], "matrix": [[50, 4], [9, 37]]}}
+    lines = shown(confusion_table(report), 80).splitlines()
+    assert lines[0].strip() == "Confusion matrix"
+    assert lines[1].split() == ["true", "\\", "predicted", "no", "yes"]
+    assert lines[3].split() == ["no", "50", "4"]
