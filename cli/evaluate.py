@@ -57,6 +57,7 @@ def evaluate(
     from skact_cli.predict import load_bundle
 
     from skact.data import read_csv
+    from skact.data.fingerprint import same_file_warning
     from skact.tuning import evaluate_model, numeric_columns
 
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -68,8 +69,10 @@ def evaluate(
         report = evaluate_model(bundle, read_csv(data, numeric=numeric), source=str(data))
         if report.get("n_rows_dropped"):
             render.info(f"Left out {report['n_rows_dropped']} rows without a target")
-        if report.get("seen_in_training"):
-            render.warning(report["seen_in_training"])
+        tuned_on = same_file_warning(bundle.get("data_sha256"), data)
+        if tuned_on:
+            report["tuned_on_this_file"] = tuned_on  # in summary.json too
+            render.warning(tuned_on)
         evaluation.show(render, report, bundle.get("best_score"), what="Scores")
         out_dir = make_out_dir(out or default_out(data, prefix="evaluate-"))
         _save(render, bundle, report, model, data, out_dir, started, command_line(ctx))

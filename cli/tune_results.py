@@ -68,7 +68,7 @@ def save(render, tuner, result, data, out_dir, started, command) -> None:
 
 
 def _write_results(render, tuner, result, data, out_dir, started, command) -> None:
-    from skact.data.fingerprint import fingerprint
+    from skact.data.fingerprint import file_digest
     from skact.model_files import MODEL_FILE
     from skact.tuning import make_summary, save_model, write_summary, write_trials_csv
 
@@ -103,8 +103,8 @@ def _write_results(render, tuner, result, data, out_dir, started, command) -> No
                 "best_params": result.best_params,
                 "scoring": tuner.scoring,
                 "best_score": result.best["score"],
-                # so that skact evaluate can tell when it is given these very rows
-                "training_rows": fingerprint(ds.X[ds.feature_columns], ds.numeric_columns),
+                # so that skact evaluate can tell when it is given this very file
+                "data_sha256": file_digest(data),
             },
         )
         model_file = MODEL_FILE

@@ -29,8 +29,8 @@ Import the names from here; the modules below are how the package is organised:
   none was named, looks like an id, a year or a feature.
 - :mod:`~skact.data.features`: identifier columns and copies of the target dropped, the
   one-hot width estimated before fitting.
-- :mod:`~skact.data.fingerprint`: the sample of training rows a model file keeps, so that
-  ``skact evaluate`` can tell when it is given them.
+- :mod:`~skact.data.fingerprint`: the digest of the tuned file a model file keeps, so that
+  ``skact evaluate`` can tell when it is given that file again.
 - :mod:`~skact.data.preprocess`: :func:`make_preprocessor`.
 - :mod:`~skact.data.groups`: the study's unit: :func:`take_groups` sets a column of group
   ids aside for grouped folds; :func:`leakage_warning` names a column that looks like one.

@@ -102,9 +102,6 @@ def evaluate_model(bundle, df, source: str = "the data") -> dict:
     """:func:`evaluate` for a model file's bundle (:func:`skact.model_files.load_model`)
     on the labelled rows of ``df``: its target column is the model's, rows without one are
     left out (counted in ``n_rows_dropped``), classes the model never saw are refused.
-    Where the model file knows its training rows (``skact tune`` saves a sample of them) and
-    a tenth or more of these rows are among them, ``seen_in_training`` says so
-    (:func:`skact.data.fingerprint.seen_warning`).
 
     Raises
     ------
@@ -113,7 +110,6 @@ def evaluate_model(bundle, df, source: str = "the data") -> dict:
         unseen classes.
     """
     from skact.data import labelled_rows
-    from skact.data.fingerprint import seen_warning
     from skact.model_files import numeric_columns
 
     numeric = numeric_columns(bundle)  # refuses a model saved without its columns
@@ -125,7 +121,4 @@ def evaluate_model(bundle, df, source: str = "the data") -> dict:
                                         else "r2")
     report = evaluate(pipe, X, y, task, scoring, source=source)
     report["n_rows_dropped"] = dropped
-    seen = seen_warning(bundle.get("training_rows"), X, numeric, source)
-    if seen:
-        report["seen_in_training"] = seen
     return report

@@ -155,25 +155,25 @@ def test_evaluate_scores_a_saved_model_on_new_labelled_rows(tmp_path, emo, space
     assert (tmp_path / "e" / "confusion.png").read_bytes().startswith(PNG)
     assert (tmp_path / "e" / "report.html").exists()
     assert "Per class" in result.stdout and "Confusion matrix" in result.stdout
-    assert "the model was trained on" not in one_line(result.output)  # new speakers
+    assert "tuned on" not in one_line(result.output)  # new speakers
 
 
-def test_evaluate_says_when_it_is_given_the_rows_the_model_was_trained_on(tmp_path, emo,
-                                                                         space):
-    """The file a model was tuned on, scored again, measures memory: the 72 training rows of
-    the 104 are named as such; the 32 test rows alone are not."""
+def test_evaluate_says_when_it_is_given_the_file_the_model_was_tuned_on(tmp_path, emo,
+                                                                       space):
+    """The file a model was tuned on, scored again, measures memory: evaluate says so (the
+    file's digest is in the model file, none of its rows); the test rows alone are not."""
     tune_run(emo["both"], tmp_path / "r", "--groups", "speaker", "--test", "split=test",
              space=space)
     whole = invoke("evaluate", tmp_path / "r", emo["both"], "--out", tmp_path / "e1")
     assert whole.exit_code == 0, whole.output
-    warned = one_line(whole.output)
-    assert (f"69% of the rows of {emo['both']} (judged by 104 of them) are rows the model "
-            "was trained on, so these scores overstate how it does on new rows") in warned
+    assert (f"{emo['both']} is the file this model was tuned on (the same bytes): the rows it "
+            "was trained on are among those scored, so these scores overstate how it does on "
+            "new rows") in one_line(whole.output)
     summary = json.loads((tmp_path / "e1" / "summary.json").read_text())
-    assert summary["test"]["seen_in_training"].startswith("69% of the rows")
+    assert summary["test"]["tuned_on_this_file"].startswith(f"{emo['both']} is the file")
     test_rows = invoke("evaluate", tmp_path / "r", emo["test"], "--out", tmp_path / "e2")
     assert test_rows.exit_code == 0, test_rows.output
-    assert "the model was trained on" not in one_line(test_rows.output)
+    assert "tuned on" not in one_line(test_rows.output)
 
 
 def test_evaluate_without_the_target_column_is_one_line(tmp_path, emo, space):
