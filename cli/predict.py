@@ -77,6 +77,9 @@ def predict(
         render.info(f"Wrote {len(preds)} predictions to {out}")
 
 
+_TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".dat"}
+
+
 def load_bundle(render, model: Path, allow_pickle: bool, debug: bool,
                 command: str = "predict") -> dict:
     """The model file (or run directory) ``model`` as :func:`skact.tuning.load_model`'s
@@ -89,7 +92,8 @@ def load_bundle(render, model: Path, allow_pickle: bool, debug: bool,
         with quiet(not debug):
             bundle = load_model(model, allow_pickle=allow_pickle)
     except ModelFileError as exc:
-        if ": it holds text" not in str(exc):
+        # a table where the model goes: the two arguments given the other way round
+        if ": it holds text" not in str(exc) or model.suffix.lower() not in _TABLE_SUFFIXES:
             raise
         raise ModelFileError(f"{exc}; the model comes first: skact {command} MODEL DATA") \
             from None

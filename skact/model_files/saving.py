@@ -165,17 +165,18 @@ def load_model(path, allow_pickle: bool = False) -> dict:
 
 def _text_hint(path: Path) -> str:
     """``": it holds text (...)"`` where the file is text, as a data file given in the
-    model's place is (``skact predict data.csv model.skact``), else ``""``."""
+    model's place is (``skact predict data.csv model.skact``) or a run's summary.json, else
+    ``""``."""
     with open(path, "rb") as fh:
         start = fh.read(200)
-    text = start.decode("utf-8", errors="replace")
+    text = start.decode("utf-8", errors="replace").lstrip("\ufeff")  # Excel's "CSV UTF-8"
     # one replacement character is allowed: 200 bytes may end inside a character
     if text.count("\ufffd") > 1 or not text.strip() or not all(
             c.isprintable() or c in "\t\r\n" for c in text.replace("\ufffd", "")):
         return ""
     first = next(line for line in text.splitlines() if line.strip())[:40]
-    return (f": it holds text (it begins {first!r}), as a data file does; a model file is "
-            "what skact.save writes, or skact tune's model.skact")
+    return (f": it holds text (it begins {first!r}); a model file is what skact.save "
+            "writes, or skact tune's model.skact")
 
 
 # Where skact's classes lived before its modules moved into layer folders (2026-12-06):

@@ -49,11 +49,14 @@ def parse_layers(value) -> tuple[int, ...]:
     """
     if isinstance(value, str):
         if not re.fullmatch(_SIZES, value):
-            # skact shows a CNN as 'channels/dense' (tune's tables): a user copies it here
-            dense = value.rsplit("/", 1)[-1].strip()
-            cnn = ("; skact writes a CNN as its convolution channels / its dense layers, and "
-                   f"layer sizes are the dense layers alone, like {dense!r}"
-                   if value.count("/") == 1 and re.fullmatch(_SIZES, dense) else "")
+            # skact shows a CNN as 'channels/dense' (tune's tables): a user copies it here,
+            # to --layers (the dense part) or to a space file's conv_channels (the other)
+            channels, _, dense = (part.strip() for part in value.partition("/"))
+            cnn = (f"; skact writes a CNN as convolution channels/dense layers, here "
+                   f"{channels!r} and {dense!r}, which are set apart: the dense layers as "
+                   "layer sizes (--layers, hidden_layer_sizes), the channels as conv_channels"
+                   if value.count("/") == 1 and re.fullmatch(_SIZES, channels)
+                   and re.fullmatch(_SIZES, dense) else "")
             raise SpaceError(
                 f"layer sizes {value!r} are not whole numbers joined by '-', like '128-64'"
                 + cnn)

@@ -283,4 +283,6 @@ def test_a_cnn_written_as_tune_shows_it_gets_told_which_part_layers_sets(iris_cs
                                  "--layers", "8-16/32"])
     assert result.exit_code == 2
     text = " ".join(result.output.replace("│", " ").split())
-    assert "layer sizes are the dense layers alone, like '32'" in text
+    assert ("skact writes a CNN as convolution channels/dense layers, here '8-16' and '32', "
+            "which are set apart: the dense layers as layer sizes (--layers, "
+            "hidden_layer_sizes), the channels as conv_channels") in text

@@ -132,9 +132,16 @@ def test_data_given_in_the_models_place_is_told_the_order(tmp_path, command):
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert line == (f"Error: {data} is not a model file saved by skact: it holds text (it "
-                    "begins 'bill_length_mm,island'), as a data file does; a model file is "
-                    "what skact.save writes, or skact tune's model.skact; the model comes "
-                    f"first: skact {command} MODEL DATA")
+                    "begins 'bill_length_mm,island'); a model file is what skact.save "
+                    "writes, or skact tune's model.skact; the model comes first: skact "
+                    f"{command} MODEL DATA")
+    summary = tmp_path / "summary.json"  # a run's other file: text, but no order to fix
+    summary.write_text('{"best_score": 0.9}')
+    result = runner.invoke(app, [command, str(summary), str(data)])
+    assert one_line(result.stderr) == (
+        f"Error: {summary} is not a model file saved by skact: it holds text (it begins "
+        "'{\"best_score\": 0.9}'); a model file is what skact.save writes, or skact tune's "
+        "model.skact")
 
 
 def test_a_utf16_unicode_text_export_is_read(tmp_path, space):

@@ -336,6 +336,8 @@ BROKEN = {
     "empty": (lambda p: p.write_bytes(b""), "is empty"),
     "csv": (lambda p: p.write_text("a,b\n1,2\n"),
             "is not a model file saved by skact: it holds text (it begins 'a,b')"),
+    "excel csv": (lambda p: p.write_bytes("\ufeffa;b\n1;2\n".encode()),  # "CSV UTF-8"
+                  "is not a model file saved by skact: it holds text (it begins 'a;b')"),
     "binary": (lambda p: p.write_bytes(bytes(range(256))), "is not a model file saved by skact"),
     "other zip": (lambda p: sio.dump({"a": 1}, p), "is not a model file saved by skact"),
     "bad json": (lambda p: _rewrite_manifest(p, b"{not json"), "is not valid JSON"),
