@@ -15,6 +15,8 @@ from rich.table import Table
 from rich.text import Text
 from skact_cli.messages import spoken, wrap
 
+from skact.exceptions import counted
+
 
 def close_stdout() -> None:
     """Stop writing to stdout because its reader has gone (``skact ... | head -3``).
@@ -115,11 +117,6 @@ def command(message: str, line: str) -> None:
     its own: never wrapped, it runs past the edge of a narrower terminal instead."""
     _say(message)
     _raw(line)
-
-
-def counted(n: int, noun: str) -> str:
-    """``"1 trial"``, ``"2 trials"``: a count and its noun, in the number it takes."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _value(value) -> str:

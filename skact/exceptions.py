@@ -24,6 +24,7 @@ __all__ = [
     "SkactError",
     "SpaceError",
     "StudyError",
+    "counted",
     "did_you_mean",
     "param",
 ]
@@ -63,6 +64,15 @@ class StudyError(SkactError):
 
 class ModelFileError(SkactError):
     """A saved model file that is missing, unreadable or not written by ``skact tune``."""
+
+
+def counted(n, noun: str) -> str:
+    """A count and its noun in the number it takes, as every message and caption writes it.
+
+    >>> counted(1, "trial"), counted(3, "fold")
+    ('1 trial', '3 folds')
+    """
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def did_you_mean(name: str, valid) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from skact.exceptions import counted
+
 __all__ = [
     "activation_curves",
     "fraction_curves",
@@ -107,8 +109,8 @@ def loss_curves(curves: Mapping[str, Sequence[Sequence[float]]], *, title="Train
         if not len(epochs):
             continue
         colour = colours[name]
-        fits = f"{len(runs)} fit" + ("" if len(runs) == 1 else "s")
-        ax.plot(epochs, mean, color=colour, lw=1.8, label=f"{name} ({fits})")
+        ax.plot(epochs, mean, color=colour, lw=1.8,
+                label=f"{name} ({counted(len(runs), 'fit')})")
         low = np.maximum(mean - std, np.nanmin(mean) * 0.5 if np.nanmin(mean) > 0 else -np.inf)
         ax.fill_between(epochs, low, mean + std, color=colour, alpha=0.18, lw=0)
         lows.append(np.nanmin(mean))

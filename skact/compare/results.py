@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from skact.exceptions import counted
+
 __all__ = ["CSV_COLUMNS", "PLOT_FILES", "Comparison", "comparison_plots", "fits_description",
            "save_comparison"]
 
@@ -36,7 +38,7 @@ def fits_description(settings: Mapping) -> str:
     '1 run x 3 folds'
     """
     runs, cv = settings.get("runs", "?"), settings.get("cv", "?")
-    return f"{runs} run{'' if runs == 1 else 's'} x {cv} fold{'' if cv == 1 else 's'}"
+    return f"{counted(runs, 'run')} x {counted(cv, 'fold')}"
 
 
 def _finite(x):

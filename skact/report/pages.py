@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from skact.exceptions import counted
 from skact.report.figures import confusion_figure, png_bytes
 from skact.report.html import Page
 
@@ -143,8 +144,7 @@ def tune_report(summary: dict, records: list[dict]) -> str:
                     for i, r in enumerate(ranked)],
                    numeric={"#", "trial", "lr", "score ± std"},
                    highlight=[0] if ranked[0]["state"] == "complete" else [],
-                   caption=f"{len(records)} trial{'' if len(records) == 1 else 's'} in all "
-                           "(trials.csv)")
+                   caption=f"{counted(len(records), 'trial')} in all (trials.csv)")
         rows = activation_summary(records)
         page.heading("By activation")
         page.table(["activation", "best", "mean", "complete", "pruned", "trials"],
