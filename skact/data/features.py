@@ -23,7 +23,7 @@ import pandas as pd
 from skact.exceptions import DataError
 
 __all__ = ["MAX_ONE_HOT_CELLS", "check_one_hot_size", "drop_identifiers", "drop_target_copies",
-           "row_number_warnings"]
+           "numbers_the_rows", "row_number_warnings"]
 
 #: At most this many one-hot cells (rows x encoded columns): about 300 MB in float64 plus
 #: its float32 copy, what the preprocessing makes of them.
@@ -68,19 +68,19 @@ def row_number_warnings(X: pd.DataFrame, n_read: int) -> list[str]:
     a header that holds row numbers was already dropped as pandas' index."""
     if n_read < _MIN_ROWS:
         return []
-    warnings = []
-    for name in X.columns:
-        column = X[name]
-        if not pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
-            continue
-        low, high = column.min(), column.max()
-        if low in (0, 1) and high - low < n_read and column.is_unique:
-            warnings.append(
-                f"column {name!r} holds distinct whole numbers from {low} to {high}, one per "
-                "row, like row numbers, and is used as a feature: a model can learn the "
-                "file's row order from it; delete it from the CSV if it is an id"
-            )
-    return warnings
+    return [f"column {name!r} holds distinct whole numbers from {X[name].min()} to "
+            f"{X[name].max()}, one per row, like row numbers, and is used as a feature: a "
+            "model can learn the file's row order from it; delete it from the CSV if it is "
+            "an id" for name in X.columns if numbers_the_rows(X[name], n_read)]
+
+
+def numbers_the_rows(column: pd.Series, n_rows: int) -> bool:
+    """Whether ``column`` holds distinct whole numbers from 0 or 1, in any order, none past
+    the last of ``n_rows`` rows: row numbers, with gaps where rows were dropped."""
+    if not pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return False
+    low, high = column.min(), column.max()
+    return bool(low in (0, 1) and high - low < n_rows and column.is_unique)
 
 
 def _same_values(column: pd.Series, y: pd.Series) -> bool:

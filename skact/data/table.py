@@ -25,6 +25,7 @@ from .features import (
     check_one_hot_size,
     drop_identifiers,
     drop_target_copies,
+    numbers_the_rows,
     row_number_warnings,
 )
 from .reading import _read_table
@@ -179,8 +180,7 @@ def _row_numbers(column: pd.Series) -> str | None:
     if np.array_equal(values, np.arange(n)) or np.array_equal(values, np.arange(1, n + 1)):
         return "in order"
     distinct = n >= 2 and values.min() >= 0 and len(np.unique(values)) == n
-    permutation = distinct and values.min() in (0, 1) and values.max() - values.min() == n - 1
-    if permutation or (distinct and n >= 20):
+    if (n >= 2 and numbers_the_rows(column, n)) or (distinct and n >= 20):
         return "shuffled"
     return None
 
